@@ -1,0 +1,322 @@
+"""Clean stage: strip what a scraped page carries besides the story, and settle the metadata.
+
+Scraped text keeps the page around the story: repeated headlines, section labels, breadcrumbs,
+bylines, datelines, captions, "Read also" blocks, comments and subscription notices. This stage
+removes them, keeping what they tell (author, place, date, outlet) as metadata.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import UTC, date, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from dateutil import parser as dateparser
+
+from digest.model import Article, Document, Rejection
+
+KNOWN_KEYS = {"title", "source", "url", "date", "author", "id", "event"}
+
+_WS = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u3000]+")
+_TERMINAL = re.compile(r"[.!?…][\"'”’»)\]]*$")
+_WORD = re.compile(r"\w+", re.U)
+
+# A paragraph this long that ends like a sentence is story text, not page furniture.
+_BODY_MIN_WORDS = 12
+
+_READ_ALSO = re.compile(
+    r"^(read (also|more|next)|see also|also read|related( (articles?|stories|news|coverage|content))?|"
+    r"more (on|from) (this|the)|recommended( for you)?|you may also like|most read)\b\s*:?",
+    re.I,
+)
+_COMMENTS = re.compile(
+    r"^((\d+|one|two|three|no) (comments?|responses?|replies)|leave a (reply|comment)|"
+    r"comments?|add (a|your) comment|join the (conversation|discussion)|post a comment|"
+    r"your email address will not be published.*)\s*:?$",
+    re.I,
+)
+_NOTICE = re.compile(
+    r"(\bsubscri(be|ption|bers?)\b|\bcopyright\b|©|\ball rights reserved\b|\bnewsletter\b|"
+    r"\bsign up\b|\bcookies?\b.*\b(consent|accept|policy)\b|\bprivacy policy\b|"
+    r"\bfollow us on\b|\bclick here\b)",
+    re.I,
+)
+_CAPTION = re.compile(
+    r"(\b(courtesy|file) (photo|image)\b|\bphoto(graph)?\s*(:|by|credit)|\b(ap|afp|reuters|getty|epa)"
+    r"( images| photo)?\s*/|\bgetty images\b|\bimage (source|credit)\b|\bcredit\s*:|\(photo\b|"
+    r"\bphoto:\s|\. courtesy photo$|^\s*photo\b)",
+    re.I,
+)
+_BREADCRUMB = re.compile(r"\s(/|>|»|›)\s")
+_AGENCY_DATELINE = re.compile(r"^([A-Z][\w .,'’-]{1,60}?)\s*\|\s*([\w .&'’-]{2,40}?)\s*\|\s*(?=\S)")
+_CAPS_DATELINE = re.compile(
+    r"^([A-Z][A-Z .'’-]{2,40}(?:,\s*[A-Z][\w.]*(?: [A-Z][\w.]*)?)?)"
+    r"(?:,?\s+\w{3,9}\.? \d{1,2})?\s*(?:\(([\w .&'’-]{2,30})\))?\s*[-—–:]\s+(?=\S)"
+)
+_OUTLET_NOTICE = re.compile(
+    r"^(?P<outlet>[A-Z][\w&.'’ -]{2,60}?) (website|site|app) (contains|offers|publishes)", re.I
+)
+_COPYRIGHT_OUTLET = re.compile(r"(?:©|copyright)\s*(?:\d{4}\s*)?(?P<outlet>[A-Z][\w&.'’ -]{2,40})")
+_BYLINE_DATE = re.compile(
+    r"(\d{1,2}[./-]\d{1,2}[./-]\d{4}|\d{4}-\d{2}-\d{2}|"
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2},? \d{4}|"
+    r"\d{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* \d{4})",
+    re.I,
+)
+_BY = re.compile(r"^by\s+(?P<name>[A-Z][\w.'’-]+(?:\s+(?:[A-Z][\w.'’-]+|de|van|von|al))*)", re.I)
+_DATE_ONLY = re.compile(
+    r"^(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day\s*,?\s*)?"
+    r"(?:\w+\s*,?\s*){0,3}\d{4}(?:\s*,?\s*\d{1,2}:\d{2}.*)?$",
+    re.I,
+)
+
+
+def normalize_line(line: str) -> str:
+    return _WS.sub(" ", unicodedata.normalize("NFC", line)).strip()
+
+
+def _key(text: str) -> str:
+    """Comparison key: lower-cased words only, so quotes and punctuation do not matter."""
+    return " ".join(_WORD.findall(text.lower()))
+
+
+def _is_body(line: str) -> bool:
+    return len(line.split()) >= _BODY_MIN_WORDS and bool(_TERMINAL.search(line))
+
+
+def _same_headline(a: str, b: str) -> bool:
+    ka, kb = _key(a), _key(b)
+    if not ka or not kb:
+        return False
+    if ka == kb or (len(kb.split()) >= 2 and kb in ka) or (len(ka.split()) >= 2 and ka in kb):
+        return True
+    wa, wb = set(ka.split()), set(kb.split())
+    return len(wa & wb) / len(wa | wb) >= 0.75
+
+
+def _parse_date(value: Any) -> datetime | None:
+    """Any date value (YAML date, datetime or string) as an aware UTC datetime, or None."""
+    if isinstance(value, datetime):
+        dt = value
+    elif isinstance(value, date):
+        dt = datetime(value.year, value.month, value.day)
+    elif isinstance(value, str) and value.strip():
+        try:
+            dt = dateparser.parse(value.strip(), dayfirst=False)
+        except (ValueError, OverflowError):
+            return None
+    else:
+        return None
+    if dt.tzinfo is None:
+        return dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC)
+
+
+def _byline_date(text: str) -> datetime | None:
+    m = _BYLINE_DATE.search(text)
+    if m is None:
+        return None
+    raw = m.group(1)
+    try:
+        # Numeric day-first dates (06.06.2024) are the convention of the outlets that write them.
+        dt = dateparser.parse(raw, dayfirst=bool(re.match(r"\d{1,2}[./]", raw)))
+    except (ValueError, OverflowError):
+        return None
+    return dt.replace(tzinfo=UTC)
+
+
+def _as_text(value: Any) -> str | None:
+    """A front-matter value as display text; lists are joined, mappings are not text."""
+    if value is None or isinstance(value, dict):
+        return None
+    if isinstance(value, list | tuple):
+        parts = [_as_text(v) for v in value]
+        return ", ".join(p for p in parts if p) or None
+    text = normalize_line(str(value))
+    return text or None
+
+
+class _Found:
+    """Metadata the cleaner reads off the page while it strips it."""
+
+    def __init__(self) -> None:
+        self.author: str | None = None
+        self.place: str | None = None
+        self.date: datetime | None = None
+        self.source: str | None = None
+
+
+def _byline(line: str, found: _Found) -> bool:
+    """Read a byline ("Name | 06.06.2024 - Update : ...", "By Name") into ``found``."""
+    m = _BY.match(line)
+    has_date = _BYLINE_DATE.search(line) is not None
+    if m is None and not ("|" in line and has_date):
+        return False
+    if len(line.split()) > 16:
+        return False
+    if m is not None:
+        found.author = found.author or m.group("name").strip()
+    else:
+        name = line.split("|")[0].strip()
+        if name and not _BYLINE_DATE.search(name) and len(name.split()) <= 5:
+            found.author = found.author or name
+    if has_date:
+        found.date = found.date or _byline_date(line)
+    return True
+
+
+def _dateline(paragraph: str, found: _Found) -> str:
+    """Strip a leading dateline ("Brussels | Xinhua | ...", "HELSINKI (AFP) - ...")."""
+    m = _AGENCY_DATELINE.match(paragraph)
+    if m is not None:
+        found.place = found.place or m.group(1).strip(" ,")
+        found.source = found.source or m.group(2).strip()
+        return paragraph[m.end() :]
+    m = _CAPS_DATELINE.match(paragraph)
+    if m is not None and m.group(1).split(",")[0].isupper():
+        found.place = found.place or m.group(1).strip(" ,").title()
+        if m.group(2):
+            found.source = found.source or m.group(2).strip()
+        return paragraph[m.end() :]
+    return paragraph
+
+
+def _pick_title(header: list[str]) -> str:
+    """The headline among the lines above the story: a repeated line wins, else the first that is
+    not a date, breadcrumb or caption."""
+    candidates = [
+        ln
+        for ln in header
+        if not _DATE_ONLY.match(ln) and not _BREADCRUMB.search(ln) and not _CAPTION.search(ln)
+        and not (_BY.match(ln) or ("|" in ln and _BYLINE_DATE.search(ln)))
+    ]
+    for i, line in enumerate(candidates):
+        if any(_key(line) == _key(other) for other in candidates[i + 1 :]) or any(
+            _BREADCRUMB.search(h) and _key(h).endswith(_key(line)) for h in header
+        ):
+            return line
+    return candidates[0] if candidates else (header[0] if header else "")
+
+
+def _strip_body(paragraphs: list[str], title: str, found: _Found) -> list[str]:
+    out: list[str] = []
+    skip_next = False
+    for para in paragraphs:
+        if skip_next:
+            skip_next = False
+            if not _is_body(para) or len(out) > 0:
+                continue
+        if _COMMENTS.match(para):
+            break  # everything after a comment-section marker is reader comments
+        if _READ_ALSO.match(para):
+            rest = _READ_ALSO.sub("", para).strip(" :-—")
+            # A bare marker introduces the next block; a marker with text is the block itself.
+            skip_next = not rest
+            continue
+        words = len(para.split())
+        if _NOTICE.search(para) and words < 80:
+            m = _OUTLET_NOTICE.match(para) or _COPYRIGHT_OUTLET.search(para)
+            if m is not None:
+                found.source = found.source or m.group("outlet").strip()
+            continue
+        if _CAPTION.search(para) and words < 30:
+            continue
+        if _same_headline(para, title) and words < 25:
+            continue
+        if words < 10 and not _TERMINAL.search(para):
+            continue  # a sub-heading or label, not a sentence of the story
+        if not out:
+            para = _dateline(para, found)
+        out.append(para)
+    return out
+
+
+def _split_header(lines: list[str]) -> tuple[list[str], list[str]]:
+    for i, line in enumerate(lines):
+        if _is_body(line):
+            return lines[:i], lines[i:]
+    return lines[:1], lines[1:]
+
+
+def _markdown_to_paragraphs(body: str) -> tuple[list[str], str | None]:
+    """Plain paragraphs of a Markdown body, and its first level-one heading if any."""
+    heading = None
+    paragraphs: list[str] = []
+    for block in re.split(r"\n\s*\n", body):
+        lines = [ln for ln in block.strip().splitlines() if ln.strip()]
+        if not lines:
+            continue
+        text = " ".join(ln.strip() for ln in lines)
+        h = re.match(r"^(#{1,6})\s+(.*?)\s*#*$", text)
+        if h:
+            if h.group(1) == "#" and heading is None and not paragraphs:
+                heading = h.group(2)
+            continue
+        text = re.sub(r"<[^>]*>", " ", text)  # raw HTML never reaches plain text
+        text = re.sub(r"!\[[^\]]*\]\([^)]*\)", " ", text)
+        text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+        text = re.sub(r"^(\s*([-*+]|\d+\.)\s+|>\s*)", "", text)
+        text = re.sub(r"(\*\*|__|`)", "", text)
+        text = re.sub(r"(?<!\w)[*_](\S.*?\S|\S)[*_](?!\w)", r"\1", text)
+        text = normalize_line(text)
+        if text:
+            paragraphs.append(text)
+    return paragraphs, heading
+
+
+def _host_outlet(url: str | None) -> str | None:
+    if not url:
+        return None
+    host = urlsplit(url).hostname or ""
+    host = re.sub(r"^(www\d?|m|amp|edition|news)\.", "", host)
+    return host or None
+
+
+def clean(doc: Document) -> Article | Rejection:
+    """Clean one document into an article, or reject it with a reason."""
+    found = _Found()
+    if doc.format == "markdown":
+        paragraphs, heading = _markdown_to_paragraphs(doc.body)
+        title = _as_text(doc.get("title")) or heading or ""
+        paragraphs = _strip_body(paragraphs, title, found)
+    else:
+        lines = [normalize_line(ln) for ln in doc.body.splitlines()]
+        lines = [ln for ln in lines if ln]
+        header, body = _split_header(lines)
+        title = _pick_title(header)
+        for line in header:
+            if line is title or _same_headline(line, title) or _byline(line, found):
+                continue
+            if line.isupper() and len(line.split()) <= 4 and not _DATE_ONLY.match(line):
+                found.place = found.place or line.title()  # a dateline on its own line
+        paragraphs = _strip_body(body, title, found)
+    if not title and not paragraphs:
+        return Rejection(doc.id, doc.path, "no title and no text")
+    url = _as_text(doc.get("url"))
+    if url and not re.match(r"^https?://", url, re.I):
+        url = None  # only web links are ever rendered as links
+    date_value = doc.get("date")
+    parsed = _parse_date(date_value)
+    warnings: list[str] = []
+    if date_value not in (None, "") and parsed is None:
+        warnings.append(f"date {date_value!r} is not an ISO 8601 date; ignored")
+    extra = tuple((k, v) for k, v in doc.meta if k not in KNOWN_KEYS)
+    if warnings:
+        extra += (("warnings", tuple(warnings)),)
+    return Article(
+        id=doc.id,
+        path=doc.path,
+        title=title,
+        paragraphs=tuple(paragraphs),
+        source=_as_text(doc.get("source")) or found.source or _host_outlet(url),
+        url=url,
+        date=parsed or found.date,
+        author=_as_text(doc.get("author")) or found.author,
+        place=found.place,
+        event=_as_text(doc.get("event")),
+        extra=extra,
+        format=doc.format,
+        markdown=doc.body if doc.format == "markdown" else "",
+    )

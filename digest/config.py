@@ -1,0 +1,251 @@
+"""Configuration: a typed schema with defaults and one line of help per key.
+
+``load_config`` reads ``digest.yaml``, checks every key against the schema and reports every
+problem at once (file, key and line) before anything is built. Unknown keys are errors.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from digest.errors import ConfigError
+
+CONFIG_FILE = "digest.yaml"
+
+
+def _opt(default: Any, help: str, **kw: Any) -> Any:
+    if isinstance(default, list | dict):
+        return field(default_factory=lambda: type(default)(default), metadata={"help": help}, **kw)
+    return field(default=default, metadata={"help": help}, **kw)
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    title: str = _opt("News digest", "Site title shown in the header and feeds.")
+    description: str = _opt(
+        "Events from many outlets, merged into cited summaries.",
+        "One-line description used in meta tags and feeds.",
+    )
+    base_url: str = _opt(
+        "", "Absolute URL the site is served from; enables canonical links, feeds and sitemap."
+    )
+    language: str = _opt("en", "Language code of the site (html lang attribute).")
+    per_page: int = _opt(30, "Events per index page before paging.")
+
+
+@dataclass(frozen=True)
+class DedupeConfig:
+    threshold: float = _opt(0.8, "Jaccard similarity of word shingles above which two articles are copies.")
+    shingle: int = _opt(4, "Words per shingle for near-duplicate detection.")
+    num_perm: int = _opt(128, "MinHash permutations.")
+    seed: int = _opt(1, "Seed for MinHash permutations.")
+
+
+@dataclass(frozen=True)
+class GroupingConfig:
+    threshold: float = _opt(0.3, "Similarity above which two articles report the same event.")
+    window_days: int = _opt(7, "Articles further apart than this in time never share an event.")
+
+
+@dataclass(frozen=True)
+class SummaryConfig:
+    max_words: int = _opt(100, "Word budget of each event's merged summary.")
+
+
+@dataclass(frozen=True)
+class KeywordsConfig:
+    count: int = _opt(8, "Keywords kept per event.")
+    max_ngram: int = _opt(3, "Longest keyword, in words.")
+
+
+@dataclass(frozen=True)
+class FeedConfig:
+    url: str = _opt("", "Feed URL (RSS or Atom).")
+    name: str = _opt("", "Outlet name; defaults to the feed's own title.")
+    limit: int = _opt(0, "Most entries to take from this feed per run (0: all).")
+
+
+@dataclass(frozen=True)
+class FetchConfig:
+    timeout: float = _opt(20.0, "Seconds before a request is abandoned.")
+    retries: int = _opt(3, "Retries on timeouts and 5xx responses.")
+    per_host: int = _opt(2, "Most parallel requests to one host.")
+    parallel: int = _opt(8, "Most parallel requests overall.")
+    user_agent: str = _opt(
+        "digest/0.1 (+https://github.com/digest-news/digest; static news digest)",
+        "User-Agent sent with every request.",
+    )
+
+
+@dataclass(frozen=True)
+class Config:
+    source: str = _opt("seeds", "Folder of input articles.")
+    out: str = _opt("output", "Folder the site is written to.")
+    theme: str = _opt(
+        "themes/default", "Theme folder; templates missing from it fall back to the default theme."
+    )
+    cache: str = _opt(".digest-cache", "Folder of the incremental build cache; safe to delete.")
+    site: SiteConfig = _opt(SiteConfig(), "Site metadata.")
+    dedupe: DedupeConfig = _opt(DedupeConfig(), "Near-duplicate detection.")
+    grouping: GroupingConfig = _opt(GroupingConfig(), "Event grouping.")
+    summary: SummaryConfig = _opt(SummaryConfig(), "Merged summaries.")
+    keywords: KeywordsConfig = _opt(KeywordsConfig(), "Keyword extraction.")
+    feeds: list[FeedConfig] = _opt([], "Feeds that `digest fetch` collects into the source folder.")
+    fetch: FetchConfig = _opt(FetchConfig(), "How `digest fetch` downloads.")
+    base_dir: str = field(default=".", metadata={"help": "", "internal": True})
+
+    def path(self, value: str) -> Path:
+        """Resolve a path setting relative to the folder holding the config file."""
+        p = Path(value).expanduser()
+        return p if p.is_absolute() else Path(self.base_dir) / p
+
+
+def _line_of(node: yaml.Node | None) -> int | None:
+    return node.start_mark.line + 1 if node is not None else None
+
+
+def _describe(tp: Any) -> str:
+    if tp is float:
+        return "a number"
+    if tp is int:
+        return "an integer"
+    if tp is str:
+        return "a string"
+    if tp is bool:
+        return "true or false"
+    if typing.get_origin(tp) is list:
+        return "a list"
+    return "a mapping"
+
+
+def _convert(
+    tp: Any, value: Any, node: yaml.Node | None, key: str, errors: list[str], file: str
+) -> Any:
+    where = f"{file}:{_line_of(node)}" if node is not None else file
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(value, dict):
+            errors.append(f"{where}: '{key}' must be a mapping")
+            return tp()
+        return _build(tp, value, node, key + ".", errors, file)
+    if typing.get_origin(tp) is list:
+        (item_tp,) = typing.get_args(tp)
+        if not isinstance(value, list):
+            errors.append(f"{where}: '{key}' must be a list")
+            return []
+        items = node.value if isinstance(node, yaml.SequenceNode) else [None] * len(value)
+        return [
+            _convert(item_tp, v, n, f"{key}[{i}]", errors, file)
+            for i, (v, n) in enumerate(zip(value, items, strict=False))
+        ]
+    ok = (
+        isinstance(value, tp) and not (tp is int and isinstance(value, bool))
+        if tp is not float
+        else isinstance(value, int | float) and not isinstance(value, bool)
+    )
+    if not ok:
+        errors.append(f"{where}: '{key}' must be {_describe(tp)}, got {value!r}")
+        return None
+    return float(value) if tp is float else value
+
+
+def _build(
+    cls: type, data: dict, node: yaml.Node | None, prefix: str, errors: list[str], file: str
+) -> Any:
+    hints = typing.get_type_hints(cls)
+    nodes: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+    if isinstance(node, yaml.MappingNode):
+        nodes = {k.value: (k, v) for k, v in node.value}
+    fields = {f.name: f for f in dataclasses.fields(cls) if not f.metadata.get("internal")}
+    kwargs: dict[str, Any] = {}
+    for key, value in data.items():
+        knode, vnode = nodes.get(str(key), (None, None))
+        if str(key) not in fields:
+            known = ", ".join(sorted(fields))
+            where = f"{file}:{_line_of(knode)}" if knode is not None else file
+            errors.append(f"{where}: unknown key '{prefix}{key}' (known keys: {known})")
+            continue
+        converted = _convert(hints[str(key)], value, vnode, prefix + str(key), errors, file)
+        if converted is not None:
+            kwargs[str(key)] = converted
+    return cls(**kwargs)
+
+
+def _check_values(config: Config, file: str, errors: list[str]) -> None:
+    checks = [
+        ("dedupe.threshold", 0.0 <= config.dedupe.threshold <= 1.0, "must be in [0.0, 1.0]"),
+        ("grouping.threshold", 0.0 <= config.grouping.threshold <= 1.0, "must be in [0.0, 1.0]"),
+        ("summary.max_words", config.summary.max_words > 0, "must be positive"),
+        ("keywords.count", config.keywords.count >= 0, "must be zero or more"),
+        ("site.per_page", config.site.per_page > 0, "must be positive"),
+        ("dedupe.shingle", config.dedupe.shingle > 0, "must be positive"),
+        ("dedupe.num_perm", config.dedupe.num_perm > 0, "must be positive"),
+    ]
+    for key, ok, message in checks:
+        if not ok:
+            errors.append(f"{file}: '{key}' {message}")
+
+
+def load_config(path: Path | None = None, overrides: dict[str, Any] | None = None) -> Config:
+    """Load the config from ``path`` (or ``digest.yaml`` in the current folder, if any).
+
+    Raises ``ConfigError`` listing every problem found.
+    """
+    errors: list[str] = []
+    data: dict[str, Any] = {}
+    node: yaml.Node | None = None
+    base_dir = Path(".")
+    file = CONFIG_FILE
+    if path is None and Path(CONFIG_FILE).is_file():
+        path = Path(CONFIG_FILE)
+    if path is not None:
+        file = str(path)
+        base_dir = path.parent
+        try:
+            text = path.read_text(encoding="utf-8")
+            node = yaml.compose(text)
+            loaded = yaml.safe_load(text)
+        except FileNotFoundError:
+            raise ConfigError(f"{file}: config file not found") from None
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{file}: not valid YAML: {exc}") from None
+        if loaded is None:
+            loaded = {}
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"{file}: the config must be a mapping of keys to values")
+        data = loaded
+    config = _build(Config, data, node, "", errors, file)
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            config = dataclasses.replace(config, **{key: value})
+    config = dataclasses.replace(config, base_dir=str(base_dir))
+    _check_values(config, file, errors)
+    from digest.theme import theme_problem  # the theme module owns what a valid theme is
+
+    problem = theme_problem(config)
+    if problem:
+        errors.append(f"{file}: 'theme' {problem}")
+    if errors:
+        raise ConfigError("invalid configuration:\n" + "\n".join(f"  {e}" for e in errors))
+    return config
+
+
+def describe_schema(cls: type = Config, prefix: str = "") -> list[tuple[str, str, str]]:
+    """Every config key with its default and help line, for docs and `digest init`."""
+    rows: list[tuple[str, str, str]] = []
+    for f in dataclasses.fields(cls):
+        if f.metadata.get("internal"):
+            continue
+        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+        if dataclasses.is_dataclass(default):
+            rows.append((prefix + f.name, "", f.metadata["help"]))
+            rows.extend(describe_schema(type(default), prefix + f.name + "."))
+        else:
+            rows.append((prefix + f.name, repr(default), f.metadata["help"]))
+    return rows
+
