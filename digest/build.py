@@ -1,0 +1,119 @@
+"""The build: gather everything from the source folder, then write the site.
+
+``gather`` runs the pipeline stages in order (read -> clean -> noise -> dedupe -> cluster ->
+summarize -> keywords) and returns a ``Digest``; ``write`` renders it into a fresh folder and swaps
+that folder into place, so a failed build never leaves a half-written site.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+import unicodedata
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from digest.clean import clean
+from digest.cluster import group
+from digest.config import Config
+from digest.dedupe import dedupe
+from digest.errors import BuildError
+from digest.keywords import extract_keywords
+from digest.model import Article, Copies, Digest, Event, Rejection
+from digest.noise import filter_noise
+from digest.read import read_folder
+from digest.summarize import summarize
+
+Progress = Callable[[str], None]
+
+
+class _Timer:
+    def __init__(self) -> None:
+        self.timings: list[tuple[str, float]] = []
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        yield
+        self.timings.append((name, time.perf_counter() - start))
+
+
+def slugify(text: str, max_length: int = 60) -> str:
+    """A lower-case ASCII slug; empty when the text has no letters or digits."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:max_length].rstrip("-")
+
+
+def event_id(members: Sequence[Copies], headline: str) -> str:
+    """A stable id: the headline's slug plus a hash of the member ids, so it never collides."""
+    digest = hashlib.sha1("\n".join(sorted(c.article.id for c in members)).encode()).hexdigest()
+    slug = slugify(headline, 50)
+    return f"{slug}-{digest[:8]}" if slug else digest[:12]
+
+
+def _make_event(members: list[Copies], config: Config) -> Event:
+    members = sorted(members, key=lambda c: (c.article.date is None, c.article.date, c.article.id))
+    articles = [c.article for c in members]
+    summary = summarize(articles, config.summary)
+    keywords = extract_keywords(articles, summary, config.keywords)
+    dates = [a.date for a in articles if a.date is not None]
+    return Event(
+        id=event_id(members, summary.headline),
+        headline=summary.headline,
+        members=tuple(members),
+        keywords=keywords,
+        summary=summary.sentences,
+        date=min(dates) if dates else None,
+    )
+
+
+def sort_events(events: Sequence[Event]) -> list[Event]:
+    """Newest first; undated events after dated ones; ties by size, then id."""
+    return sorted(
+        events,
+        key=lambda e: (
+            e.date is None,
+            -(e.date.timestamp() if e.date else 0),
+            -len(e.members),
+            e.id,
+        ),
+    )
+
+
+def gather(config: Config, progress: Progress | None = None) -> Digest:
+    """Read the source folder and run every stage up to the finished events."""
+    say = progress or (lambda _msg: None)
+    source = config.path(config.source)
+    if not source.is_dir():
+        raise BuildError(f"source folder '{source}' does not exist")
+    timer = _Timer()
+    with timer.stage("read"):
+        documents, rejected = read_folder(source)
+    say(f"read {len(documents)} documents")
+    articles: list[Article] = []
+    with timer.stage("clean"):
+        for doc in documents:
+            result = clean(doc)
+            if isinstance(result, Rejection):
+                rejected.append(result)
+            else:
+                articles.append(result)
+    with timer.stage("noise"):
+        articles, noise = filter_noise(articles)
+        rejected.extend(noise)
+    with timer.stage("dedupe"):
+        copies = dedupe(articles, config.dedupe)
+    say(f"{len(articles)} articles, {len(articles) - len(copies)} duplicates")
+    with timer.stage("cluster"):
+        groups = group(copies, config.grouping)
+    say(f"{len(groups)} events")
+    with timer.stage("summarize"):
+        events = [_make_event(list(members), config) for members in groups]
+    return Digest(
+        events=tuple(sort_events(events)),
+        rejected=tuple(sorted(rejected, key=lambda r: (r.path, r.id))),
+        timings=tuple(timer.timings),
+    )

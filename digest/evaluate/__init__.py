@@ -1,0 +1,1 @@
+"""Evaluation against the gold events of ../shared/eval (see docs/quality.md)."""
