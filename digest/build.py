@@ -117,3 +117,20 @@ def gather(config: Config, progress: Progress | None = None) -> Digest:
         rejected=tuple(sorted(rejected, key=lambda r: (r.path, r.id))),
         timings=tuple(timer.timings),
     )
+
+
+def write(digest: Digest, config: Config) -> int:
+    """Render the site into the output folder, atomically; returns the number of files."""
+    from digest.output import replace_atomically  # the write phase only
+    from digest.render import render_site
+
+    return replace_atomically(config.path(config.out), lambda dest: render_site(digest, config, dest))
+
+
+def build(config: Config, progress: Progress | None = None) -> tuple[Digest, int]:
+    """Gather, then write. Returns the digest and the number of files written."""
+    digest = gather(config, progress)
+    start = time.perf_counter()
+    files = write(digest, config)
+    timings = (*digest.timings, ("render", time.perf_counter() - start))
+    return Digest(digest.events, digest.rejected, timings), files

@@ -27,7 +27,8 @@ _WORD = re.compile(r"\w+", re.U)
 _BODY_MIN_WORDS = 12
 
 _READ_ALSO = re.compile(
-    r"^(read (also|more|next)|see also|also read|related( (articles?|stories|news|coverage|content))?|"
+    r"^(read (also|more|next)|see also|also read|"
+    r"related( (articles?|stories|news|coverage|content))?|"
     r"more (on|from) (this|the)|recommended( for you)?|you may also like|most read)\b\s*:?",
     re.I,
 )
@@ -44,8 +45,9 @@ _NOTICE = re.compile(
     re.I,
 )
 _CAPTION = re.compile(
-    r"(\b(courtesy|file) (photo|image)\b|\bphoto(graph)?\s*(:|by|credit)|\b(ap|afp|reuters|getty|epa)"
-    r"( images| photo)?\s*/|\bgetty images\b|\bimage (source|credit)\b|\bcredit\s*:|\(photo\b|"
+    r"(\b(courtesy|file) (photo|image)\b|\bphoto(graph)?\s*(:|by|credit)|"
+    r"\b(ap|afp|reuters|getty|epa)( images| photo)?\s*/|\bgetty images\b|"
+    r"\bimage (source|credit)\b|\bcredit\s*:|\(photo\b|"
     r"\bphoto:\s|\. courtesy photo$|^\s*photo\b)",
     re.I,
 )
@@ -189,7 +191,9 @@ def _pick_title(header: list[str]) -> str:
     candidates = [
         ln
         for ln in header
-        if not _DATE_ONLY.match(ln) and not _BREADCRUMB.search(ln) and not _CAPTION.search(ln)
+        if not _DATE_ONLY.match(ln)
+        and not _BREADCRUMB.search(ln)
+        and not _CAPTION.search(ln)
         and not (_BY.match(ln) or ("|" in ln and _BYLINE_DATE.search(ln)))
     ]
     for i, line in enumerate(candidates):

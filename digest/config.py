@@ -41,7 +41,9 @@ class SiteConfig:
 
 @dataclass(frozen=True)
 class DedupeConfig:
-    threshold: float = _opt(0.8, "Jaccard similarity of word shingles above which two articles are copies.")
+    threshold: float = _opt(
+        0.8, "Jaccard similarity of word shingles above which two articles are copies."
+    )
     shingle: int = _opt(4, "Words per shingle for near-duplicate detection.")
     num_perm: int = _opt(128, "MinHash permutations.")
     seed: int = _opt(1, "Seed for MinHash permutations.")
@@ -51,6 +53,15 @@ class DedupeConfig:
 class GroupingConfig:
     threshold: float = _opt(0.3, "Similarity above which two articles report the same event.")
     window_days: int = _opt(7, "Articles further apart than this in time never share an event.")
+    min_similarity: float = _opt(
+        0.05, "Candidate pairs less similar than this are left out of the grouping graph."
+    )
+    candidate_terms: int = _opt(
+        30, "Most telling words per article used to find candidate pairs (no all-pairs step)."
+    )
+    candidate_max_df: int = _opt(
+        1000, "Words in more articles than this (or 1% of them) never propose candidate pairs."
+    )
 
 
 @dataclass(frozen=True)
@@ -77,6 +88,8 @@ class FetchConfig:
     retries: int = _opt(3, "Retries on timeouts and 5xx responses.")
     per_host: int = _opt(2, "Most parallel requests to one host.")
     parallel: int = _opt(8, "Most parallel requests overall.")
+    backoff: float = _opt(1.0, "Seconds before the first retry; doubled for each further retry.")
+    max_bytes: int = _opt(5_000_000, "Largest page or feed downloaded, in bytes; bigger ones fail.")
     user_agent: str = _opt(
         "digest/0.1 (+https://github.com/digest-news/digest; static news digest)",
         "User-Agent sent with every request.",
@@ -185,6 +198,12 @@ def _check_values(config: Config, file: str, errors: list[str]) -> None:
         ("site.per_page", config.site.per_page > 0, "must be positive"),
         ("dedupe.shingle", config.dedupe.shingle > 0, "must be positive"),
         ("dedupe.num_perm", config.dedupe.num_perm > 0, "must be positive"),
+        ("fetch.timeout", config.fetch.timeout > 0, "must be positive"),
+        ("fetch.retries", config.fetch.retries >= 0, "must be zero or more"),
+        ("fetch.per_host", config.fetch.per_host > 0, "must be positive"),
+        ("fetch.parallel", config.fetch.parallel > 0, "must be positive"),
+        ("fetch.backoff", config.fetch.backoff >= 0, "must be zero or more"),
+        ("fetch.max_bytes", config.fetch.max_bytes > 0, "must be positive"),
     ]
     for key, ok, message in checks:
         if not ok:
@@ -248,4 +267,3 @@ def describe_schema(cls: type = Config, prefix: str = "") -> list[tuple[str, str
         else:
             rows.append((prefix + f.name, repr(default), f.metadata["help"]))
     return rows
-

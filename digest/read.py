@@ -75,13 +75,19 @@ def read_markdown(path: Path, rel: str, doc_id: str) -> list[Document]:
     if meta.get("id") not in (None, ""):
         doc_id = str(meta["id"])
     return [
-        Document(id=doc_id, path=rel, body=body, meta=tuple(sorted(meta.items())), format="markdown")
+        Document(
+            id=doc_id, path=rel, body=body, meta=tuple(sorted(meta.items())), format="markdown"
+        )
     ]
 
 
 def default_readers() -> dict[str, Reader]:
     """Readers by file suffix."""
-    readers: dict[str, Reader] = {".txt": read_text, ".md": read_markdown, ".markdown": read_markdown}
+    readers: dict[str, Reader] = {
+        ".txt": read_text,
+        ".md": read_markdown,
+        ".markdown": read_markdown,
+    }
     try:
         from digest import webread  # html and feed files; optional while that stage grows
     except ImportError:
@@ -111,16 +117,23 @@ def read_folder(
         if path.is_symlink():
             target = path.resolve()
             if not target.is_relative_to(root):
-                rejected.append(Rejection(stem, rel, "symlink to a file outside the source folder, not followed"))
+                rejected.append(
+                    Rejection(
+                        stem, rel, "symlink to a file outside the source folder, not followed"
+                    )
+                )
                 continue
         reader = readers.get(path.suffix.lower())
         if reader is None:
-            rejected.append(Rejection(stem, rel, f"unsupported file type '{path.suffix or '(none)'}'"))
+            rejected.append(
+                Rejection(stem, rel, f"unsupported file type '{path.suffix or '(none)'}'")
+            )
             continue
         try:
             size = path.stat().st_size
             if size > MAX_BYTES:
-                raise ReadError(f"file is {size / 1e6:.0f} MB, larger than the {MAX_BYTES // 1_000_000} MB limit")
+                limit = MAX_BYTES // 1_000_000
+                raise ReadError(f"file is {size / 1e6:.0f} MB, larger than the {limit} MB limit")
             documents.extend(reader(path, rel, stem))
         except ReadError as exc:
             rejected.append(Rejection(stem, rel, str(exc)))

@@ -1,0 +1,77 @@
+"""Command-line interface: ``digest build`` and friends.
+
+Errors the user can fix are reported as one line on stderr with a non-zero exit code, never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from digest import __version__
+from digest.config import load_config
+from digest.errors import DigestError
+from digest.model import Digest
+
+
+def _report(digest: Digest, files: int, out: Path, seconds: float) -> None:
+    articles = sum(len(e.members) for e in digest.events)
+    duplicates = sum(len(c.duplicates) for e in digest.events for c in e.members)
+    for r in digest.rejected:
+        click.echo(f"rejected {r.path}: {r.reason}", err=True)
+    for e in digest.events:
+        for c in e.members:
+            for key, value in c.article.extra:
+                if key == "warnings":
+                    for w in value:
+                        click.echo(f"warning {c.article.path}: {w}", err=True)
+    stages = ", ".join(f"{name} {t:.2f}s" for name, t in digest.timings)
+    click.echo(
+        f"{articles} articles, {duplicates} duplicates, {len(digest.events)} events, "
+        f"{len(digest.rejected)} rejected; {files} files in {seconds:.2f}s ({stages})",
+        err=True,
+    )
+    index = (out / "index.html").resolve()
+    click.echo(f"open {index.as_uri()}", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="digest")
+def cli() -> None:
+    """digest: turn a folder of news articles into a static site of events with cited summaries."""
+
+
+@cli.command()
+@click.option("--source", type=click.Path(file_okay=False), help="Folder of input articles.")
+@click.option("--out", type=click.Path(file_okay=False), help="Folder to write the site to.")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    help="Config file (default: digest.yaml in the current folder, if present).",
+)
+@click.option("--quiet", "-q", is_flag=True, help="Print only problems and the final report.")
+def build(source: str | None, out: str | None, config_path: str | None, quiet: bool) -> None:
+    """Build the site from the source folder into the output folder."""
+    from digest.build import build as run_build
+
+    start = time.perf_counter()
+    try:
+        config = load_config(
+            Path(config_path) if config_path else None,
+            {"source": source, "out": out},
+        )
+        say = None if quiet else (lambda msg: click.echo(msg, err=True))
+        digest, files = run_build(config, say)
+    except DigestError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    _report(digest, files, config.path(config.out), time.perf_counter() - start)
+
+
+def main() -> None:
+    cli()

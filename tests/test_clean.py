@@ -1,0 +1,110 @@
+from pathlib import Path
+
+from digest.clean import clean
+from digest.model import Article, Document, Rejection
+from digest.read import read_folder
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+def seeds() -> dict[str, Article]:
+    docs, _ = read_folder(SEEDS)
+    out = {}
+    for d in docs:
+        a = clean(d)
+        assert isinstance(a, Article)
+        out[d.id[:3]] = a
+    return out
+
+
+def test_titles_skip_section_labels_dates_and_breadcrumbs():
+    s = seeds()
+    assert s["001"].title == "NATO has 'no plans to deploy forces to Ukraine': Stoltenberg"
+    assert s["002"].title == "NATO chief rules out sending troops to Ukraine"
+    assert (
+        s["003"].title == "NATO to step up presence in eastern part of alliance, not inside Ukraine"
+    )
+    assert s["004"].title == "Deterrence and defense: NATO wants to strengthen significantly"
+
+
+def test_bylines_and_datelines_become_metadata():
+    s = seeds()
+    assert s["002"].author == "Leila Nezirevic"
+    assert s["002"].date is not None and s["002"].date.date().isoformat() == "2024-06-06"
+    assert s["003"].source == "Xinhua"
+    assert s["003"].place == "Brussels, Belgium"
+    assert s["001"].place == "Helsinki"
+    assert s["002"].source == "Anadolu Agency"
+
+
+def test_page_header_date_does_not_become_the_article_date():
+    # 003 carries "Wednesday , March 22 2023" in the page header; the story is from 2022.
+    assert seeds()["003"].date is None
+
+
+def test_boilerplate_is_removed():
+    s = seeds()
+    text = "\n".join(a.text for a in s.values())
+    for junk in (
+        "Read also",
+        "Leave a Reply",
+        "One comment",
+        "NATO should advise Russia",
+        "Courtesy photo",
+        "subscription options",
+        "will not be published",
+        "Leila Nezirevic",
+        "Home / WORLD",
+        "World, Russia-Ukraine War",
+    ):
+        assert junk not in text, junk
+    # The "Read also" block of 000 repeats the story; it must go too.
+    assert "mentioned during his visit to Finland" not in s["000"].text
+    assert s["003"].paragraphs[0].startswith("Allies of the North Atlantic Treaty Organization")
+
+
+def test_repeated_headline_lines_are_not_in_the_text():
+    s = seeds()
+    assert all(not p.startswith("NATO has no plans to deploy forces") for p in s["001"].paragraphs)
+    assert "'NATO needs more military equipment'" not in s["001"].text
+
+
+def test_markdown_front_matter_and_unknown_keys():
+    doc = Document(
+        id="x",
+        path="x.md",
+        body="Body paragraph one is here.\n\nSecond *paragraph* with [a link](http://e.com).\n",
+        meta=(("date", "2024-06-06T10:00:00+02:00"), ("mood", "calm"), ("title", "T")),
+        format="markdown",
+    )
+    a = clean(doc)
+    assert isinstance(a, Article)
+    assert a.title == "T"
+    assert a.paragraphs[1] == "Second paragraph with a link."
+    assert a.date.isoformat() == "2024-06-06T08:00:00+00:00"
+    assert ("mood", "calm") in a.extra
+
+
+def test_bad_date_is_a_warning_not_a_crash():
+    doc = Document("x", "x.md", "Text of the story here.", (("date", "yesterday"),), "markdown")
+    a = clean(doc)
+    assert isinstance(a, Article) and a.date is None
+    assert any(k == "warnings" for k, _ in a.extra)
+
+
+def test_headline_only_article_is_kept():
+    a = clean(Document("h", "h.md", "", (("title", "Only a headline"),), "markdown"))
+    assert isinstance(a, Article) and a.title == "Only a headline" and a.paragraphs == ()
+
+
+def test_empty_article_is_rejected_with_reason():
+    r = clean(Document("e", "e.md", "  \n", (), "markdown"))
+    assert isinstance(r, Rejection) and "no title and no text" in r.reason
+
+
+def test_non_web_urls_are_dropped():
+    doc = Document(
+        "u", "u.md", "Text.", (("title", "T"), ("url", "javascript:alert(1)")), "markdown"
+    )
+    a = clean(doc)
+    assert isinstance(a, Article) and a.url is None

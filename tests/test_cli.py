@@ -1,0 +1,57 @@
+"""The command line: every command documents itself, and errors are one line, not a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from click.testing import CliRunner
+
+from digest.cli import cli
+from tests.conftest import SEEDS
+
+
+def _commands(group: click.Group, prefix: tuple[str, ...] = ()):
+    for name, command in group.commands.items():
+        yield (*prefix, name), command
+        if isinstance(command, click.Group):
+            yield from _commands(command, (*prefix, name))
+
+
+def test_every_command_has_help():
+    runner = CliRunner()
+    for path, command in _commands(cli):
+        assert command.help, f"command {' '.join(path)} has no help text"
+        result = runner.invoke(cli, [*path, "--help"])
+        assert result.exit_code == 0 and "Usage:" in result.output
+        for param in command.params:
+            if isinstance(param, click.Option):
+                assert param.help, f"option {param.name} of {' '.join(path)} has no help"
+
+
+def test_build_reports_to_stderr(tmp_path: Path):
+    runner = CliRunner()
+    out = tmp_path / "out"
+    result = runner.invoke(cli, ["build", "--source", str(SEEDS), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "events" in result.stderr and "rejected" in result.stderr
+    assert (out / "index.html").is_file()
+
+
+def test_missing_source_exits_non_zero_with_one_line(tmp_path: Path):
+    runner = CliRunner()
+    result = runner.invoke(cli, ["build", "--source", str(tmp_path / "nope")])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: source folder")
+    assert "Traceback" not in result.output
+
+
+def test_invalid_config_exits_non_zero_without_touching_output(tmp_path: Path):
+    config = tmp_path / "digest.yaml"
+    config.write_text("unknown: 1\n", encoding="utf-8")
+    out = tmp_path / "out"
+    runner = CliRunner()
+    result = runner.invoke(cli, ["build", "--config", str(config), "--out", str(out)])
+    assert result.exit_code == 1
+    assert "unknown key 'unknown'" in result.stderr
+    assert not out.exists()

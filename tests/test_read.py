@@ -1,0 +1,44 @@
+import os
+from pathlib import Path
+
+from digest.read import decode, read_folder
+
+
+def test_every_file_is_a_document_or_a_rejection(source_dir: Path):
+    (source_dir / "a.txt").write_text("Title\n\nBody.", encoding="utf-8")
+    (source_dir / "b.md").write_text("---\ntitle: B\n---\nBody.", encoding="utf-8")
+    (source_dir / "c.pdf").write_bytes(b"%PDF")
+    (source_dir / "d.md").write_text("---\ntitle: [unclosed\n---\nBody.", encoding="utf-8")
+    (source_dir / "e.md").write_text("---\n- a list\n---\nBody.", encoding="utf-8")
+    (source_dir / "f.md").write_text("---\ntitle: never closed\nBody.", encoding="utf-8")
+    (source_dir / "g.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    docs, rejected = read_folder(source_dir)
+    assert sorted(d.path for d in docs) == ["a.txt", "b.md"]
+    reasons = {r.path: r.reason for r in rejected}
+    assert "unsupported file type" in reasons["c.pdf"]
+    assert "not valid YAML" in reasons["d.md"]
+    assert "must be a mapping" in reasons["e.md"]
+    assert "never closed" in reasons["f.md"]
+    assert "binary" in reasons["g.txt"]
+
+
+def test_front_matter_id_wins_and_duplicate_ids_are_made_unique(source_dir: Path):
+    (source_dir / "one.md").write_text("---\nid: same\n---\nA.", encoding="utf-8")
+    (source_dir / "two.md").write_text("---\nid: same\n---\nB.", encoding="utf-8")
+    docs, _ = read_folder(source_dir)
+    assert [d.id for d in docs] == ["same", "same-2"]
+
+
+def test_encodings():
+    assert decode("café".encode("cp1252")) == "café"
+    assert decode("\ufeffcafé".encode("utf-8")) == "café"
+    assert decode("café".encode("utf-16")) == "café"
+
+
+def test_symlink_outside_source_is_not_followed(source_dir: Path, tmp_path: Path):
+    outside = tmp_path / "secret.txt"
+    outside.write_text("Secret\n\nDo not read.", encoding="utf-8")
+    os.symlink(outside, source_dir / "link.txt")
+    docs, rejected = read_folder(source_dir)
+    assert docs == []
+    assert "outside the source folder" in rejected[0].reason
