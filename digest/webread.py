@@ -1,0 +1,267 @@
+"""Web formats: HTML pages and RSS/Atom feeds, as read from disk or from the network.
+
+The read stage uses ``readers()`` for ``.html`` and feed files in the source folder; ``digest
+fetch`` uses the same extraction for downloaded pages and feed entries, so an article reads the
+same whether it was saved by hand or fetched.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import feedparser
+import lxml.etree
+import lxml.html
+import trafilatura
+
+from digest.model import Document
+from digest.read import Reader, ReadError
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.I)
+# Only dates the page states: the extensive search guesses from copyright lines and the like.
+_DATE_PARAMS = {"extensive_search": False, "original_date": True}
+_TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid|ocid|cmpid)$", re.I)
+
+
+@dataclass(frozen=True)
+class Page:
+    """The article found in an HTML page: Markdown text and the metadata the page declares."""
+
+    markdown: str
+    title: str | None = None
+    author: str | None = None
+    date: str | None = None  # ISO 8601 date, as the page states it
+    sitename: str | None = None
+    url: str | None = None  # the page's canonical URL, when it declares one
+
+
+def _codec(name: str | None) -> str | None:
+    if not name:
+        return None
+    try:
+        return codecs.lookup(name.strip().strip("\"'")).name
+    except LookupError:
+        return None
+
+
+def decode_html(raw: bytes, declared: str | None = None) -> str:
+    """Decode an HTML page: BOM, then the HTTP charset, then ``<meta charset>``, then UTF-8,
+    then Windows-1252 (what pages labelled Latin-1 really use)."""
+    for bom, name in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"),
+                      (codecs.BOM_UTF16_BE, "utf-16")):  # fmt: skip
+        if raw.startswith(bom):
+            return raw.decode(name, errors="replace").lstrip("\ufeff")
+    m = _META_CHARSET.search(raw[:4096])
+    for name in (_codec(declared), _codec(m.group(1).decode("ascii")) if m else None):
+        if name is None:
+            continue
+        if name in ("latin-1", "iso8859-1", "ascii"):
+            name = "cp1252"  # browsers read these labels as Windows-1252; so must we
+        return raw.decode(name, errors="replace")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
+
+
+def _clean(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = " ".join(unicodedata.normalize("NFC", str(value)).split())
+    return text or None
+
+
+def _drop_title_heading(markdown: str, title: str | None) -> str:
+    """Remove a leading ``# Title`` that repeats the title, which the front matter already holds."""
+    lines = markdown.lstrip().splitlines()
+    heading = lines[0][2:].strip().strip("#") if lines and lines[0].startswith("# ") else None
+    if heading and title and _clean(heading) == _clean(title):
+        return "\n".join(lines[1:]).strip()
+    return markdown.strip()
+
+
+def extract_page(html: str, url: str | None = None) -> Page | None:
+    """The article text and metadata of a page, or None when it holds no article text."""
+    meta = trafilatura.bare_extraction(
+        html,
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=True,
+        date_extraction_params=_DATE_PARAMS,
+    )
+    body = trafilatura.extract(
+        html, url=url, output_format="markdown", include_comments=False, include_tables=True
+    )
+    if meta is None or not body or not body.strip():
+        return None
+    title = _clean(meta.title)
+    canonical = _clean(meta.url)
+    if canonical and not re.match(r"^https?://", canonical, re.I):
+        canonical = None
+    return Page(
+        markdown=_drop_title_heading(body, title),
+        title=title,
+        author=_clean(meta.author),
+        date=_clean(meta.date),
+        sitename=_clean(meta.sitename),
+        url=canonical,
+    )
+
+
+def fragment_to_markdown(html: str) -> str:
+    """Markdown of an HTML fragment (a feed entry's content), one paragraph per block."""
+    if not html or not html.strip():
+        return ""
+    if "<" not in html:
+        return "\n\n".join(" ".join(p.split()) for p in re.split(r"\n\s*\n", html) if p.strip())
+    text = trafilatura.extract(f"<html><body><article>{html}</article></body></html>",
+                               output_format="markdown", favor_recall=True)  # fmt: skip
+    if text and text.strip():
+        return text.strip()
+    # Too short for the extractor's thresholds: take the text of the fragment as it is.
+    try:
+        root = lxml.html.fragment_fromstring(html, create_parent="div")
+    except (ValueError, lxml.etree.ParserError):
+        return ""
+    return " ".join(root.text_content().split())
+
+
+# Feeds -------------------------------------------------------------------------------------
+
+
+def parse_feed(raw: bytes, headers: dict[str, str] | None = None) -> Any:
+    """Parse RSS 0.9x/1.0/2.0 or Atom. Raises ReadError when the bytes are not a feed at all."""
+    parsed = feedparser.parse(raw, response_headers=headers or {}, sanitize_html=True)
+    if parsed.entries or parsed.get("version"):
+        return parsed  # feedparser recovers what it can from a damaged but real feed
+    problem = parsed.get("bozo_exception")
+    detail = f": {_clean(str(problem))}" if problem else ""
+    raise ReadError(f"not an RSS or Atom feed{detail}")
+
+
+def entry_link(entry: Any) -> str | None:
+    link = _clean(entry.get("link"))
+    if link and re.match(r"^https?://", link, re.I):
+        return link
+    guid = _clean(entry.get("id"))
+    if guid and re.match(r"^https?://", guid, re.I) and entry.get("guidislink", True):
+        return guid
+    return None
+
+
+def entry_date(entry: Any) -> str | None:
+    """The entry's publication (or else update) time as ISO 8601 UTC."""
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        value = entry.get(key)
+        if value:
+            return datetime(*value[:6], tzinfo=UTC).isoformat().replace("+00:00", "Z")
+    return None
+
+
+def entry_author(entry: Any) -> str | None:
+    detail = entry.get("author_detail") or {}
+    return _clean(detail.get("name")) or _clean(entry.get("author"))
+
+
+def entry_markdown(entry: Any) -> str:
+    """The entry's own text: its full content if the feed carries it, else its summary."""
+    contents = entry.get("content") or []
+    best = max((c.get("value", "") for c in contents), key=len, default="")
+    summary = entry.get("summary", "") or ""
+    return fragment_to_markdown(best if len(best) >= len(summary) else summary)
+
+
+def entry_key(entry: Any) -> str:
+    """What identifies an entry across runs: its link, else its id, else its title."""
+    return (
+        entry_link(entry)
+        or _clean(entry.get("id"))
+        or _clean(entry.get("title"))
+        or entry_markdown(entry)[:200]
+    )
+
+
+def normalize_url(url: str) -> str:
+    """The URL without fragment and tracking parameters, scheme and host lower-cased."""
+    parts = urlsplit(url.strip())
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                       if not _TRACKING.match(k)])  # fmt: skip
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", query, ""))
+
+
+def stable_name(key: str) -> str:
+    """A file-name-safe name for a URL (or any key): a readable slug plus a hash, so it is the
+    same on every run and never collides."""
+    if re.match(r"^https?://", key, re.I):
+        key = normalize_url(key)
+        parts = urlsplit(key)
+        words = [p for p in parts.path.split("/") if p] or [parts.hostname or ""]
+        base = re.sub(r"\.(s?html?|php|aspx?)$", "", words[-1], flags=re.I)
+    else:
+        base = key
+    ascii_text = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:50].rstrip("-")
+    digest = hashlib.sha1(key.encode("utf-8")).hexdigest()[:10]
+    return f"{slug}-{digest}" if slug else digest
+
+
+# Readers for the source folder ----------------------------------------------------------------
+
+
+def _meta(**values: str | None) -> tuple[tuple[str, Any], ...]:
+    return tuple(sorted((k, v) for k, v in values.items() if v))
+
+
+def read_html(path: Path, rel: str, doc_id: str) -> list[Document]:
+    """A saved web page: the article text and metadata, as trafilatura finds them."""
+    page = extract_page(decode_html(path.read_bytes()))
+    if page is None:
+        raise ReadError("no article text found in the HTML page")
+    meta = _meta(title=page.title, source=page.sitename, url=page.url, date=page.date,
+                 author=page.author)  # fmt: skip
+    return [Document(id=doc_id, path=rel, body=page.markdown, meta=meta, format="markdown")]
+
+
+def read_feed(path: Path, rel: str, doc_id: str) -> list[Document]:
+    """A saved RSS or Atom feed: one document per entry, with the entry's own text."""
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise ReadError("empty file, not a feed")
+    feed = parse_feed(raw)
+    if not feed.entries:
+        raise ReadError("the feed has no entries")
+    source = _clean(feed.feed.get("title"))
+    documents = []
+    for entry in feed.entries:
+        meta = _meta(title=_clean(entry.get("title")), source=source, url=entry_link(entry),
+                     date=entry_date(entry), author=entry_author(entry))  # fmt: skip
+        documents.append(
+            Document(
+                id=f"{doc_id}-{stable_name(entry_key(entry))}",
+                path=rel,
+                body=entry_markdown(entry),
+                meta=meta,
+                format="markdown",
+            )
+        )
+    return documents
+
+
+def readers() -> dict[str, Reader]:
+    """Readers by file suffix for web pages and feed files."""
+    return {
+        ".html": read_html,
+        ".htm": read_html,
+        ".xml": read_feed,
+        ".rss": read_feed,
+        ".atom": read_feed,
+    }

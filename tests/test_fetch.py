@@ -1,0 +1,472 @@
+"""digest fetch against a local HTTP server serving the fixture feeds and pages in fixtures/web."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import threading
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+
+from digest.clean import clean
+from digest.config import Config, FeedConfig, FetchConfig
+from digest.errors import ConfigError
+from digest.fetch import FetchReport, article_path, fetch_all
+from digest.httpclient import Client, FetchError
+from digest.model import Article
+from digest.read import read_folder, split_front_matter
+
+WEB = Path(__file__).parent / "fixtures" / "web"
+UA = "digest-test/1.0 (+https://example.org/digest)"
+CLOCK = datetime(2024, 6, 12, 9, 30, tzinfo=UTC)
+
+_PARAGRAPH = (
+    "The council published item {n} of its weekly notices on Wednesday, listing the roads that "
+    "will be closed for repairs and the times at which the waste collection will pass."
+)
+
+
+class Site:
+    """What the test server saw, and the knobs the tests turn."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.hits: Counter[str] = Counter()
+        self.agents: set[str] = set()
+        self.not_modified = 0
+        self.inflight = 0
+        self.max_inflight = 0
+        self.rolling = 2  # entries in /feeds/rolling.xml
+        self.base = ""
+
+
+def _rolling_feed(site: Site) -> bytes:
+    items = "".join(
+        f"<item><title>Notice {n}</title><link>{site.base}/rolling/{n}.html</link>"
+        f"<pubDate>Wed, 12 Jun 2024 0{n}:00:00 GMT</pubDate></item>"
+        for n in range(site.rolling, 0, -1)
+    )
+    return f'<rss version="2.0"><channel><title>Notices</title>{items}</channel></rss>'.encode()
+
+
+def _generated_page(n: str) -> bytes:
+    paras = "".join(f"<p>{_PARAGRAPH.format(n=f'{n}.{i}')}</p>" for i in range(3))
+    return f"<html><head><title>Notice {n}</title></head><body><article><h1>Notice {n}</h1>{paras}</article></body></html>".encode()  # noqa: E501
+
+
+def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
+            path = urlsplit(self.path).path
+            with site.lock:
+                site.hits[path] += 1
+                count = site.hits[path]
+                site.agents.add(self.headers.get("User-Agent", ""))
+            # The client may give up (timeout, size limit): that is the point of those tests.
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                self._route(path, count)
+
+        def _send(self, status: int, body: bytes = b"", ctype: str = "text/html", **headers: str):
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            for k, v in headers.items():
+                self.send_header(k.replace("_", "-"), v)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def _file(self, rel: str) -> bytes:
+            return (WEB / rel).read_bytes().replace(b"{base}", site.base.encode())
+
+        def _feed(self, body: bytes) -> None:
+            etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+            if self.headers.get("If-None-Match") == etag:
+                with site.lock:
+                    site.not_modified += 1
+                self._send(304, ETag=etag)
+                return
+            modified = "Wed, 12 Jun 2024 08:00:00 GMT"
+            self._send(200, body, "application/rss+xml", ETag=etag, Last_Modified=modified)
+
+        def _route(self, path: str, count: int) -> None:
+            if path == "/robots.txt":
+                self._send(200, b"User-agent: *\nDisallow: /private/\n", "text/plain")
+            elif path == "/feeds/rolling.xml":
+                self._feed(_rolling_feed(site))
+            elif path == "/feeds/busy.xml":
+                items = "".join(
+                    f"<item><title>Busy {n}</title><link>{site.base}/busy/{n}.html</link></item>"
+                    for n in range(6)
+                )
+                self._feed(f'<rss version="2.0"><channel>{items}</channel></rss>'.encode())
+            elif path.startswith("/feeds/") and (WEB / path[7:]).is_file():
+                self._feed(self._file(path[7:]))
+            elif path == "/pages/latin1.html":
+                self._send(200, self._file("pages/latin1.html"), "text/html; charset=iso-8859-1")
+            elif path.startswith("/pages/") and (WEB / path[1:]).is_file():
+                self._send(200, self._file(path[1:]))
+            elif path == "/flaky/storm.html":
+                if count == 1:
+                    self._send(500, b"Internal Server Error")
+                else:
+                    self._send(200, self._file("pages/storm.html"))
+            elif path == "/redirect/festival":
+                self._send(301, b"", Location="/pages/festival.html")
+            elif path == "/slow.html":
+                time.sleep(1.5)
+                self._send(200, self._file("pages/bridge.html"))
+            elif path == "/huge.html":
+                self.send_response(200)  # no Content-Length: the size only shows while reading
+                self.send_header("Content-Type", "text/html")
+                self.end_headers()
+                chunk = b"<p>" + b"minutes of the council " * 400 + b"</p>\n"
+                for _ in range(2_000_000 // len(chunk) + 1):
+                    self.wfile.write(chunk)
+            elif path.startswith(("/rolling/", "/busy/")):
+                if path.startswith("/busy/"):
+                    # Counted while the client surely holds its slot: before any byte is sent.
+                    with site.lock:
+                        site.inflight += 1
+                        site.max_inflight = max(site.max_inflight, site.inflight)
+                    time.sleep(0.1)
+                    with site.lock:
+                        site.inflight -= 1
+                self._send(200, _generated_page(path.rsplit("/", 1)[1].split(".")[0]))
+            elif path == "/unavailable":
+                self._send(503, b"busy", Retry_After="0")
+            else:
+                self._send(404, b"Not Found")
+
+    return Handler
+
+
+@pytest.fixture(scope="module")
+def server():
+    site = Site()
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(site))
+    httpd.daemon_threads = True
+    site.base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield site
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(autouse=True)
+def _no_proxy(monkeypatch):
+    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def make_config(root: Path, site: Site, *feeds: str, **fetch: object) -> Config:
+    settings = {"timeout": 0.5, "retries": 1, "backoff": 0.01, "max_bytes": 1_000_000}
+    settings.update(fetch)
+    return Config(
+        source=str(root / "sources"),
+        cache=str(root / "cache"),
+        feeds=[FeedConfig(url=f"{site.base}/feeds/{name}") for name in feeds],
+        fetch=FetchConfig(user_agent=UA, **settings),
+        base_dir=str(root),
+    )
+
+
+def front(path: Path) -> tuple[dict, str]:
+    return split_front_matter(path.read_text(encoding="utf-8"))
+
+
+def find(report: FetchReport, root: Path, needle: str) -> Path:
+    (rel,) = [r for r in report.added if needle in r]
+    return root / "sources" / rel
+
+
+def reason(pairs: tuple[tuple[str, str], ...], needle: str) -> str:
+    (why,) = [why for what, why in pairs if needle in what]
+    return why
+
+
+# RSS 2.0: one run over a feed with every kind of page -----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def rss(server, tmp_path_factory):
+    root = tmp_path_factory.mktemp("rss")
+    report = fetch_all(make_config(root, server, "rss2.xml"), progress=False, clock=lambda: CLOCK)
+    return root, report
+
+
+def test_rss_counts(rss):
+    _, report = rss
+    assert len(report.added) == 7
+    assert len(report.failed) == 1 and len(report.skipped) == 1
+    assert report.unchanged == ()
+    assert report.lines()[-1] == "7 added, 0 unchanged, 1 skipped, 1 failed"
+
+
+def test_page_metadata_and_front_matter(rss, server):
+    root, report = rss
+    path = find(report, root, "bridge")
+    meta, body = front(path)
+    assert list(meta) == ["title", "source", "url", "date", "author", "fetched"]
+    assert meta["title"] == "Council approves new bridge over the river"
+    assert meta["source"] == "The Valley Times"  # the page's site name
+    assert meta["url"] == f"{server.base}/news/2024/bridge-vote"  # the canonical URL
+    assert meta["date"] == "2024-06-06T10:00:00Z"
+    assert meta["author"] == "Jane Roe"
+    assert meta["fetched"] == "2024-06-12T09:30:00Z"
+    assert "ending a decade of debate" in body
+    assert "Subscribe" not in body and "Home" not in body  # page furniture is left out
+    assert path.parent.name == "127.0.0.1"  # a folder per site; tracking parameters ignored
+    assert path == article_path(root / "sources", f"{server.base}/pages/bridge.html")
+
+
+def test_404_falls_back_to_feed_text_and_says_so(rss):
+    root, report = rss
+    path = find(report, root, "library")
+    meta, body = front(path)
+    assert meta["text_from"] == "feed entry"
+    assert "nine in the evening" in body and "survey of readers" in body
+    assert "HTTP 404" in reason(report.notes, "library")
+
+
+def test_500_then_success_is_retried(rss, server):
+    root, report = rss
+    assert server.hits["/flaky/storm.html"] == 2
+    meta, body = front(find(report, root, "storm"))
+    assert "text_from" not in meta and "harbour wall overnight" in body
+
+
+def test_slow_page_times_out_and_uses_feed_text(rss, server):
+    root, report = rss
+    assert server.hits["/slow.html"] == 2  # one retry, then the feed's own text
+    assert "timed out after 0.5 s" in reason(report.notes, "slow")
+    _, body = front(find(report, root, "slow"))
+    assert body.strip() == (
+        "The regional operator published the timetable of its new night train service."
+    )
+
+
+def test_redirect_is_followed(rss, server):
+    root, report = rss
+    meta, body = front(find(report, root, "festival"))
+    assert "town park" in body
+    assert meta["url"] == f"{server.base}/pages/festival.html"
+
+
+def test_non_utf8_page_is_decoded(rss):
+    root, report = rss
+    meta, body = front(find(report, root, "latin1"))
+    assert "Café owners in the Zürich street" in body and "pâtisserie" in body
+    assert "Ã" not in body
+
+
+def test_page_without_date(rss):
+    root, report = rss
+    meta, body = front(find(report, root, "nodate"))
+    assert "date" not in meta  # never guessed from a copyright line
+    assert "sixty volunteers" in body
+
+
+def test_huge_page_fails_with_reason(rss):
+    _, report = rss
+    assert "over the 1,000,000-byte limit" in reason(report.failed, "huge")
+
+
+def test_robots_txt_is_respected(rss, server):
+    _, report = rss
+    assert "robots.txt" in reason(report.skipped, "private")
+    assert server.hits["/private/briefing.html"] == 0
+    assert server.hits["/robots.txt"] >= 1
+
+
+def test_every_request_has_the_user_agent(rss, server):
+    assert server.agents == {UA}
+
+
+def test_fetched_files_build_into_articles(rss):
+    root, _ = rss
+    documents, rejected = read_folder(root / "sources")
+    assert rejected == []
+    articles = [clean(d) for d in documents]
+    assert all(isinstance(a, Article) for a in articles)
+    bridge = next(a for a in articles if a.title.startswith("Council approves"))
+    assert bridge.date == datetime(2024, 6, 6, 10, tzinfo=UTC)
+    assert bridge.source == "The Valley Times" and bridge.author == "Jane Roe"
+
+
+# Atom, broken feeds ---------------------------------------------------------------------------
+
+
+def test_atom_feed(server, tmp_path):
+    report = fetch_all(make_config(tmp_path, server, "atom.xml"), progress=False)
+    assert len(report.added) == 2 and report.failed == ()
+    meta, body = front(find(report, tmp_path, "ferry"))
+    assert meta["author"] == "Ola Nordmann"
+    assert meta["date"] == "2024-06-11T07:00:00Z"  # published, not updated
+    assert meta["source"] == "Harbour Gazette"
+    assert "“This is the biggest investment in our history,”" in body  # Windows-1252 page
+    meta, body = front(find(report, tmp_path, "fish-market"))
+    assert meta["text_from"] == "feed entry" and meta["author"] == "Kari Nordmann"
+    assert "eighteen months" in body and "cold rooms" in body
+
+
+def test_broken_feed_fails_and_others_continue(server, tmp_path):
+    config = make_config(tmp_path, server, "broken.xml", "nowhere.xml", "atom.xml")
+    report = fetch_all(config, progress=False)
+    assert "not an RSS or Atom feed" in reason(report.failed, "broken.xml")
+    assert "HTTP 404" in reason(report.failed, "nowhere.xml")
+    assert len(report.added) == 2
+    assert report.feeds_ok == 1
+
+
+def test_truncated_feed_keeps_what_it_can(server, tmp_path):
+    report = fetch_all(make_config(tmp_path, server, "truncated.xml"), progress=False)
+    assert report.failed == ()
+    meta, body = front(find(report, tmp_path, "market"))
+    assert meta["title"] == "Market prices steady" and "strawberries" in body
+
+
+def test_feed_name_from_config(server, tmp_path):
+    config = make_config(tmp_path, server)
+    config = Config(
+        **{**config.__dict__, "feeds": [FeedConfig(f"{server.base}/feeds/atom.xml", "Gazette", 1)]}
+    )  # noqa: E501
+    report = fetch_all(config, progress=False)
+    assert len(report.added) == 1  # the limit
+    meta, _ = front(find(report, tmp_path, "ferry"))
+    assert meta["source"] == "Gazette"
+
+
+# Repeated runs --------------------------------------------------------------------------------
+
+
+def test_repeat_runs_are_idempotent_and_conditional(server, tmp_path):
+    config = make_config(tmp_path, server, "rolling.xml")
+    server.rolling = 2
+    first = fetch_all(config, progress=False)
+    assert len(first.added) == 2
+    files = {p: p.read_bytes() for p in (tmp_path / "sources").rglob("*.md")}
+    pages = server.hits["/rolling/1.html"]
+
+    before = server.not_modified
+    second = fetch_all(config, progress=False)
+    assert second.added == () and sorted(second.unchanged) == sorted(first.added)
+    assert server.not_modified == before + 1  # the feed answered 304 to the remembered ETag
+    assert server.hits["/rolling/1.html"] == pages  # known articles are not downloaded again
+    assert {p: p.read_bytes() for p in (tmp_path / "sources").rglob("*.md")} == files
+
+    server.rolling = 3  # one new entry; the old ones repeat
+    third = fetch_all(config, progress=False)
+    assert len(third.added) == 1 and "3-" in third.added[0].rsplit("/", 1)[1]
+    assert len(third.unchanged) == 2
+    assert len(list((tmp_path / "sources").rglob("*.md"))) == 3
+    state = (tmp_path / "cache" / "fetch" / "state.json").read_text()
+    assert "etag" in state and "last_modified" in state
+
+
+def test_user_edits_are_kept_unless_forced(server, tmp_path):
+    config = make_config(tmp_path, server, "rolling.xml")
+    server.rolling = 1
+    (rel,) = fetch_all(config, progress=False, clock=lambda: CLOCK).added
+    path = tmp_path / "sources" / rel
+    original = path.read_text()
+    path.write_text(original.replace("Notice 1", "Notice one (edited)"))
+
+    again = fetch_all(config, progress=False)
+    assert again.unchanged == (rel,) and "(edited)" in path.read_text()
+
+    forced = fetch_all(config, force=True, progress=False, clock=lambda: CLOCK)
+    assert forced.added == (rel,) and path.read_text() == original
+    # Forcing again changes nothing: same text, and the first fetch time is kept.
+    later = datetime(2025, 1, 1, tzinfo=UTC)
+    assert fetch_all(config, force=True, progress=False, clock=lambda: later).unchanged == (rel,)
+    assert path.read_text() == original
+
+
+def test_duplicate_entries_across_feeds_are_collected_once(server, tmp_path):
+    server.rolling = 1
+    report = fetch_all(make_config(tmp_path, server, "rolling.xml", "rolling.xml?again"),
+                       progress=False)  # fmt: skip
+    assert len(report.added) == 1
+    assert "listed more than once" in reason(report.skipped, "/rolling/1.html")
+
+
+# The client -----------------------------------------------------------------------------------
+
+
+def test_per_host_limit(server, tmp_path):
+    server.max_inflight = 0
+    report = fetch_all(make_config(tmp_path, server, "busy.xml", per_host=2, parallel=8),
+                       progress=False)  # fmt: skip
+    assert len(report.added) == 6
+    assert server.max_inflight == 2
+
+
+def test_503_is_retried_with_backoff_then_reported(server):
+    slept: list[float] = []
+    config = FetchConfig(timeout=0.5, retries=2, backoff=0.25, user_agent=UA)
+    client = Client(config, sleep=slept.append)
+    with pytest.raises(FetchError, match=r"HTTP 503 .*after 3 attempts") as info:
+        client.get(f"{server.base}/unavailable")
+    assert info.value.status == 503
+    assert slept == [0.25, 0.5]
+
+
+def test_client_errors_are_not_retried(server):
+    client = Client(FetchConfig(timeout=0.5, retries=3, backoff=0, user_agent=UA))
+    before = server.hits["/missing/x"]
+    with pytest.raises(FetchError, match="HTTP 404"):
+        client.get(f"{server.base}/missing/x")
+    assert server.hits["/missing/x"] == before + 1
+
+
+def test_connection_refused_is_a_clear_failure():
+    client = Client(FetchConfig(timeout=0.5, retries=0, user_agent=UA))
+    with pytest.raises(FetchError, match="connect"):
+        client.get("http://127.0.0.1:9/")
+
+
+# Configuration and output ---------------------------------------------------------------------
+
+
+def test_no_feeds_is_a_config_error(tmp_path):
+    with pytest.raises(ConfigError, match="no feeds"):
+        fetch_all(Config(source=str(tmp_path)), progress=False)
+
+
+def test_bad_feed_url_is_a_config_error(tmp_path):
+    with pytest.raises(ConfigError, match=r"feeds\[0\]\.url"):
+        fetch_all(Config(source=str(tmp_path), feeds=[FeedConfig(url="feeds.xml")]))
+
+
+def test_no_progress_bar_when_not_a_terminal(server, tmp_path, capsys):
+    server.rolling = 1
+    fetch_all(make_config(tmp_path, server, "rolling.xml"), progress=True)
+    assert capsys.readouterr().err == ""
+
+
+def test_config_file_feeds(tmp_path):
+    from digest.config import load_config
+
+    cfg = tmp_path / "digest.yaml"
+    cfg.write_text(
+        yaml.safe_dump(
+            {
+                "feeds": [{"url": "https://example.org/feed.xml", "name": "Example", "limit": 5}],
+                "fetch": {"timeout": 5, "backoff": 0.5, "max_bytes": 100000},
+            }
+        )
+    )
+    config = load_config(cfg)
+    assert config.feeds == [FeedConfig("https://example.org/feed.xml", "Example", 5)]
+    assert config.fetch.backoff == 0.5 and config.fetch.max_bytes == 100000
