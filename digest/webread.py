@@ -26,6 +26,8 @@ from digest.model import Document
 from digest.read import Reader, ReadError
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.I)
+# Less text than this is what an extractor finds on navigation, consent or error pages.
+MIN_PAGE_WORDS = 20
 # Only dates the page states: the extensive search guesses from copyright lines and the like.
 _DATE_PARAMS = {"extensive_search": False, "original_date": True}
 _TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid|ocid|cmpid)$", re.I)
@@ -101,7 +103,7 @@ def extract_page(html: str, url: str | None = None) -> Page | None:
     body = trafilatura.extract(
         html, url=url, output_format="markdown", include_comments=False, include_tables=True
     )
-    if meta is None or not body or not body.strip():
+    if meta is None or not body or len(body.split()) < MIN_PAGE_WORDS:
         return None
     title = _clean(meta.title)
     canonical = _clean(meta.url)

@@ -1,0 +1,208 @@
+"""Readers for saved web pages and feed files, and the extraction they share with digest fetch."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from digest.clean import clean
+from digest.model import Article
+from digest.read import ReadError, read_folder
+from digest.webread import (
+    decode_html,
+    fragment_to_markdown,
+    normalize_url,
+    read_feed,
+    read_html,
+    readers,
+    stable_name,
+)
+
+WEB = Path(__file__).parent / "fixtures" / "web"
+BASE = "https://valley.example"
+
+
+def copy(tmp_path: Path, rel: str, name: str | None = None) -> Path:
+    """A fixture file with its ``{base}`` placeholders filled in."""
+    target = tmp_path / (name or Path(rel).name)
+    target.write_bytes((WEB / rel).read_bytes().replace(b"{base}", BASE.encode()))
+    return target
+
+
+def test_readers_cover_web_suffixes():
+    assert set(readers()) == {".html", ".htm", ".xml", ".rss", ".atom"}
+
+
+# HTML pages -----------------------------------------------------------------------------------
+
+
+def test_html_page_text_and_metadata(tmp_path):
+    (doc,) = read_html(copy(tmp_path, "pages/bridge.html"), "bridge.html", "bridge")
+    assert doc.format == "markdown" and doc.id == "bridge" and doc.path == "bridge.html"
+    assert doc.get("title") == "Council approves new bridge over the river"
+    assert doc.get("author") == "Jane Roe"
+    assert doc.get("date") == "2024-06-06"
+    assert doc.get("source") == "The Valley Times"
+    assert doc.get("url") == f"{BASE}/news/2024/bridge-vote"
+    paragraphs = doc.body.split("\n\n")
+    assert len(paragraphs) == 3 and paragraphs[0].startswith("The city council voted")
+    assert "Subscribe" not in doc.body and "# Council" not in doc.body
+
+
+def test_html_without_declared_charset_falls_back_to_windows_1252(tmp_path):
+    (doc,) = read_html(copy(tmp_path, "pages/latin1.html"), "latin1.html", "latin1")
+    assert "Café owners in the Zürich street" in doc.body
+    assert doc.get("title") == "Café owners in Zürich street protest parking rules"
+
+
+def test_html_meta_charset(tmp_path):
+    (doc,) = read_html(copy(tmp_path, "pages/ferry.html"), "ferry.html", "ferry")
+    assert "“This is the biggest investment in our history,”" in doc.body
+
+
+def test_html_without_date_has_no_date(tmp_path):
+    (doc,) = read_html(copy(tmp_path, "pages/nodate.html"), "nodate.html", "nodate")
+    assert doc.get("date") is None
+
+
+def test_html_without_article_is_rejected(tmp_path):
+    page = tmp_path / "empty.html"
+    page.write_text("<html><body><nav><a href='/'>Home</a></nav></body></html>")
+    with pytest.raises(ReadError, match="no article text"):
+        read_html(page, "empty.html", "empty")
+
+
+def test_html_page_cleans_into_an_article(tmp_path):
+    (doc,) = read_html(copy(tmp_path, "pages/bridge.html"), "bridge.html", "bridge")
+    article = clean(doc)
+    assert isinstance(article, Article)
+    assert article.title == "Council approves new bridge over the river"
+    assert article.date == datetime(2024, 6, 6, tzinfo=UTC)
+    assert article.author == "Jane Roe" and article.source == "The Valley Times"
+    assert len(article.paragraphs) == 3
+
+
+@pytest.mark.parametrize(
+    ("raw", "declared", "expected"),
+    [
+        ("Zürich".encode(), None, "Zürich"),
+        ("Zürich".encode("latin-1"), None, "Zürich"),
+        ("Zürich".encode("latin-1"), "ISO-8859-1", "Zürich"),
+        (b"\xef\xbb\xbf" + "Zürich".encode(), "latin-1", "Zürich"),  # a BOM outranks the header
+        (b'<meta charset="koi8-r">' + "Москва".encode("koi8-r"), None, "Москва"),
+        ("Zürich".encode(), "no-such-charset", "Zürich"),
+    ],
+)
+def test_decode_html(raw, declared, expected):
+    assert expected in decode_html(raw, declared)
+
+
+# Feed files -----------------------------------------------------------------------------------
+
+
+def test_rss_file_gives_one_document_per_entry(tmp_path):
+    docs = read_feed(copy(tmp_path, "rss2.xml"), "valley.xml", "valley")
+    assert len(docs) == 9
+    assert len({d.id for d in docs}) == 9
+    assert all(d.id.startswith("valley-") and d.path == "valley.xml" for d in docs)
+    first = docs[0]
+    assert first.get("title") == "Council approves new bridge over the river"
+    assert first.get("source") == "Valley Times"
+    assert first.get("date") == "2024-06-06T10:00:00Z"
+    assert first.get("author") == "Jane Roe"
+    assert first.get("url") == f"{BASE}/pages/bridge.html?utm_source=rss"
+    library = docs[1]
+    assert library.body.split("\n\n") == [
+        "The town library will open until nine in the evening on weekdays from July, the library "
+        "board announced on Friday.",
+        "The change follows a survey of readers.",
+    ]
+
+
+def test_feed_document_ids_are_stable_when_entries_are_added(tmp_path):
+    before = read_feed(copy(tmp_path, "rss2.xml"), "valley.xml", "valley")
+    text = (
+        (WEB / "rss2.xml")
+        .read_text()
+        .replace(
+            "<item>",
+            "<item><title>Newest</title><link>{base}/pages/new.html</link></item><item>",
+            1,
+        )
+    )
+    (tmp_path / "valley.xml").write_text(text.replace("{base}", BASE))
+    after = read_feed(tmp_path / "valley.xml", "valley.xml", "valley")
+    assert [d.id for d in after[1:]] == [d.id for d in before]
+
+
+def test_atom_file(tmp_path):
+    docs = read_feed(copy(tmp_path, "atom.xml", "gazette.atom"), "gazette.atom", "gazette")
+    assert [d.get("title") for d in docs] == [
+        "Ferry company orders two electric boats",
+        "Fish market reopens after renovation",
+    ]
+    ferry, fish = docs
+    assert ferry.get("date") == "2024-06-11T07:00:00Z"  # published wins over updated
+    assert ferry.get("author") == "Ola Nordmann" and ferry.get("source") == "Harbour Gazette"
+    assert fish.get("date") == "2024-06-11T18:30:02Z"
+    assert "eighteen months" in fish.body and "cold rooms" in fish.body
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        ((WEB / "broken.xml").read_bytes(), "not an RSS or Atom feed"),
+        (b"", "empty file"),
+        (b'<rss version="2.0"><channel><title>Quiet</title></channel></rss>', "no entries"),
+        (b"<urlset><url><loc>https://x.example/</loc></url></urlset>", "not an RSS or Atom"),
+    ],
+)
+def test_broken_feed_files_are_rejected(tmp_path, content, reason):
+    path = tmp_path / "feed.xml"
+    path.write_bytes(content)
+    with pytest.raises(ReadError, match=reason):
+        read_feed(path, "feed.xml", "feed")
+
+
+def test_source_folder_with_web_files(tmp_path):
+    copy(tmp_path, "pages/bridge.html")
+    copy(tmp_path, "atom.xml", "gazette.rss")
+    shutil.copy(WEB / "broken.xml", tmp_path / "broken.xml")
+    documents, rejected = read_folder(tmp_path)
+    assert [(r.path, r.reason.split(":")[0]) for r in rejected] == [
+        ("broken.xml", "not an RSS or Atom feed")
+    ]
+    assert sorted(d.path for d in documents) == ["bridge.html", "gazette.rss", "gazette.rss"]
+    articles = [clean(d) for d in documents]
+    assert all(isinstance(a, Article) and a.paragraphs for a in articles)
+
+
+# Shared helpers -------------------------------------------------------------------------------
+
+
+def test_fragment_to_markdown():
+    assert fragment_to_markdown("<p>One <b>two</b>.</p><p>Three.</p>") == "One **two**.\n\nThree."
+    assert fragment_to_markdown("Plain text.\n\nSecond.") == "Plain text.\n\nSecond."
+    assert fragment_to_markdown("") == ""
+
+
+def test_stable_name():
+    url = "https://www.example.com/news/2024/06/bridge-vote.html"
+    name = stable_name(url)
+    assert name.startswith("bridge-vote-") and name == stable_name(url)
+    assert stable_name(url + "?utm_source=rss&utm_medium=feed#comments") == name
+    assert stable_name("HTTPS://WWW.EXAMPLE.COM/news/2024/06/bridge-vote.html") == name
+    assert stable_name(url + "?page=2") != name
+    assert stable_name("https://example.com/").startswith("example-com-")
+    assert stable_name("tag:gazette.example,2024:ferry") == stable_name(
+        "tag:gazette.example,2024:ferry"
+    )  # noqa: E501
+
+
+def test_normalize_url_keeps_meaningful_query():
+    assert (
+        normalize_url("https://A.example/p?id=3&utm_campaign=x#top") == "https://a.example/p?id=3"
+    )
