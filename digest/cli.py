@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from digest import __version__
-from digest.config import load_config
+from digest.config import Config, load_config
 from digest.errors import DigestError
 from digest.model import Digest
 
@@ -55,7 +55,10 @@ def cli() -> None:
     help="Config file (default: digest.yaml in the current folder, if present).",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems and the final report.")
-def build(source: str | None, out: str | None, config_path: str | None, quiet: bool) -> None:
+@click.option("--fetch", "fetch_first", is_flag=True, help="Run `digest fetch` first, then build.")
+def build(
+    source: str | None, out: str | None, config_path: str | None, quiet: bool, fetch_first: bool
+) -> None:
     """Build the site from the source folder into the output folder."""
     from digest.build import build as run_build
 
@@ -65,12 +68,49 @@ def build(source: str | None, out: str | None, config_path: str | None, quiet: b
             Path(config_path) if config_path else None,
             {"source": source, "out": out},
         )
+        if fetch_first:
+            _fetch(config, force=False, quiet=quiet)  # feeds that fail still leave the archive
         say = None if quiet else (lambda msg: click.echo(msg, err=True))
         digest, files = run_build(config, say)
     except DigestError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     _report(digest, files, config.path(config.out), time.perf_counter() - start)
+
+
+def _fetch(config: Config, force: bool, quiet: bool) -> bool:
+    """Run the fetch and print its report; True when at least one feed could be read."""
+    from digest.fetch import fetch_all
+
+    report = fetch_all(config, force=force, progress=not quiet)
+    lines = report.lines()
+    for i, line in enumerate(lines):
+        if not quiet or line.startswith("failed") or i == len(lines) - 1:
+            click.echo(line, err=True)
+    return report.feeds_ok > 0
+
+
+@cli.command()
+@click.option("--source", type=click.Path(file_okay=False), help="Folder to write articles to.")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    help="Config file (default: digest.yaml in the current folder, if present).",
+)
+@click.option("--force", is_flag=True, help="Download again and overwrite existing articles.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only failures and the final counts.")
+def fetch(source: str | None, config_path: str | None, force: bool, quiet: bool) -> None:
+    """Collect the articles of the configured feeds into the source folder."""
+    try:
+        config = load_config(Path(config_path) if config_path else None, {"source": source})
+        ok = _fetch(config, force=force, quiet=quiet)
+    except DigestError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    if not ok:
+        click.echo("error: no feed could be read", err=True)
+        sys.exit(1)
 
 
 def main() -> None:

@@ -470,3 +470,60 @@ def test_config_file_feeds(tmp_path):
     config = load_config(cfg)
     assert config.feeds == [FeedConfig("https://example.org/feed.xml", "Example", 5)]
     assert config.fetch.backoff == 0.5 and config.fetch.max_bytes == 100000
+
+
+# The command line -----------------------------------------------------------------------------
+
+
+def write_config(root: Path, site: Site, *feeds: str) -> Path:
+    path = root / "digest.yaml"
+    settings = {"timeout": 0.5, "retries": 1, "backoff": 0.01, "user_agent": UA}
+    data = {
+        "source": "sources",
+        "out": "site",
+        "cache": "cache",
+        "feeds": [{"url": f"{site.base}/feeds/{name}"} for name in feeds],
+        "fetch": settings,
+    }
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+def test_cli_fetch_reports_and_is_idempotent(server, tmp_path):
+    from click.testing import CliRunner
+
+    from digest.cli import cli
+
+    config = write_config(tmp_path, server, "atom.xml")
+    result = CliRunner().invoke(cli, ["fetch", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    assert "2 added, 0 unchanged, 0 skipped, 0 failed" in result.stderr
+    assert "note 127.0.0.1/fish-market-" in result.stderr and "HTTP 404" in result.stderr
+    result = CliRunner().invoke(cli, ["fetch", "--config", str(config), "--quiet"])
+    assert result.exit_code == 0
+    assert result.stderr.strip() == "0 added, 2 unchanged, 0 skipped, 0 failed"
+
+
+def test_cli_fetch_fails_when_no_feed_can_be_read(server, tmp_path):
+    from click.testing import CliRunner
+
+    from digest.cli import cli
+
+    config = write_config(tmp_path, server, "broken.xml")
+    result = CliRunner().invoke(cli, ["fetch", "--config", str(config)])
+    assert result.exit_code == 1
+    assert "failed " in result.stderr and "not an RSS or Atom feed" in result.stderr
+    assert "error: no feed could be read" in result.stderr
+
+
+def test_cli_build_fetch(server, tmp_path):
+    from click.testing import CliRunner
+
+    from digest.cli import cli
+
+    config = write_config(tmp_path, server, "atom.xml")
+    result = CliRunner().invoke(cli, ["build", "--fetch", "--config", str(config), "--quiet"])
+    assert result.exit_code == 0, result.stderr
+    assert "2 added" in result.stderr
+    pages = "".join(p.read_text() for p in (tmp_path / "site").rglob("*.html"))
+    assert "electric boats" in pages and "cold rooms" in pages
