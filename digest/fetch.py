@@ -15,7 +15,7 @@ import re
 import sys
 import tempfile
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -211,7 +211,15 @@ def _page_article(client: Client, url: str) -> tuple[Page | None, str, bool]:
 
 
 def _collect(client: Client, entry: _Entry, source: Path, force: bool, now: str) -> _Result:
-    """Fetch one entry's article into its file."""
+    """Fetch one entry's article into its file; any failure becomes a failed result."""
+    try:
+        return _collect_entry(client, entry, source, force, now)
+    # Extractors meet arbitrary web input; whatever breaks on one page must not stop the run.
+    except Exception as exc:  # noqa: BLE001
+        return _Result("failed", entry.link or entry.feed.url, f"{type(exc).__name__}: {exc}")
+
+
+def _collect_entry(client: Client, entry: _Entry, source: Path, force: bool, now: str) -> _Result:
     key = entry.link or entry_key(entry.data)
     if not key:
         return _Result("skipped", entry.feed.url, "an entry has no link, id, title or text")
@@ -253,7 +261,7 @@ def _collect(client: Client, entry: _Entry, source: Path, force: bool, now: str)
 
 
 def _bar(total: int, desc: str, progress: bool) -> tqdm:
-    return tqdm(total=total, desc=desc, unit="", file=sys.stderr, leave=False,
+    return tqdm(total=total, desc=desc, unit=f" {desc}", file=sys.stderr, leave=False,
                 disable=not (progress and sys.stderr.isatty()))  # fmt: skip
 
 
@@ -282,8 +290,15 @@ def fetch_all(
     feeds_ok = 0
     pool = ThreadPoolExecutor(config.fetch.parallel)
     with pool, _bar(len(feeds), "feeds", progress) as bar:
-        futures = [pool.submit(_fetch_feed, client, f, state.get(f.url, {}), folder) for f in feeds]
-        for feed, future in zip(feeds, futures, strict=True):
+        by_future = {
+            pool.submit(_fetch_feed, client, f, state.get(f.url, {}), folder): f for f in feeds
+        }
+        done = {}
+        for future in as_completed(by_future):  # the bar moves as feeds finish
+            bar.update()
+            done[by_future[future]] = future
+        for feed in feeds:  # entries in config order, so the first feed listing an article wins
+            future = done[feed]
             try:
                 parsed, new_state = future.result()
             except FetchError as exc:
@@ -293,8 +308,9 @@ def fetch_all(
                 tally.failed.append((feed.url, f"saved copy unusable: {exc}"))
                 state.pop(feed.url, None)  # next run downloads it afresh
                 continue
-            finally:
-                bar.update()
+            except Exception as exc:  # noqa: BLE001 (one feed never stops the others)
+                tally.failed.append((feed.url, f"{type(exc).__name__}: {exc}"))
+                continue
             feeds_ok += 1
             if new_state is not None:
                 state[feed.url] = new_state
@@ -317,7 +333,7 @@ def fetch_all(
     pool = ThreadPoolExecutor(config.fetch.parallel)
     with pool, _bar(len(unique), "articles", progress) as bar:
         futures = [pool.submit(_collect, client, e, source, force, now) for e in unique.values()]
-        for future in futures:
+        for future in as_completed(futures):
             result = future.result()
             bar.update()
             if result.kind == "added":

@@ -145,8 +145,10 @@ def parse_feed(raw: bytes, headers: dict[str, str] | None = None) -> Any:
     parsed = feedparser.parse(raw, response_headers=headers or {}, sanitize_html=True)
     if parsed.entries or parsed.get("version"):
         return parsed  # feedparser recovers what it can from a damaged but real feed
-    problem = parsed.get("bozo_exception")
-    detail = f": {_clean(str(problem))}" if problem else ""
+    problem = _clean(parsed.get("bozo_exception"))
+    # The XML parser names no file ("<unknown>:2:0: syntax error"); say the line instead.
+    m = re.match(r"^<unknown>:(\d+):\d+: (.*)$", problem or "")
+    detail = f": {m.group(2)} at line {m.group(1)}" if m else f": {problem}" if problem else ""
     raise ReadError(f"not an RSS or Atom feed{detail}")
 
 

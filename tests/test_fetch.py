@@ -58,7 +58,8 @@ def _rolling_feed(site: Site) -> bytes:
 
 def _generated_page(n: str) -> bytes:
     paras = "".join(f"<p>{_PARAGRAPH.format(n=f'{n}.{i}')}</p>" for i in range(3))
-    return f"<html><head><title>Notice {n}</title></head><body><article><h1>Notice {n}</h1>{paras}</article></body></html>".encode()  # noqa: E501
+    head = f"<html><head><title>Notice {n}</title></head>"
+    return f"{head}<body><article><h1>Notice {n}</h1>{paras}</article></body></html>".encode()
 
 
 def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
@@ -109,6 +110,17 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
                     for n in range(6)
                 )
                 self._feed(f'<rss version="2.0"><channel>{items}</channel></rss>'.encode())
+            elif path == "/feeds/odd.xml":
+                items = "".join(
+                    f"<item><title>{name}</title><link>{site.base}/odd/{name}</link>"
+                    f"<description>The feed's own words about {name}.</description></item>"
+                    for name in ("nav.html", "report.pdf")
+                )
+                self._feed(f'<rss version="2.0"><channel>{items}</channel></rss>'.encode())
+            elif path == "/odd/nav.html":
+                self._send(200, b"<html><body><nav><a href='/'>Home</a></nav></body></html>")
+            elif path == "/odd/report.pdf":
+                self._send(200, b"%PDF-1.4 ...", "application/pdf")
             elif path.startswith("/feeds/") and (WEB / path[7:]).is_file():
                 self._feed(self._file(path[7:]))
             elif path == "/pages/latin1.html":
@@ -323,10 +335,19 @@ def test_atom_feed(server, tmp_path):
 def test_broken_feed_fails_and_others_continue(server, tmp_path):
     config = make_config(tmp_path, server, "broken.xml", "nowhere.xml", "atom.xml")
     report = fetch_all(config, progress=False)
-    assert "not an RSS or Atom feed" in reason(report.failed, "broken.xml")
+    assert reason(report.failed, "broken.xml") == "not an RSS or Atom feed: syntax error at line 2"
     assert "HTTP 404" in reason(report.failed, "nowhere.xml")
     assert len(report.added) == 2
     assert report.feeds_ok == 1
+
+
+def test_pages_without_article_text_fall_back_to_feed_text(server, tmp_path):
+    report = fetch_all(make_config(tmp_path, server, "odd.xml"), progress=False)
+    assert len(report.added) == 2
+    assert "no article text found" in reason(report.notes, "nav")
+    assert "application/pdf, not HTML" in reason(report.notes, "report")
+    _, body = front(find(report, tmp_path, "report"))
+    assert body.strip() == "The feed's own words about report.pdf."
 
 
 def test_truncated_feed_keeps_what_it_can(server, tmp_path):
