@@ -548,3 +548,29 @@ def test_cli_build_fetch(server, tmp_path):
     assert "2 added" in result.stderr
     pages = "".join(p.read_text() for p in (tmp_path / "site").rglob("*.html"))
     assert "electric boats" in pages and "cold rooms" in pages
+
+
+# The examples ---------------------------------------------------------------------------------
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def test_example_config_loads():
+    from digest.config import load_config
+
+    config = load_config(EXAMPLES / "digest.yaml")
+    assert len(config.feeds) == 2 and config.feeds[0].limit == 30
+
+
+def test_example_workflow_runs_real_commands():
+    from click.testing import CliRunner
+
+    from digest.cli import cli
+
+    workflow = yaml.safe_load((EXAMPLES / "github-pages.yml").read_text())
+    runs = [s["run"] for job in workflow["jobs"].values() for s in job["steps"] if "run" in s]
+    commands = [ln.split()[1:] for r in runs for ln in r.splitlines() if ln.startswith("digest ")]
+    assert commands == [["build", "--fetch", "--quiet"]]
+    for args in commands:  # unknown commands or options fail before --help is honoured
+        result = CliRunner().invoke(cli, [*args, "--help"])
+        assert result.exit_code == 0, result.output
