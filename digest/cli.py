@@ -113,5 +113,53 @@ def fetch(source: str | None, config_path: str | None, force: bool, quiet: bool)
         sys.exit(1)
 
 
+@cli.command()
+@click.option("--port", "-p", type=int, default=8000, show_default=True, help="Port on localhost.")
+@click.option("--source", type=click.Path(file_okay=False), help="Folder of input articles.")
+@click.option("--out", type=click.Path(file_okay=False), help="Folder to write the site to.")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    help="Config file (default: digest.yaml in the current folder, if present).",
+)
+def serve(port: int, source: str | None, out: str | None, config_path: str | None) -> None:
+    """Build, serve the site on localhost, and rebuild and reload on every change."""
+    from digest.config import CONFIG_FILE
+    from digest.serve import serve as run_serve
+
+    file = Path(config_path) if config_path else None
+    if file is None and Path(CONFIG_FILE).is_file():
+        file = Path(CONFIG_FILE)
+
+    def load() -> Config:
+        return load_config(file, {"source": source, "out": out})
+
+    try:
+        run_serve(load, file, port, lambda msg: click.echo(msg, err=True))
+    except DigestError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except OSError as exc:
+        click.echo(f"error: cannot serve on port {port}: {exc.strerror or exc}", err=True)
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(file_okay=False))
+def init(folder: str) -> None:
+    """Create a new digest project in FOLDER: config, example article and theme folder."""
+    from digest.scaffold import scaffold
+
+    try:
+        written = scaffold(Path(folder))
+    except DigestError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    for path in written:
+        click.echo(f"wrote {path}", err=True)
+    click.echo(f"next: cd {folder} && digest serve", err=True)
+
+
 def main() -> None:
     cli()

@@ -37,6 +37,9 @@ class SiteConfig:
     )
     language: str = _opt("en", "Language code of the site (html lang attribute).")
     per_page: int = _opt(30, "Events per index page before paging.")
+    search: bool = _opt(
+        True, "Build the Pagefind search index and page (when the pagefind package is installed)."
+    )
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
 """Render stage: write the site for a ``Digest`` into a folder, from the theme's templates.
 
-Pages are rendered from view models (digest/views.py). ``events.json`` is the machine-readable
-digest and part of the public interface (documented in the README).
+Pages are rendered from view models (digest/views.py, digest/listings.py) at the paths the site
+plan decides (digest/pages.py). ``events.json`` is the machine-readable digest and part of the
+public interface (documented in the README). Atom feeds, the sitemap and the search index are
+written last, from the finished pages.
 """
 
 from __future__ import annotations
@@ -13,18 +15,26 @@ from typing import Any
 
 import jinja2
 
+from digest import listings, search
 from digest.config import Config
-from digest.model import Digest
+from digest.feeds import atom_feed, sitemap
+from digest.model import Digest, Event
+from digest.pages import SitePlan
 from digest.theme import theme_dirs
 from digest.views import (
-    Urls,
+    FeedLink,
+    PageMeta,
+    Site,
     article_page,
     event_card,
     event_page,
+    generated_time,
     iso,
     relative,
     site_view,
 )
+
+DESCRIPTION_CHARS = 200
 
 
 def environment(config: Config) -> jinja2.Environment:
@@ -87,30 +97,191 @@ def _copy_static(config: Config, dest: Path) -> None:
             shutil.copytree(static, dest / "static", dirs_exist_ok=True)
 
 
-def render_site(digest: Digest, config: Config, dest: Path) -> int:
-    """Write every page of the site into ``dest``; returns the number of files written."""
-    env = environment(config)
-    urls = Urls(digest)
-    site = site_view(digest, config)
-    out = _Writer(dest)
+def _clip(text: str, limit: int = DESCRIPTION_CHARS) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
-    def page(template: str, rel: str, **context: Any) -> None:
+
+class _Pages:
+    """Renders templates with the context every page shares: site, root, page path, meta."""
+
+    def __init__(self, config: Config, site: Site, out: _Writer, search_on: bool) -> None:
+        self.env = environment(config)
+        self.site = site
+        self.out = out
+        self.search_on = search_on
+        self.paths: list[str] = []
+
+    def url(self, rel: str) -> str:
+        return f"{self.site.base_url}/{rel}" if self.site.base_url else ""
+
+    def feed(self, title: str, rel: str, from_page: str) -> FeedLink:
+        href = self.url(rel) or relative(rel, from_page)
+        return FeedLink(title, href)
+
+    def render(
+        self,
+        template: str,
+        rel: str,
+        *,
+        heading: str,
+        description: str,
+        og_type: str = "website",
+        feeds: tuple[tuple[str, str], ...] = (),
+        **context: Any,
+    ) -> None:
         root = relative(".", rel).rstrip("/") + "/"
         root = "" if root == "./" else root
-        html = env.get_template(template).render(site=site, root=root, page_path=rel, **context)
-        out.write(rel, html)
+        title = heading if rel == "index.html" else f"{heading} · {self.site.title}"
+        site_feed = (f"{self.site.title}: all events", "feed.xml")
+        meta = PageMeta(
+            title=title,
+            heading=heading,
+            description=_clip(description or self.site.description),
+            canonical=self.url(rel),
+            og_type=og_type,
+            feeds=tuple(self.feed(t, f, rel) for t, f in (site_feed, *feeds)),
+        )
+        html = self.env.get_template(template).render(
+            site=self.site, root=root, page_path=rel, meta=meta, **context
+        )
+        self.out.write(rel, html)
+        self.paths.append(rel)
 
-    page("index.html", "index.html", events=[event_card(e, urls) for e in digest.events])
+
+def _write_feeds(digest: Digest, plan: SitePlan, pages: _Pages, out: _Writer) -> None:
+    site = pages.site
+    updated = generated_time(digest)
+
+    def write(rel: str, key: str, title: str, events: tuple[Event, ...]) -> None:
+        def href(event: Event) -> str:
+            target = plan.event_href[event.id]
+            return pages.url(target) or relative(target, rel)
+
+        text = atom_feed(
+            title=title,
+            subtitle=site.description,
+            language=site.language,
+            feed_key=key,
+            self_href=pages.url(rel) or relative(rel, rel),
+            home_href=pages.url("index.html") or relative("index.html", rel),
+            events=events,
+            event_href=href,
+            keywords=lambda e: [r.name for r in plan.keyword_refs(e)],
+            updated=updated,
+        )
+        out.write(rel, text)
+
+    write("feed.xml", "site", site.title, digest.events)
+    for topic in plan.topics:
+        write(topic.feed, f"keyword:{topic.slug}", f"{site.title}: {topic.name}", topic.events)
+
+
+def render_site(digest: Digest, config: Config, dest: Path) -> int:
+    """Write every page of the site into ``dest``; returns the number of files written."""
+    search_on = config.site.search and search.available()
+    site = site_view(digest, config, search_on)
+    plan = SitePlan(digest, config.site.per_page)
+    out = _Writer(dest)
+    pages = _Pages(config, site, out, search_on)
+    cards = {
+        e.id: event_card(e, plan.event_href[e.id], plan.keyword_refs(e)) for e in digest.events
+    }
+
+    for index in plan.index_pages:
+        pages.render(
+            "index.html",
+            index.path,
+            heading=site.title if index.number == 1 else f"Latest events, page {index.number}",
+            description=site.description,
+            events=[cards[e.id] for e in index.events],
+            pager=listings.pager(plan, index.number),
+        )
     for event in digest.events:
-        view = event_page(event, urls)
-        page("event.html", urls.event(event.id), event=view)
+        related = tuple(cards[i] for i in plan.related[event.id])
+        related = tuple(sorted(related, key=lambda c: (c.date == "", c.date, c.id)))
+        view = event_page(
+            event, cards[event.id], plan.article_href, related, plan.day_of.get(event.id, "")
+        )
+        pages.render(
+            "event.html",
+            plan.event_href[event.id],
+            heading=event.headline,
+            description=view.card.lead,
+            og_type="article",
+            event=view,
+        )
         for copies in event.members:
             for article in (copies.article, *copies.duplicates):
-                page(
+                view_a = article_page(article, event, copies.article, plan.event_href[event.id])
+                pages.render(
                     "article.html",
-                    urls.article(article.id),
-                    article=article_page(article, event, urls),
+                    plan.article_href[article.id],
+                    heading=view_a.title,
+                    description=article.paragraphs[0] if article.paragraphs else view_a.title,
+                    og_type="article",
+                    article=view_a,
                 )
+    topics = listings.topic_links(plan)
+    pages.render(
+        "keywords.html",
+        "keywords/index.html",
+        heading="Keywords",
+        description=f"Every keyword of {site.title}, with the events that carry it.",
+        topics=topics,
+    )
+    for topic in plan.topics:
+        link = listings.topic_link(topic)
+        pages.render(
+            "keyword.html",
+            topic.href,
+            heading=topic.name,
+            description=f"Events about {topic.name}: {len(topic.events)} in {site.title}.",
+            feeds=((f"{site.title}: {topic.name}", topic.feed),),
+            topic=link,
+            events=[cards[e.id] for e in topic.events],
+        )
+    pages.render(
+        "archive.html",
+        "archive/index.html",
+        heading="Archive",
+        description=f"Events of {site.title} by day.",
+        days=listings.day_links(plan),
+    )
+    for day in plan.days:
+        newer, older = listings.neighbour_days(plan, day)
+        pages.render(
+            "day.html",
+            day.href,
+            heading=f"Events of {day.label}" if day.key != "undated" else "Events of unknown date",
+            description=f"{len(day.events)} events of {day.label}.",
+            day=listings.day_link(day),
+            newer=newer,
+            older=older,
+            events=[cards[e.id] for e in day.events],
+        )
+    pages.render(
+        "about.html",
+        "about.html",
+        heading="About this digest",
+        description="How this digest is made: sources, cited summaries and the dates covered.",
+        about=listings.about(digest),
+    )
+    if search_on:
+        pages.render(
+            "search.html",
+            "search.html",
+            heading="Search",
+            description=f"Search every event and article of {site.title}.",
+        )
+    _write_feeds(digest, plan, pages, out)
+    if site.base_url:
+        out.write("sitemap.xml", sitemap([pages.url(p) for p in pages.paths]))
     out.write("events.json", json.dumps(events_json(digest), indent=2, ensure_ascii=False) + "\n")
     _copy_static(config, dest)
-    return out.count
+    count = out.count
+    if search_on:
+        count += search.index_site(dest, site.language)
+    return count

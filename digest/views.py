@@ -3,6 +3,9 @@
 Templates never see internal objects or the config; they get these frozen records, built here
 from the ``Digest``. Every string is raw text: the template engine escapes it. The only
 pre-rendered HTML is ``ArticlePage.body_html``, which is sanitized here.
+
+Every ``href`` is a path relative to the site root (``events/x.html``); templates prefix it with
+``root``, the way from the current page back to the root, so links stay relative everywhere.
 """
 
 from __future__ import annotations
@@ -14,7 +17,6 @@ from datetime import UTC, datetime
 import markdown as md
 import nh3
 
-from digest.build import slugify
 from digest.config import Config
 from digest.model import Article, Digest, Event
 
@@ -26,11 +28,48 @@ class Site:
     title: str
     description: str
     language: str
-    base_url: str
+    base_url: str  # without a trailing slash; "" when not configured
     generated: str  # ISO date of the newest report, or SOURCE_DATE_EPOCH when set
+    generated_label: str
     event_count: int
     article_count: int
     outlet_count: int
+    search: bool  # whether the search page and index exist
+
+
+@dataclass(frozen=True)
+class FeedLink:
+    title: str
+    href: str  # absolute when site.base_url is set, else relative to the site root
+
+
+@dataclass(frozen=True)
+class PageMeta:
+    """What the <head> of a page says about it."""
+
+    title: str  # full <title>, site name included
+    heading: str  # the page's own name, for Open Graph
+    description: str
+    canonical: str  # absolute URL, or "" without site.base_url
+    og_type: str  # "website" or "article"
+    feeds: tuple[FeedLink, ...]
+
+
+@dataclass(frozen=True)
+class KeywordRef:
+    name: str
+    href: str
+
+
+@dataclass(frozen=True)
+class AlsoPublished:
+    """A duplicate folded into an article: another outlet that ran the same copy."""
+
+    id: str
+    title: str
+    source: str
+    url: str
+    href: str  # its own article page
 
 
 @dataclass(frozen=True)
@@ -44,18 +83,8 @@ class SourceRef:
     date: str  # ISO date or ""
     date_label: str
     url: str  # original URL (http/https only) or ""
-    href: str  # relative link to the article page from the event page
+    href: str
     also: tuple[AlsoPublished, ...]
-
-
-@dataclass(frozen=True)
-class AlsoPublished:
-    """A duplicate folded into an article: another outlet that ran the same copy."""
-
-    id: str
-    title: str
-    source: str
-    url: str
 
 
 @dataclass(frozen=True)
@@ -66,17 +95,44 @@ class CitedSentence:
 
 @dataclass(frozen=True)
 class EventCard:
-    """An event as listed on the index."""
+    """An event as listed on the index, keyword, day and related lists."""
 
     id: str
     headline: str
-    href: str  # relative to the site root
+    href: str
     date: str
     date_label: str
-    outlet_count: int
-    article_count: int
-    keywords: tuple[str, ...]
+    outlet_count: int  # distinct named outlets
+    article_count: int  # reports, copies included
+    keywords: tuple[KeywordRef, ...]
     lead: str  # first summary sentence
+    outlets: tuple[str, ...]  # distinct outlet names, sorted
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One report in the order it was published; undated reports come last."""
+
+    date: str
+    date_label: str
+    source: str
+    title: str
+    href: str
+    number: int  # the SourceRef it belongs to
+    duplicate: bool  # a copy folded into that source
+
+
+@dataclass(frozen=True)
+class Coverage:
+    outlet_count: int  # distinct named outlets
+    outlets: tuple[str, ...]
+    unknown_outlet: int  # reports whose outlet is not known
+    article_count: int
+    first: str
+    first_label: str
+    last: str
+    last_label: str
+    undated: int  # reports without a known date
 
 
 @dataclass(frozen=True)
@@ -85,6 +141,10 @@ class EventPage:
     date_range: str
     summary: tuple[CitedSentence, ...]
     sources: tuple[SourceRef, ...]
+    coverage: Coverage
+    timeline: tuple[TimelineEntry, ...]
+    related: tuple[EventCard, ...]  # oldest first, so a storyline reads in order
+    day_href: str  # the archive page of the event's day, or ""
 
 
 @dataclass(frozen=True)
@@ -99,8 +159,9 @@ class ArticlePage:
     url: str
     paragraphs: tuple[str, ...]
     body_html: str  # sanitized HTML of a Markdown article, else ""
-    event_href: str  # relative to the article page
+    event_href: str
     event_headline: str
+    duplicate_of: str  # title of the article this one is a copy of, or ""
 
 
 def date_label(value: datetime | None) -> str:
@@ -143,41 +204,17 @@ def sanitize_markdown(text: str) -> str:
     return nh3.clean(html, url_schemes=ALLOWED_SCHEMES, link_rel="noopener noreferrer nofollow")
 
 
-def generated_at(digest: Digest) -> str:
+def generated_time(digest: Digest) -> datetime | None:
+    """SOURCE_DATE_EPOCH when set, else the newest report: never the wall clock."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
-        return iso(datetime.fromtimestamp(int(epoch), tz=UTC))
+        return datetime.fromtimestamp(int(epoch), tz=UTC)
     dates = [e.last_date for e in digest.events if e.last_date is not None]
-    return iso(max(dates)) if dates else ""
+    return max(dates) if dates else None
 
 
-class Urls:
-    """Page paths of events and articles, unique and safe whatever the input ids are."""
-
-    def __init__(self, digest: Digest) -> None:
-        self._event: dict[str, str] = {}
-        self._article: dict[str, str] = {}
-        taken: set[str] = set()
-        for event in digest.events:
-            self._event[event.id] = self._claim(f"events/{slugify(event.id, 80) or 'event'}", taken)
-            for copies in event.members:
-                for article in (copies.article, *copies.duplicates):
-                    base = f"articles/{slugify(article.id, 80) or 'article'}"
-                    self._article[article.id] = self._claim(base, taken)
-
-    @staticmethod
-    def _claim(base: str, taken: set[str]) -> str:
-        path, n = f"{base}.html", 2
-        while path in taken:
-            path, n = f"{base}-{n}.html", n + 1
-        taken.add(path)
-        return path
-
-    def event(self, event_id: str) -> str:
-        return self._event[event_id]
-
-    def article(self, article_id: str) -> str:
-        return self._article[article_id]
+def generated_at(digest: Digest) -> str:
+    return iso(generated_time(digest))
 
 
 def relative(target: str, from_page: str) -> str:
@@ -185,39 +222,76 @@ def relative(target: str, from_page: str) -> str:
     return os.path.relpath(target, os.path.dirname(from_page) or ".").replace(os.sep, "/")
 
 
-def site_view(digest: Digest, config: Config) -> Site:
-    articles = [a for e in digest.events for c in e.members for a in (c.article, *c.duplicates)]
+def all_articles(event: Event) -> list[Article]:
+    return [a for c in event.members for a in (c.article, *c.duplicates)]
+
+
+def outlets_of(event: Event) -> tuple[str, ...]:
+    """Distinct named outlets, sorted; reports of unknown outlet are not counted."""
+    return tuple(sorted({a.source for a in all_articles(event) if a.source}))
+
+
+def site_view(digest: Digest, config: Config, search: bool) -> Site:
+    articles = [a for e in digest.events for a in all_articles(e)]
+    when = generated_time(digest)
     return Site(
         title=config.site.title,
         description=config.site.description,
         language=config.site.language,
         base_url=config.site.base_url.rstrip("/"),
-        generated=generated_at(digest),
+        generated=iso(when),
+        generated_label=date_label(when),
         event_count=len(digest.events),
         article_count=len(articles),
         outlet_count=len({a.source for a in articles if a.source}),
+        search=search,
     )
 
 
-def event_card(event: Event, urls: Urls) -> EventCard:
-    outlets = {a.source or a.id for c in event.members for a in (c.article, *c.duplicates)}
+def event_card(event: Event, href: str, keywords: tuple[KeywordRef, ...]) -> EventCard:
+    outlets = outlets_of(event)
     return EventCard(
         id=event.id,
         headline=event.headline,
-        href=urls.event(event.id),
+        href=href,
         date=iso(event.date),
         date_label=date_label(event.date),
         outlet_count=len(outlets),
-        article_count=sum(1 + len(c.duplicates) for c in event.members),
-        keywords=event.keywords,
+        article_count=len(all_articles(event)),
+        keywords=keywords,
         lead=event.summary[0].text if event.summary else "",
+        outlets=outlets,
     )
 
 
-def event_page(event: Event, urls: Urls) -> EventPage:
-    page = urls.event(event.id)
+def _coverage(event: Event) -> Coverage:
+    articles = all_articles(event)
+    dates = sorted(a.date for a in articles if a.date is not None)
+    first, last = (dates[0], dates[-1]) if dates else (None, None)
+    outlets = outlets_of(event)
+    return Coverage(
+        outlet_count=len(outlets),
+        outlets=outlets,
+        unknown_outlet=sum(1 for a in articles if not a.source),
+        article_count=len(articles),
+        first=iso(first),
+        first_label=date_label(first),
+        last=iso(last),
+        last_label=date_label(last),
+        undated=len(articles) - len(dates),
+    )
+
+
+def event_page(
+    event: Event,
+    card: EventCard,
+    article_href: dict[str, str],
+    related: tuple[EventCard, ...],
+    day_href: str,
+) -> EventPage:
     sources: list[SourceRef] = []
     number: dict[str, int] = {}
+    timeline: list[tuple[tuple, TimelineEntry]] = []
     for i, copies in enumerate(event.members, start=1):
         a = copies.article
         number[a.id] = i
@@ -230,13 +304,26 @@ def event_page(event: Event, urls: Urls) -> EventPage:
                 date=iso(a.date),
                 date_label=date_label(a.date),
                 url=safe_url(a.url),
-                href=relative(urls.article(a.id), page),
+                href=article_href[a.id],
                 also=tuple(
-                    AlsoPublished(d.id, display_title(d), d.source or "", safe_url(d.url))
+                    AlsoPublished(
+                        d.id, display_title(d), d.source or "", safe_url(d.url), article_href[d.id]
+                    )
                     for d in copies.duplicates
                 ),
             )
         )
+        for report in (a, *copies.duplicates):
+            entry = TimelineEntry(
+                date=iso(report.date),
+                date_label=date_label(report.date),
+                source=report.source or "",
+                title=display_title(report),
+                href=article_href[report.id],
+                number=i,
+                duplicate=report is not a,
+            )
+            timeline.append(((report.date is None, report.date, i, report.id), entry))
     summary = tuple(
         CitedSentence(s.text, tuple(sorted(number[i] for i in s.sources if i in number)))
         for s in event.summary
@@ -246,11 +333,13 @@ def event_page(event: Event, urls: Urls) -> EventPage:
         span = f"{date_label(first)} – {date_label(last)}"
     else:
         span = date_label(first)
-    return EventPage(event_card(event, urls), span, summary, tuple(sources))
+    ordered = tuple(entry for _key, entry in sorted(timeline, key=lambda t: t[0]))
+    return EventPage(
+        card, span, summary, tuple(sources), _coverage(event), ordered, related, day_href
+    )
 
 
-def article_page(article: Article, event: Event, urls: Urls) -> ArticlePage:
-    page = urls.article(article.id)
+def article_page(article: Article, event: Event, original: Article, event_href: str) -> ArticlePage:
     return ArticlePage(
         id=article.id,
         title=display_title(article),
@@ -262,6 +351,7 @@ def article_page(article: Article, event: Event, urls: Urls) -> ArticlePage:
         url=safe_url(article.url),
         paragraphs=article.paragraphs,
         body_html=sanitize_markdown(article.markdown) if article.markdown.strip() else "",
-        event_href=relative(urls.event(event.id), page),
+        event_href=event_href,
         event_headline=event.headline,
+        duplicate_of=display_title(original) if original is not article else "",
     )

@@ -1,0 +1,153 @@
+"""The site map: which pages exist and where, decided once before anything is rendered.
+
+Paths are unique and safe whatever the input ids and keywords are, and stable from build to
+build: an event keeps its URL, a day's archive page is ``archive/YYYY-MM-DD.html``, a keyword's
+page is ``keywords/<slug>.html``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from digest.build import slugify
+from digest.model import Digest, Event
+from digest.related import related_events
+from digest.views import KeywordRef, all_articles, date_label
+
+UNDATED = "undated"
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A keyword and the events that carry it (newest first)."""
+
+    slug: str
+    name: str
+    href: str
+    feed: str
+    events: tuple[Event, ...]
+
+
+@dataclass(frozen=True)
+class Day:
+    key: str  # YYYY-MM-DD, or "undated"
+    label: str
+    href: str
+    events: tuple[Event, ...]
+
+
+@dataclass(frozen=True)
+class IndexPage:
+    number: int
+    path: str
+    events: tuple[Event, ...]
+
+
+def _claim(base: str, taken: set[str], ext: str = ".html") -> str:
+    path, n = f"{base}{ext}", 2
+    while path in taken:
+        path, n = f"{base}-{n}{ext}", n + 1
+    taken.add(path)
+    return path
+
+
+def keyword_slug(keyword: str) -> str:
+    """The keyword's slug; scripts without an ASCII form get a short hash instead."""
+    slug = slugify(keyword, 60)
+    if slug:
+        return slug
+    return "k-" + hashlib.sha1(keyword.strip().lower().encode()).hexdigest()[:10]
+
+
+def day_key(when: datetime | None) -> str:
+    return when.date().isoformat() if when is not None else UNDATED
+
+
+class SitePlan:
+    """Every page path of the site and the lists the pages show."""
+
+    def __init__(self, digest: Digest, per_page: int) -> None:
+        self.events = digest.events
+        self.event_href: dict[str, str] = {}
+        self.article_href: dict[str, str] = {}
+        taken: set[str] = {"events/index.html", "articles/index.html"}
+        for event in digest.events:
+            base = f"events/{slugify(event.id, 80) or 'event'}"
+            self.event_href[event.id] = _claim(base, taken)
+            for article in all_articles(event):
+                base = f"articles/{slugify(article.id, 80) or 'article'}"
+                self.article_href[article.id] = _claim(base, taken)
+        self.topics = self._topics(digest.events)
+        self._topic_by_slug = {t.slug: t for t in self.topics}
+        self.event_slugs: dict[str, tuple[str, ...]] = {
+            e.id: tuple(dict.fromkeys(keyword_slug(k) for k in e.keywords)) for e in digest.events
+        }
+        self.days = self._days(digest.events)
+        self.day_of: dict[str, str] = {
+            e.id: d.href for d in self.days for e in d.events if d.key != UNDATED
+        }
+        self.index_pages = self._index_pages(digest.events, per_page)
+        self.related = related_events(digest.events, self.event_slugs)
+
+    @staticmethod
+    def _topics(events: tuple[Event, ...]) -> list[Topic]:
+        forms: dict[str, Counter[str]] = {}
+        members: dict[str, list[Event]] = {}
+        for event in events:
+            seen: set[str] = set()
+            for keyword in event.keywords:
+                slug = keyword_slug(keyword)
+                forms.setdefault(slug, Counter())[keyword] += 1
+                if slug not in seen:
+                    seen.add(slug)
+                    members.setdefault(slug, []).append(event)
+        topics = []
+        for slug in sorted(members):
+            # The most used spelling names the topic; ties go to the alphabetically first.
+            name = min(forms[slug].items(), key=lambda kv: (-kv[1], kv[0]))[0]
+            topics.append(
+                Topic(
+                    slug=slug,
+                    name=name,
+                    href=f"keywords/{slug}.html",
+                    feed=f"keywords/{slug}.xml",
+                    events=tuple(members[slug]),
+                )
+            )
+        return topics
+
+    @staticmethod
+    def _days(events: tuple[Event, ...]) -> list[Day]:
+        by_day: dict[str, list[Event]] = {}
+        for event in events:
+            by_day.setdefault(day_key(event.date), []).append(event)
+        dated = sorted((k for k in by_day if k != UNDATED), reverse=True)
+        days = []
+        for key in dated:
+            label = date_label(datetime.fromisoformat(key))
+            days.append(Day(key, label, f"archive/{key}.html", tuple(by_day[key])))
+        if UNDATED in by_day:
+            days.append(
+                Day(UNDATED, "Date unknown", "archive/undated.html", tuple(by_day[UNDATED]))
+            )
+        return days
+
+    @staticmethod
+    def _index_pages(events: tuple[Event, ...], per_page: int) -> list[IndexPage]:
+        chunks = [events[i : i + per_page] for i in range(0, len(events), per_page)] or [()]
+        return [
+            IndexPage(n, "index.html" if n == 1 else f"page/{n}.html", tuple(chunk))
+            for n, chunk in enumerate(chunks, start=1)
+        ]
+
+    def topic(self, slug: str) -> Topic:
+        return self._topic_by_slug[slug]
+
+    def keyword_refs(self, event: Event) -> tuple[KeywordRef, ...]:
+        return tuple(
+            KeywordRef(self.topic(slug).name, self.topic(slug).href)
+            for slug in self.event_slugs[event.id]
+        )

@@ -1,0 +1,79 @@
+"""Related events: events that share keywords or named entities, so a story can be followed.
+
+An event's terms are its keyword slugs and the capitalised names in its headline and summary
+(words that are capitalised mid-sentence, or all capitals). Two events are related when the
+terms they share weigh enough; rarer terms weigh more, so a name every event mentions links
+less than a name only two events share.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+from digest.model import Event
+
+MIN_SCORE = 1.5  # about three widely shared names, or two rarer ones
+MAX_RELATED = 6
+
+_WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
+# Capitalised for grammar's sake, not because they name anything.
+_NOT_NAMES = frozenset(
+    {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+    | {"january", "february", "march", "april", "may", "june", "july", "august"}
+    | {"september", "october", "november", "december", "i", "the", "a", "an"}
+)
+
+
+def _names(text: str) -> set[str]:
+    names: set[str] = set()
+    for sentence in re.split(r"(?<=[.!?])\s+|\n+", text):
+        words = _WORD.findall(sentence)
+        for i, word in enumerate(words):
+            core = word.strip("'’-")
+            if len(core) < 2 or core.lower() in _NOT_NAMES:
+                continue
+            acronym = core.isupper() and len(core) >= 2
+            if acronym or (i > 0 and core[0].isupper()):
+                names.add(core.lower().removesuffix("'s").removesuffix("’s"))
+    return names
+
+
+def event_terms(event: Event, keyword_slugs: Sequence[str]) -> set[str]:
+    text = "\n".join([event.headline, *(s.text for s in event.summary)])
+    return _names(text) | {f"kw:{slug}" for slug in keyword_slugs}
+
+
+def related_events(
+    events: Sequence[Event], keyword_slugs: dict[str, tuple[str, ...]]
+) -> dict[str, tuple[str, ...]]:
+    """For each event id, the ids of related events, best first (ties: newest first)."""
+    terms = {e.id: event_terms(e, keyword_slugs.get(e.id, ())) for e in events}
+    df = Counter(t for ts in terms.values() for t in ts)
+    n = len(events)
+    weight = {t: math.log(1 + n / count) for t, count in df.items()}
+    order = {e.id: i for i, e in enumerate(events)}  # events arrive newest first
+    # Only events that share a term can be related: walk the postings, not all pairs.
+    postings: dict[str, list[str]] = {}
+    for event_id, ts in terms.items():
+        for t in ts:
+            postings.setdefault(t, []).append(event_id)
+    limit = max(50, n // 10)  # a term in very many events says nothing about any two
+    related: dict[str, tuple[str, ...]] = {}
+    for event in events:
+        scores: Counter[str] = Counter()
+        for t in terms[event.id]:
+            ids = postings[t]
+            if len(ids) > limit:
+                continue
+            for other in ids:
+                if other != event.id:
+                    scores[other] += weight[t]
+        best = sorted(
+            (other for other, s in scores.items() if s >= MIN_SCORE),
+            key=lambda other: (-round(scores[other], 6), order[other]),
+        )
+        related[event.id] = tuple(best[:MAX_RELATED])
+    return related

@@ -1,0 +1,57 @@
+"""Full-text search: a Pagefind index of the built site, written into its ``pagefind/`` folder.
+
+Pagefind runs on the finished pages (the staging folder of the atomic build), so the index always
+matches the site it ships with. It needs no server: the browser fetches index fragments as the
+reader types. Pages mark what is indexed with ``data-pagefind-body``.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from digest.errors import BuildError
+
+BUNDLE = "pagefind"
+
+
+def pagefind_binary() -> Path | None:
+    """The Pagefind executable shipped by the ``pagefind`` PyPI package, if installed."""
+    try:
+        from pagefind.service import get_executable
+    except ImportError:
+        return None
+    try:
+        found = get_executable()
+    except Exception:  # the package raises its own errors when no binary wheel matches
+        return None
+    return Path(found) if found else None
+
+
+def available() -> bool:
+    return pagefind_binary() is not None
+
+
+def index_site(site: Path, language: str) -> int:
+    """Index every page of ``site``; returns the number of files Pagefind wrote."""
+    binary = pagefind_binary()
+    if binary is None:
+        raise BuildError("search is on but Pagefind is not installed: pip install 'digest[search]'")
+    command = [
+        str(binary),
+        "--site",
+        str(site),
+        "--output-subdir",
+        BUNDLE,
+        "--force-language",
+        language,
+        "--silent",
+    ]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise BuildError(f"Pagefind could not index the site: {exc}") from None
+    if done.returncode != 0:
+        detail = (done.stderr or done.stdout).strip().splitlines()
+        raise BuildError(f"Pagefind failed: {detail[-1] if detail else done.returncode}")
+    return sum(1 for p in (site / BUNDLE).rglob("*") if p.is_file())
