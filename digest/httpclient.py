@@ -14,6 +14,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -101,7 +102,8 @@ class Client:
 
     def get(self, url: str, etag: str | None = None, last_modified: str | None = None) -> Response:
         """GET ``url``, retrying transient failures. Raises FetchError with the reason."""
-        headers = {"User-Agent": self._config.user_agent, "Accept-Encoding": "identity"}
+        # gzip saves the server bandwidth; the size limit applies to the decompressed body.
+        headers = {"User-Agent": self._config.user_agent, "Accept-Encoding": "gzip"}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
@@ -161,20 +163,29 @@ class Client:
         length = resp.headers.get("content-length")
         if length and length.isdigit() and int(length) > limit:
             raise FetchError(f"response is {int(length):,} bytes, over the {limit:,}-byte limit")
+        gzipped = resp.headers.get("content-encoding", "").strip().lower() in ("gzip", "x-gzip")
+        inflate = zlib.decompressobj(wbits=31) if gzipped else None
         chunks: list[bytes] = []
         size = 0
         try:
             while chunk := resp.read(_CHUNK):
+                if inflate is not None:
+                    # Never inflate more than the limit allows: a tiny gzip can hold gigabytes.
+                    chunk = inflate.decompress(chunk, limit - size + 1)
                 size += len(chunk)
                 if size > limit:
                     raise FetchError(f"response is over the {limit:,}-byte limit")
                 if time.monotonic() > deadline:
                     raise _Transient(f"timed out after {self._config.timeout:g} s")
                 chunks.append(chunk)
+            if inflate is not None:
+                chunks.append(inflate.flush())
         except TimeoutError:
             raise _Transient(f"timed out after {self._config.timeout:g} s") from None
         except (http.client.HTTPException, ConnectionError) as exc:
             raise _Transient(f"connection broke while reading: {exc}") from None
+        except zlib.error as exc:
+            raise FetchError(f"response is not valid gzip: {exc}") from None
         return b"".join(chunks)
 
     def refusal(self, url: str) -> str | None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import gzip
 import hashlib
 import threading
 import time
@@ -154,6 +156,13 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
                     with site.lock:
                         site.inflight -= 1
                 self._send(200, _generated_page(path.rsplit("/", 1)[1].split(".")[0]))
+            elif path.startswith("/gzip/"):
+                size = 2_000_000 if path.endswith("bomb") else 0
+                raw = b"<p>" + b"0" * size + b"</p>" if size else self._file("pages/bridge.html")
+                if "gzip" in self.headers.get("Accept-Encoding", ""):
+                    self._send(200, gzip.compress(raw), Content_Encoding="gzip")
+                else:
+                    self._send(200, raw)
             elif path == "/unavailable":
                 self._send(503, b"busy", Retry_After="0")
             else:
@@ -358,10 +367,8 @@ def test_truncated_feed_keeps_what_it_can(server, tmp_path):
 
 
 def test_feed_name_from_config(server, tmp_path):
-    config = make_config(tmp_path, server)
-    config = Config(
-        **{**config.__dict__, "feeds": [FeedConfig(f"{server.base}/feeds/atom.xml", "Gazette", 1)]}
-    )  # noqa: E501
+    feed = FeedConfig(f"{server.base}/feeds/atom.xml", name="Gazette", limit=1)
+    config = dataclasses.replace(make_config(tmp_path, server), feeds=[feed])
     report = fetch_all(config, progress=False)
     assert len(report.added) == 1  # the limit
     meta, _ = front(find(report, tmp_path, "ferry"))
@@ -441,6 +448,16 @@ def test_503_is_retried_with_backoff_then_reported(server):
         client.get(f"{server.base}/unavailable")
     assert info.value.status == 503
     assert slept == [0.25, 0.5]
+
+
+def test_gzip_responses_are_inflated_within_the_size_limit(server):
+    client = Client(FetchConfig(timeout=0.5, retries=0, max_bytes=1_000_000, user_agent=UA))
+    page = client.get(f"{server.base}/gzip/page")
+    assert page.headers["content-encoding"] == "gzip"
+    original = (WEB / "pages/bridge.html").read_bytes()
+    assert page.body == original.replace(b"{base}", server.base.encode())
+    with pytest.raises(FetchError, match="over the 1,000,000-byte limit"):
+        client.get(f"{server.base}/gzip/bomb")  # 2 MB that travel as 2 kB
 
 
 def test_client_errors_are_not_retried(server):
