@@ -37,6 +37,7 @@ from digest.webread import (
     entry_key,
     entry_link,
     entry_markdown,
+    entry_title,
     extract_page,
     normalize_url,
     parse_feed,
@@ -149,9 +150,10 @@ def _fetch_feed(
     resp = client.get(feed.url, etag=etag, last_modified=modified)
     if resp.status == 304:
         # Nothing new, but entries that failed last time are retried from the saved copy.
-        return parse_feed(copy.read_bytes()), None
+        return parse_feed(copy.read_bytes(), {"content-location": feed.url}), None
+    headers = {"content-type": resp.headers.get("content-type", ""), "content-location": resp.url}
     try:
-        parsed = parse_feed(resp.body, {"content-type": resp.headers.get("content-type", "")})
+        parsed = parse_feed(resp.body, headers)
     except ReadError as exc:
         raise FetchError(str(exc)) from None
     _write_atomic(copy, resp.body)
@@ -229,14 +231,18 @@ def _collect_entry(client: Client, entry: _Entry, source: Path, force: bool, now
         return _Result("unchanged", rel)
     data = entry.data
     page, why, refused = _page_article(client, entry.link) if entry.link else (None, "", False)
-    body = page.markdown if page is not None else entry_markdown(data)
+    own = entry_markdown(data)
+    if page is not None and len(own.split()) > 2 * len(page.markdown.split()):
+        # A teaser page (paywall, consent wall) beside a feed that carries the whole article.
+        why = f"the page held only {len(page.markdown.split())} words, the feed entry more"
+    body = page.markdown if page is not None and not why else own
     if not body.strip():
         if not why:
             return _Result("skipped", key, "the entry has no link and no text")
         return _Result("skipped" if refused else "failed", key, why)
     note = f"text from the feed entry; the page could not be used: {why}" if why else ""
     meta = {
-        "title": data.get("title") or (page.title if page else None),
+        "title": entry_title(data) or (page.title if page else None),
         "source": entry.feed.name or (page.sitename if page else None) or entry.feed_title,
         "url": (page.url if page else None) or entry.link,
         "date": entry_date(data) or (page.date if page else None),

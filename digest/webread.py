@@ -141,7 +141,10 @@ def fragment_to_markdown(html: str) -> str:
 
 
 def parse_feed(raw: bytes, headers: dict[str, str] | None = None) -> Any:
-    """Parse RSS 0.9x/1.0/2.0 or Atom. Raises ReadError when the bytes are not a feed at all."""
+    """Parse RSS 0.9x/1.0/2.0 or Atom. Raises ReadError when the bytes are not a feed at all.
+
+    ``headers`` are the HTTP response's: ``content-type`` may name the charset, and
+    ``content-location`` (the feed's URL) resolves relative links."""
     parsed = feedparser.parse(raw, response_headers=headers or {}, sanitize_html=True)
     if parsed.entries or parsed.get("version"):
         return parsed  # feedparser recovers what it can from a damaged but real feed
@@ -169,6 +172,12 @@ def entry_date(entry: Any) -> str | None:
         if value:
             return datetime(*value[:6], tzinfo=UTC).isoformat().replace("+00:00", "Z")
     return None
+
+
+def entry_title(entry: Any) -> str | None:
+    """The entry's title as plain text (Atom allows HTML titles)."""
+    title = entry.get("title") or ""
+    return _clean(re.sub(r"<[^>]*>", " ", title) if "<" in title else title)
 
 
 def entry_author(entry: Any) -> str | None:
@@ -246,7 +255,7 @@ def read_feed(path: Path, rel: str, doc_id: str) -> list[Document]:
     source = _clean(feed.feed.get("title"))
     documents = []
     for entry in feed.entries:
-        meta = _meta(title=_clean(entry.get("title")), source=source, url=entry_link(entry),
+        meta = _meta(title=entry_title(entry), source=source, url=entry_link(entry),
                      date=entry_date(entry), author=entry_author(entry))  # fmt: skip
         documents.append(
             Document(

@@ -118,7 +118,16 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
                     f"<description>The feed's own words about {name}.</description></item>"
                     for name in ("nav.html", "report.pdf")
                 )
+                full = " ".join(_PARAGRAPH.format(n=n) for n in range(5))
+                items += (  # a relative link, an HTML title, and the whole text behind a teaser
+                    "<item><title>Teaser &lt;em&gt;only&lt;/em&gt;</title>"
+                    f"<link>/odd/teaser.html</link><description>{full}</description></item>"
+                )
                 self._feed(f'<rss version="2.0"><channel>{items}</channel></rss>'.encode())
+            elif path == "/odd/teaser.html":
+                teaser = " ".join(_PARAGRAPH.split()[:25]) + " Subscribers read more."
+                page = f"<html><body><article><p>{teaser}</p></article></body></html>"
+                self._send(200, page.encode())
             elif path == "/odd/nav.html":
                 self._send(200, b"<html><body><nav><a href='/'>Home</a></nav></body></html>")
             elif path == "/odd/report.pdf":
@@ -352,11 +361,21 @@ def test_broken_feed_fails_and_others_continue(server, tmp_path):
 
 def test_pages_without_article_text_fall_back_to_feed_text(server, tmp_path):
     report = fetch_all(make_config(tmp_path, server, "odd.xml"), progress=False)
-    assert len(report.added) == 2
+    assert len(report.added) == 3 and report.failed == ()
     assert "no article text found" in reason(report.notes, "nav")
     assert "application/pdf, not HTML" in reason(report.notes, "report")
     _, body = front(find(report, tmp_path, "report"))
     assert body.strip() == "The feed's own words about report.pdf."
+
+
+def test_feed_text_wins_over_a_teaser_page(server, tmp_path):
+    report = fetch_all(make_config(tmp_path, server, "odd.xml"), progress=False)
+    path = find(report, tmp_path, "teaser")
+    meta, body = front(path)
+    assert meta["title"] == "Teaser only"
+    assert meta["url"] == f"{server.base}/odd/teaser.html"  # resolved against the feed's URL
+    assert meta["text_from"] == "feed entry" and "item 4 of its weekly notices" in body
+    assert "the page held only 28 words" in reason(report.notes, "teaser")
 
 
 def test_truncated_feed_keeps_what_it_can(server, tmp_path):
