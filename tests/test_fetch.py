@@ -487,6 +487,32 @@ def test_client_errors_are_not_retried(server):
     assert server.hits["/missing/x"] == before + 1
 
 
+@pytest.mark.parametrize(("status", "allowed"), [(404, True), (403, True), (503, False)])
+def test_robots_txt_status(status, allowed):
+    """RFC 9309: no robots.txt (4xx) allows all; an unreachable one (5xx) forbids all."""
+
+    class Answer(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:  # noqa: N802
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Answer)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        client = Client(FetchConfig(timeout=0.5, retries=1, backoff=0, user_agent=UA))
+        why = client.refusal(f"http://127.0.0.1:{httpd.server_address[1]}/news/a.html")
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert (why is None) == allowed
+    if not allowed:
+        assert "robots.txt could not be read (HTTP 503" in why
+
+
 def test_connection_refused_is_a_clear_failure():
     client = Client(FetchConfig(timeout=0.5, retries=0, user_agent=UA))
     with pytest.raises(FetchError, match="connect"):
