@@ -90,6 +90,14 @@ def _drop_title_heading(markdown: str, title: str | None) -> str:
     return markdown.strip()
 
 
+def _relax_escapes(markdown: str) -> str:
+    """Drop the extractor's backslash escapes where Markdown needs none, so the files read as
+    plain text: brackets that start no link ("[sic]"), underscores inside words, tildes."""
+    markdown = markdown.replace("\\~", "~")
+    markdown = re.sub(r"(?<=\w)\\_(?=\w)", "_", markdown)
+    return re.sub(r"\\\[([^\[\]\n]*?)\\\](?![(:\[])", r"[\1]", markdown)
+
+
 def extract_page(html: str, url: str | None = None) -> Page | None:
     """The article text and metadata of a page, or None when it holds no article text."""
     meta = trafilatura.bare_extraction(
@@ -110,7 +118,7 @@ def extract_page(html: str, url: str | None = None) -> Page | None:
     if canonical and not re.match(r"^https?://", canonical, re.I):
         canonical = None
     return Page(
-        markdown=_drop_title_heading(body, title),
+        markdown=_relax_escapes(_drop_title_heading(body, title)),
         title=title,
         author=_clean(meta.author),
         date=_clean(meta.date),
@@ -128,7 +136,7 @@ def fragment_to_markdown(html: str) -> str:
     text = trafilatura.extract(f"<html><body><article>{html}</article></body></html>",
                                output_format="markdown", favor_recall=True)  # fmt: skip
     if text and text.strip():
-        return text.strip()
+        return _relax_escapes(text.strip())
     # Too short for the extractor's thresholds: take the text of the fragment as it is.
     try:
         root = lxml.html.fragment_fromstring(html, create_parent="div")

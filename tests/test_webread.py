@@ -187,6 +187,8 @@ def test_fragment_to_markdown():
     assert fragment_to_markdown("<p>One <b>two</b>.</p><p>Three.</p>") == "One **two**.\n\nThree."
     assert fragment_to_markdown("Plain text.\n\nSecond.") == "Plain text.\n\nSecond."
     assert fragment_to_markdown("") == ""
+    text = "“The [council] will decide,” the file_name said, under ~20 people."
+    assert fragment_to_markdown(f"<p>{text}</p>") == text  # no needless backslash escapes
 
 
 def test_stable_name():
