@@ -1,0 +1,101 @@
+"""Atom feeds: valid for feedparser, one for the site and one per keyword, links that resolve."""
+
+from __future__ import annotations
+
+import dataclasses
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from urllib.parse import urljoin
+
+import feedparser
+import pytest
+
+from digest.build import build
+from digest.config import SiteConfig
+from digest.pages import keyword_slug
+from tests.conftest import SEEDS, config_for
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def headers(location: str) -> dict[str, str]:
+    return {"content-location": location, "content-type": "application/atom+xml"}
+
+
+def parse(path: Path) -> feedparser.FeedParserDict:
+    # Parsed as served from the site's root, so relative links resolve like a reader's would.
+    base = "http://localhost/" + path.as_posix().split("/output/", 1)[1]
+    feed = feedparser.parse(path.read_bytes(), response_headers=headers(base))
+    assert not feed.bozo, (path, feed.get("bozo_exception"))
+    assert feed.version == "atom10"
+    return feed
+
+
+def test_site_feed_lists_every_event(seeds_site: Path, seeds_json: dict):
+    feed = parse(seeds_site / "feed.xml")
+    assert feed.feed.title
+    assert [e.title for e in feed.entries] == [e["title"] for e in seeds_json["events"]]
+    for entry, event in zip(feed.entries, seeds_json["events"], strict=True):
+        assert entry.id.startswith("urn:uuid:")
+        assert entry.link == f"http://localhost/events/{event['id']}.html"
+        assert (seeds_site / "events" / f"{event['id']}.html").is_file()
+        assert entry.updated_parsed is not None
+        assert {t.term for t in entry.get("tags", [])} <= {k for k in event["keywords"]} | {
+            k for e in seeds_json["events"] for k in e["keywords"]
+        }
+        assert event["summary"][0]["text"] in entry.summary
+
+
+def test_feed_has_required_atom_elements(seeds_site: Path):
+    root = ET.parse(seeds_site / "feed.xml").getroot()
+    assert root.tag == f"{ATOM}feed"
+    for name in ("id", "title", "updated", "author"):
+        assert root.find(f"{ATOM}{name}") is not None, name
+    for entry in root.findall(f"{ATOM}entry"):
+        for name in ("id", "title", "updated", "link"):
+            assert entry.find(f"{ATOM}{name}") is not None, name
+
+
+def test_one_feed_per_keyword(seeds_site: Path, seeds_json: dict):
+    carriers: dict[str, set[str]] = {}
+    for event in seeds_json["events"]:
+        for keyword in event["keywords"]:
+            carriers.setdefault(keyword_slug(keyword), set()).add(event["title"])
+    for slug, titles in carriers.items():
+        feed = parse(seeds_site / "keywords" / f"{slug}.xml")
+        assert {e.title for e in feed.entries} == titles
+        for entry in feed.entries:
+            rel = entry.link.removeprefix("http://localhost/")
+            assert (seeds_site / rel).is_file(), entry.link
+        page = (seeds_site / "keywords" / f"{slug}.html").read_text("utf-8")
+        assert 'type="application/atom+xml" title="News digest: ' in page
+        assert f'href="{slug}.xml"' in page
+
+
+def test_feed_is_deterministic_and_has_no_wall_clock(seeds_site: Path, tmp_path: Path):
+    build(dataclasses.replace(config_for(SEEDS, tmp_path / "out"), site=SiteConfig(search=False)))
+    again = (tmp_path / "out" / "feed.xml").read_bytes()
+    assert again == (seeds_site / "feed.xml").read_bytes()
+
+
+def test_source_date_epoch_sets_feed_updated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1718000000")
+    build(dataclasses.replace(config_for(SEEDS, tmp_path / "out"), site=SiteConfig(search=False)))
+    root = ET.parse(tmp_path / "out" / "feed.xml").getroot()
+    assert root.find(f"{ATOM}updated").text == "2024-06-10T06:13:20Z"
+
+
+def test_absolute_links_with_base_url(tmp_path: Path, seeds_json: dict):
+    base = "https://news.example.org/d/"
+    config = dataclasses.replace(
+        config_for(SEEDS, tmp_path / "out"), site=SiteConfig(base_url=base, search=False)
+    )
+    build(config)
+    data = (tmp_path / "out" / "feed.xml").read_bytes()
+    feed = feedparser.parse(data, response_headers=headers("http://elsewhere.example/feed.xml"))
+    assert not feed.bozo
+    self_link = next(link.href for link in feed.feed.links if link.rel == "self")
+    assert self_link == urljoin(base, "feed.xml")
+    assert [e.link for e in feed.entries] == [
+        urljoin(base, f"events/{e['id']}.html") for e in seeds_json["events"]
+    ]

@@ -1,0 +1,133 @@
+"""`digest serve`: the server adds the reload script, streams rebuilds, and the watcher rebuilds."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+from digest.build import build
+from digest.config import SiteConfig
+from digest.serve import (
+    EVENTS_PATH,
+    RELOAD_PATH,
+    Reloader,
+    Watcher,
+    make_server,
+    snapshot,
+    watched_paths,
+)
+from tests.conftest import config_for
+
+
+def _project(tmp_path: Path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.md").write_text("---\ntitle: First headline\n---\nA story.\n", encoding="utf-8")
+    config = dataclasses.replace(config_for(src, tmp_path / "out"), site=SiteConfig(search=False))
+    build(config)
+    return src, config
+
+
+def _get(url: str) -> tuple[str, str]:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return response.headers["Content-Type"], response.read().decode("utf-8")
+
+
+def _serving(root: Path, reloader: Reloader | None):
+    server = make_server(root, 0, reloader)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_port}"
+
+
+def test_live_server_adds_reload_script_and_streams_generations(tmp_path: Path):
+    _src, config = _project(tmp_path)
+    out = config.path(config.out)
+    reloader = Reloader()
+    server, base = _serving(out, reloader)
+    try:
+        kind, html = _get(f"{base}/index.html")
+        assert kind.startswith("text/html")
+        assert f'<script src="{RELOAD_PATH}"></script>' in html
+        assert f'<script src="{RELOAD_PATH}"></script>' not in (out / "index.html").read_text()
+        kind, script = _get(base + RELOAD_PATH)
+        assert "javascript" in kind and "EventSource" in script
+        _, root_page = _get(f"{base}/")
+        assert RELOAD_PATH in root_page
+        with urllib.request.urlopen(base + EVENTS_PATH, timeout=5) as stream:
+            assert stream.readline().decode().strip() == "data: 0"
+            stream.readline()
+            reloader.bump()
+            line = stream.readline().decode().strip()
+            while line.startswith(":") or not line:
+                line = stream.readline().decode().strip()
+            assert line == "data: 1"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_plain_server_serves_files_untouched(tmp_path: Path):
+    _src, config = _project(tmp_path)
+    out = config.path(config.out)
+    server, base = _serving(out, None)
+    try:
+        _, html = _get(f"{base}/index.html")
+        assert html == (out / "index.html").read_text(encoding="utf-8")
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_watcher_rebuilds_on_change_and_bumps_generation(tmp_path: Path):
+    src, config = _project(tmp_path)
+    reloader = Reloader()
+    messages: list[str] = []
+    watcher = Watcher(
+        watched_paths(config, None), lambda: build(config), reloader, messages.append, 0.05
+    )
+    watcher.start()
+    try:
+        time.sleep(0.1)
+        (src / "b.md").write_text("---\ntitle: Second headline\n---\nNews.\n", encoding="utf-8")
+        assert reloader.wait(0, timeout=20) == 1, messages
+        index = (config.path(config.out) / "index.html").read_text(encoding="utf-8")
+        assert "Second headline" in index
+    finally:
+        watcher.stop.set()
+        watcher.join(timeout=5)
+
+
+def test_failed_rebuild_keeps_serving_and_reports(tmp_path: Path):
+    src, config = _project(tmp_path)
+    reloader = Reloader()
+    messages: list[str] = []
+
+    def broken() -> None:
+        raise RuntimeError("template exploded")
+
+    watcher = Watcher([src], broken, reloader, messages.append, 0.05)
+    watcher.start()
+    try:
+        (src / "c.md").write_text("---\ntitle: Third\n---\nText.\n", encoding="utf-8")
+        deadline = time.time() + 10
+        while not any("template exploded" in m for m in messages) and time.time() < deadline:
+            time.sleep(0.05)
+        assert any("still serving the previous build" in m for m in messages)
+        assert reloader.generation == 0
+    finally:
+        watcher.stop.set()
+        watcher.join(timeout=5)
+
+
+def test_snapshot_sees_theme_and_config_files(tmp_path: Path):
+    src, config = _project(tmp_path)
+    config_file = tmp_path / "digest.yaml"
+    config_file.write_text("site:\n  title: x\n", encoding="utf-8")
+    paths = watched_paths(config, config_file)
+    assert config_file in paths and src in paths
+    before = snapshot(paths)
+    config_file.write_text("site:\n  title: changed title\n", encoding="utf-8")
+    assert snapshot(paths) != before

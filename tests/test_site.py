@@ -1,0 +1,234 @@
+"""The site around the events: keyword pages, archive, paging, about, coverage, related events,
+metadata (canonical, Open Graph, sitemap) and the search switch."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from digest.build import build
+from digest.config import SiteConfig
+from digest.model import Copies, Event, SummarySentence
+from digest.pages import keyword_slug
+from digest.related import related_events
+from digest.search import available as search_available
+from tests.conftest import SEEDS, config_for, make_article
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, {k: v or "" for k, v in attrs}))
+
+    def find(self, tag: str, **want: str) -> list[dict[str, str]]:
+        return [a for t, a in self.tags if t == tag and all(a.get(k) == v for k, v in want.items())]
+
+
+def tags(path: Path) -> _Tags:
+    parser = _Tags()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+def links(path: Path) -> set[str]:
+    return {a["href"] for a in tags(path).find("a")}
+
+
+def test_a_keyword_page_per_keyword_listing_its_events(seeds_site: Path, seeds_json: dict):
+    slugs: dict[str, set[str]] = {}
+    for event in seeds_json["events"]:
+        for keyword in event["keywords"]:
+            slugs.setdefault(keyword_slug(keyword), set()).add(event["id"])
+    assert slugs, "the seeds have keywords"
+    index_links = links(seeds_site / "keywords" / "index.html")
+    for slug, event_ids in slugs.items():
+        page = seeds_site / "keywords" / f"{slug}.html"
+        assert f"../keywords/{slug}.html" in index_links
+        listed = {h.rsplit("/", 1)[-1][:-5] for h in links(page) if h.startswith("../events/")}
+        assert listed == event_ids, slug
+
+
+def test_event_keywords_link_to_their_pages(seeds_site: Path, seeds_json: dict):
+    for event in seeds_json["events"]:
+        page_links = links(seeds_site / "events" / f"{event['id']}.html")
+        for keyword in event["keywords"]:
+            assert f"../keywords/{keyword_slug(keyword)}.html" in page_links
+
+
+def test_day_archive_has_stable_urls(seeds_site: Path, seeds_json: dict):
+    archive = links(seeds_site / "archive" / "index.html")
+    for event in seeds_json["events"]:
+        day = event["date"][:10] if event["date"] else "undated"
+        assert f"../archive/{day}.html" in archive
+        listed = links(seeds_site / "archive" / f"{day}.html")
+        assert f"../events/{event['id']}.html" in listed
+
+
+def test_index_pages_past_per_page(tmp_path: Path, seeds_json: dict):
+    config = config_for(SEEDS, tmp_path / "out")
+    config = dataclasses.replace(config, site=SiteConfig(per_page=1, search=False))
+    build(config)
+    out = tmp_path / "out"
+    events = [e["id"] for e in seeds_json["events"]]
+    found = []
+    pages = [out / "index.html", *(out / "page" / f"{n}.html" for n in range(2, len(events) + 1))]
+    for page in pages:
+        found += [h for h in links(page) if h.startswith(("events/", "../events/"))]
+    found = [h.rsplit("/", 1)[-1][:-5] for h in dict.fromkeys(found)]
+    assert set(events) <= set(found)
+    assert not (out / "page" / f"{len(events) + 1}.html").exists()
+    assert "page/2.html" in links(out / "index.html")
+    assert "../index.html" in links(out / "page" / "2.html")
+
+
+def test_about_page_counts_sources(seeds_site: Path, seeds_json: dict):
+    text = re.sub(r"\s+", " ", (seeds_site / "about.html").read_text("utf-8"))
+    reports = sum(1 + len(a["duplicates"]) for e in seeds_json["events"] for a in e["articles"])
+    sentences = sum(len(e["summary"]) for e in seeds_json["events"])
+    assert f"<strong>{reports}</strong> report" in text
+    assert f"<strong>{len(seeds_json['events'])}</strong> event" in text
+    assert f"Each of the {sentences} summary sentences" in text
+    dates = sorted(e["date"][:10] for e in seeds_json["events"] if e["date"])
+    if dates:
+        assert f'datetime="{dates[0]}"' in text
+
+
+def test_event_page_shows_coverage_and_timeline(seeds_site: Path, seeds_json: dict):
+    for event in seeds_json["events"]:
+        html = (seeds_site / "events" / f"{event['id']}.html").read_text("utf-8")
+        outlets = {a["source"] for a in event["articles"] if a["source"]}
+        coverage = html.split('id="coverage-h"', 1)[1].split("</dl>", 1)[0]
+        assert re.search(rf"<dt>Outlets</dt><dd>{len(outlets)}\b", coverage)
+        for outlet in outlets:
+            assert outlet in coverage
+        timeline = html.split('id="timeline-h"', 1)[1].split("</ol>", 1)[0]
+        reports = sum(1 + len(a["duplicates"]) for a in event["articles"])
+        assert timeline.count("<li>") == reports
+        dates = sorted(a["date"] for a in event["articles"] if a["date"])
+        if dates:
+            assert f'datetime="{dates[0]}"' in coverage and f'datetime="{dates[-1]}"' in coverage
+
+
+def _event(id: str, headline: str, text: str, keywords: tuple[str, ...], day: int) -> Event:
+    article = make_article(id=id, title=headline, text=text)
+    return Event(
+        id=id,
+        headline=headline,
+        members=(Copies(article),),
+        keywords=keywords,
+        summary=(SummarySentence(text, (id,)),),
+        date=datetime(2024, 6, day, tzinfo=UTC),
+    )
+
+
+def test_related_events_share_names_or_keywords():
+    events = [
+        _event("c", "Port strike spreads to Rotterdam", "Dockers in Rotterdam joined the "
+               "strike begun in Antwerp by the FNV union against Maersk.", ("port strike",), 3),
+        _event("b", "Maersk reroutes ships as strike grows", "Shipping group Maersk said the "
+               "FNV strike at Antwerp forced it to reroute.", ("port strike",), 2),
+        _event("a", "Antwerp dockers strike", "Dockers at Antwerp began a strike called by "
+               "the FNV union.", ("dockers",), 1),
+        _event("z", "Film festival opens in Venice", "The Venice film festival opened with "
+               "a premiere by Sofia Coppola.", ("film festival",), 3),
+    ]  # fmt: skip
+    slugs = {e.id: tuple(keyword_slug(k) for k in e.keywords) for e in events}
+    related = related_events(events, slugs)
+    assert set(related["a"]) == {"b", "c"}
+    assert "a" in related["b"] and "c" in related["b"]
+    assert related["z"] == ()
+    assert "z" not in related["c"]
+
+
+def test_related_events_link_each_other_on_the_site(tmp_path: Path):
+    src = tmp_path / "src"
+    src.mkdir()
+    stories = [
+        ("one", "2024-06-01", "Antwerp dockers strike over pay",
+         "Dockers at Antwerp began a strike called by the FNV union over pay. Maersk ships wait."),
+        ("two", "2024-06-03", "Rotterdam joins Antwerp port strike",
+         "The FNV union extended the strike to Rotterdam, Maersk said ships would be delayed."),
+    ]  # fmt: skip
+    for name, day, title, body in stories:
+        front = f"title: {title}\ndate: {day}\nsource: Outlet {name}\nevent: {name}"
+        (src / f"{name}.md").write_text(f"---\n{front}\n---\n{body}\n", encoding="utf-8")
+    out = tmp_path / "out"
+    build(dataclasses.replace(config_for(src, out), site=SiteConfig(search=False)))
+    pages = sorted((out / "events").glob("*.html"))
+    assert len(pages) == 2
+    for page, other in ((pages[0], pages[1]), (pages[1], pages[0])):
+        html = page.read_text("utf-8")
+        assert 'id="related-h"' in html
+        assert f'href="../events/{other.name}"' in html.split('id="related-h"', 1)[1]
+
+
+def test_every_page_has_meta_description_open_graph_and_csp(seeds_site: Path):
+    for page in seeds_site.rglob("*.html"):
+        if "pagefind" in page.parts:
+            continue
+        found = tags(page)
+        assert found.find("meta", name="description")[0]["content"], page
+        for prop in ("og:title", "og:description", "og:type", "og:site_name"):
+            assert found.find("meta", property=prop), (page, prop)
+        csp = found.find("meta", **{"http-equiv": "Content-Security-Policy"})[0]["content"]
+        assert "default-src 'self'" in csp and "script-src 'self'" in csp
+        assert "unsafe-inline" not in csp
+        # No third-party requests: every stylesheet, script and icon is the site's own.
+        for tag, attr in (("link", "href"), ("script", "src"), ("img", "src")):
+            for element in found.find(tag):
+                if tag == "link" and element.get("rel") in ("alternate", "canonical"):
+                    continue
+                assert not re.match(r"^[a-z]+:|^//", element.get(attr, "")), (page, element)
+        assert not found.find("link", rel="canonical"), "no canonical URL without base_url"
+
+
+def test_base_url_enables_canonical_sitemap_and_absolute_feeds(tmp_path: Path):
+    base = "https://news.example.org/digest"
+    config = config_for(SEEDS, tmp_path / "out")
+    config = dataclasses.replace(config, site=SiteConfig(base_url=base + "/", search=False))
+    build(config)
+    out = tmp_path / "out"
+    pages = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.html"))
+    for rel in pages:
+        found = tags(out / rel)
+        assert found.find("link", rel="canonical")[0]["href"] == f"{base}/{rel}"
+        assert found.find("meta", property="og:url")[0]["content"] == f"{base}/{rel}"
+        feeds = found.find("link", rel="alternate")
+        assert feeds and all(f["href"].startswith(base + "/") for f in feeds)
+        # Links between pages stay relative, so the site still works from disk.
+        assert not any(a["href"].startswith(base) for a in found.find("a"))
+    sitemap = (out / "sitemap.xml").read_text("utf-8")
+    locs = re.findall(r"<loc>(.*?)</loc>", sitemap)
+    assert sorted(locs) == sorted(f"{base}/{rel}" for rel in pages)
+
+
+def test_no_sitemap_without_base_url(seeds_site: Path):
+    assert not (seeds_site / "sitemap.xml").exists()
+    feed = tags(seeds_site / "index.html").find("link", rel="alternate")[0]["href"]
+    assert feed == "feed.xml"
+
+
+@pytest.mark.skipif(not search_available(), reason="pagefind is not installed")
+def test_search_index_is_built_by_default(seeds_site: Path):
+    assert (seeds_site / "pagefind" / "pagefind.js").is_file()
+    assert (seeds_site / "search.html").is_file()
+    assert tags(seeds_site / "index.html").find("form", role="search")
+    event = next((seeds_site / "events").glob("*.html")).read_text("utf-8")
+    assert "data-pagefind-body" in event
+
+
+def test_search_can_be_turned_off(tmp_path: Path):
+    config = config_for(SEEDS, tmp_path / "out")
+    build(dataclasses.replace(config, site=SiteConfig(search=False)))
+    out = tmp_path / "out"
+    assert not (out / "pagefind").exists() and not (out / "search.html").exists()
+    assert not tags(out / "index.html").find("form", role="search")
+    assert "search.html" not in links(out / "index.html")
