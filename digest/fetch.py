@@ -121,7 +121,8 @@ def _load_state(folder: Path) -> dict[str, dict[str, str]]:
 
 def _write_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    # A ".part" file is never read as an article, even by a build running during the fetch.
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".part")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
