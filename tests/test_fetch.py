@@ -186,7 +186,7 @@ def server():
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(site))
     httpd.daemon_threads = True
     site.base = f"http://127.0.0.1:{httpd.server_address[1]}"
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield site
     httpd.shutdown()
@@ -501,7 +501,7 @@ def test_robots_txt_status(status, allowed):
             self.end_headers()
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Answer)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True).start()
     try:
         client = Client(FetchConfig(timeout=0.5, retries=1, backoff=0, user_agent=UA))
         why = client.refusal(f"http://127.0.0.1:{httpd.server_address[1]}/news/a.html")
