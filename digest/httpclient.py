@@ -3,7 +3,8 @@
 Every request carries a timeout and a descriptive User-Agent; timeouts, dropped connections, 429
 and 5xx responses are retried with exponential backoff (honouring ``Retry-After``); a semaphore
 per host and one overall bound how many requests run at once; robots.txt is read once per site
-and obeyed (RFC 9309: a missing file allows everything, an unreachable one forbids everything).
+and obeyed (RFC 9309: a missing file allows everything, an unreachable one forbids everything),
+including its Crawl-delay between requests to that site.
 Conditional GET is the caller's choice: pass the validators a previous response returned.
 """
 
@@ -25,6 +26,7 @@ from urllib.robotparser import RobotFileParser
 from digest.config import FetchConfig
 
 MAX_RETRY_AFTER = 120.0  # seconds; a server asking for longer is treated as down for this run
+MAX_CRAWL_DELAY = 60.0  # seconds; longer Crawl-delay values are capped to this
 _CHUNK = 64 * 1024
 
 
@@ -92,13 +94,26 @@ class Client:
         self._per_host: dict[str, threading.BoundedSemaphore] = {}
         self._robots: dict[str, tuple[RobotFileParser, str]] = {}
         self._robots_locks: dict[str, threading.Lock] = {}
+        self._crawl_delay: dict[str, float] = {}  # by host, from robots.txt
+        self._next_start: dict[str, float] = {}  # by host: earliest start of the next request
 
     @contextmanager
     def _slot(self, host: str) -> Iterator[None]:
         with self._lock:
             sem = self._per_host.setdefault(host, threading.BoundedSemaphore(self._config.per_host))
-        with self._overall, sem:
-            yield
+        # Always the host's slot first, then the overall one: one order, so no deadlock, and a
+        # crawl delay waited out here does not hold a slot other hosts could use.
+        with sem:
+            delay = self._crawl_delay.get(host, 0.0)
+            if delay:
+                with self._lock:
+                    now = time.monotonic()
+                    start = max(now, self._next_start.get(host, now))
+                    self._next_start[host] = start + delay
+                if start > now:
+                    self._sleep(start - now)
+            with self._overall:
+                yield
 
     def get(self, url: str, etag: str | None = None, last_modified: str | None = None) -> Response:
         """GET ``url``, retrying transient failures. Raises FetchError with the reason."""
@@ -213,4 +228,10 @@ class Client:
             parser.disallow_all = True
             return parser, f"robots.txt could not be read ({exc}), so the site is not crawled"
         parser.parse(resp.body.decode("utf-8", errors="replace").splitlines())
+        delay = parser.crawl_delay(self._config.user_agent)
+        if delay:
+            with self._lock:
+                self._crawl_delay[urlsplit(origin).netloc.lower()] = min(
+                    float(delay), MAX_CRAWL_DELAY
+                )
         return parser, ""

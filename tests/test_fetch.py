@@ -103,7 +103,10 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
 
         def _route(self, path: str, count: int) -> None:
             if path == "/robots.txt":
-                self._send(200, b"User-agent: *\nDisallow: /private/\n", "text/plain")
+                rules = (
+                    b"User-agent: slowbot\nCrawl-delay: 2\n\nUser-agent: *\nDisallow: /private/\n"
+                )
+                self._send(200, rules, "text/plain")
             elif path == "/feeds/rolling.xml":
                 self._feed(_rolling_feed(site))
             elif path == "/feeds/busy.xml":
@@ -231,12 +234,13 @@ def reason(pairs: tuple[tuple[str, str], ...], needle: str) -> str:
 @pytest.fixture(scope="module")
 def rss(server, tmp_path_factory):
     root = tmp_path_factory.mktemp("rss")
+    server.agents.clear()
     report = fetch_all(make_config(root, server, "rss2.xml"), progress=False, clock=lambda: CLOCK)
-    return root, report
+    return root, report, set(server.agents)
 
 
 def test_rss_counts(rss):
-    _, report = rss
+    _, report, _ = rss
     assert len(report.added) == 7
     assert len(report.failed) == 1 and len(report.skipped) == 1
     assert report.unchanged == ()
@@ -244,7 +248,7 @@ def test_rss_counts(rss):
 
 
 def test_page_metadata_and_front_matter(rss, server):
-    root, report = rss
+    root, report, _ = rss
     path = find(report, root, "bridge")
     meta, body = front(path)
     assert list(meta) == ["title", "source", "url", "date", "author", "fetched"]
@@ -261,7 +265,7 @@ def test_page_metadata_and_front_matter(rss, server):
 
 
 def test_404_falls_back_to_feed_text_and_says_so(rss):
-    root, report = rss
+    root, report, _ = rss
     path = find(report, root, "library")
     meta, body = front(path)
     assert meta["text_from"] == "feed entry"
@@ -270,14 +274,14 @@ def test_404_falls_back_to_feed_text_and_says_so(rss):
 
 
 def test_500_then_success_is_retried(rss, server):
-    root, report = rss
+    root, report, _ = rss
     assert server.hits["/flaky/storm.html"] == 2
     meta, body = front(find(report, root, "storm"))
     assert "text_from" not in meta and "harbour wall overnight" in body
 
 
 def test_slow_page_times_out_and_uses_feed_text(rss, server):
-    root, report = rss
+    root, report, _ = rss
     assert server.hits["/slow.html"] == 2  # one retry, then the feed's own text
     assert "timed out after 0.5 s" in reason(report.notes, "slow")
     _, body = front(find(report, root, "slow"))
@@ -287,44 +291,44 @@ def test_slow_page_times_out_and_uses_feed_text(rss, server):
 
 
 def test_redirect_is_followed(rss, server):
-    root, report = rss
+    root, report, _ = rss
     meta, body = front(find(report, root, "festival"))
     assert "town park" in body
     assert meta["url"] == f"{server.base}/pages/festival.html"
 
 
 def test_non_utf8_page_is_decoded(rss):
-    root, report = rss
+    root, report, _ = rss
     meta, body = front(find(report, root, "latin1"))
     assert "Café owners in the Zürich street" in body and "pâtisserie" in body
     assert "Ã" not in body
 
 
 def test_page_without_date(rss):
-    root, report = rss
+    root, report, _ = rss
     meta, body = front(find(report, root, "nodate"))
     assert "date" not in meta  # never guessed from a copyright line
     assert "sixty volunteers" in body
 
 
 def test_huge_page_fails_with_reason(rss):
-    _, report = rss
+    _, report, _ = rss
     assert "over the 1,000,000-byte limit" in reason(report.failed, "huge")
 
 
 def test_robots_txt_is_respected(rss, server):
-    _, report = rss
+    _, report, _ = rss
     assert "robots.txt" in reason(report.skipped, "private")
     assert server.hits["/private/briefing.html"] == 0
     assert server.hits["/robots.txt"] >= 1
 
 
-def test_every_request_has_the_user_agent(rss, server):
-    assert server.agents == {UA}
+def test_every_request_has_the_user_agent(rss):
+    assert rss[2] == {UA}
 
 
 def test_fetched_files_build_into_articles(rss):
-    root, _ = rss
+    root, _, _ = rss
     documents, rejected = read_folder(root / "sources")
     assert rejected == []
     articles = [clean(d) for d in documents]
@@ -511,6 +515,16 @@ def test_robots_txt_status(status, allowed):
     assert (why is None) == allowed
     if not allowed:
         assert "robots.txt could not be read (HTTP 503" in why
+
+
+def test_crawl_delay_spaces_requests_to_a_site(server):
+    slept: list[float] = []
+    client = Client(FetchConfig(timeout=0.5, user_agent="slowbot/1.0"), sleep=slept.append)
+    assert client.refusal(f"{server.base}/pages/bridge.html") is None
+    client.get(f"{server.base}/pages/bridge.html")
+    assert slept == []
+    client.get(f"{server.base}/pages/storm.html")
+    assert len(slept) == 1 and 1.5 < slept[0] <= 2.0
 
 
 def test_connection_refused_is_a_clear_failure():
