@@ -23,8 +23,10 @@ function result(data) {
   const excerpt = document.createElement("p");
   // The excerpt is text Pagefind escaped, with <mark> around the hits: keep only the marks.
   const parts = data.excerpt.split(/<\/?mark>/);
+  const decoder = document.createElement("textarea"); // decodes entities, never runs markup
   parts.forEach((part, i) => {
-    const text = new DOMParser().parseFromString(part, "text/html").documentElement.textContent;
+    decoder.innerHTML = part;
+    const text = decoder.value;
     if (i % 2) {
       const mark = document.createElement("mark");
       mark.textContent = text;
