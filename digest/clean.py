@@ -244,29 +244,57 @@ def _split_header(lines: list[str]) -> tuple[list[str], list[str]]:
     return lines[:1], lines[1:]
 
 
+_MD_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+_MD_LIST_ITEM = re.compile(r"^\s*([-*+]|\d{1,3}[.)])\s+")
+
+
+def _markdown_inline(text: str) -> str:
+    """Markdown inline syntax to plain text; backslash escapes survive as literal characters."""
+    # Escaped characters are set aside first so the emphasis and link rules never see them.
+    escaped: list[str] = []
+
+    def hold(m: re.Match[str]) -> str:
+        escaped.append(m.group(1))
+        return f"\ue000{len(escaped) - 1}\ue001"
+
+    text = _MD_ESCAPE.sub(hold, text)
+    text = re.sub(r"<[^>]*>", " ", text)  # raw HTML never reaches plain text
+    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", " ", text)
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"(\*\*|__|`)", "", text)
+    text = re.sub(r"(?<!\w)[*_](\S[^*_]*?\S|\S)[*_](?!\w)", r"\1", text)
+    text = re.sub(r"\uE000(\d+)\uE001", lambda m: escaped[int(m.group(1))], text)
+    return normalize_line(text)
+
+
 def _markdown_to_paragraphs(body: str) -> tuple[list[str], str | None]:
-    """Plain paragraphs of a Markdown body, and its first level-one heading if any."""
+    """Plain paragraphs of a Markdown body, and its first level-one heading if any.
+
+    Each list item becomes a paragraph of its own; block quotes lose their markers.
+    """
     heading = None
     paragraphs: list[str] = []
+    # Script and style contents are code, not prose: drop them with their tags.
+    body = re.sub(r"<(script|style)\b[^>]*>.*?(</\1\s*>|\Z)", " ", body, flags=re.I | re.S)
     for block in re.split(r"\n\s*\n", body):
-        lines = [ln for ln in block.strip().splitlines() if ln.strip()]
+        lines = [re.sub(r"^\s*>\s?", "", ln) for ln in block.strip().splitlines() if ln.strip()]
         if not lines:
             continue
-        text = " ".join(ln.strip() for ln in lines)
-        h = re.match(r"^(#{1,6})\s+(.*?)\s*#*$", text)
+        h = re.match(r"^(#{1,6})\s+(.*?)\s*#*$", " ".join(ln.strip() for ln in lines))
         if h:
             if h.group(1) == "#" and heading is None and not paragraphs:
-                heading = h.group(2)
+                heading = _markdown_inline(h.group(2))
             continue
-        text = re.sub(r"<[^>]*>", " ", text)  # raw HTML never reaches plain text
-        text = re.sub(r"!\[[^\]]*\]\([^)]*\)", " ", text)
-        text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
-        text = re.sub(r"^(\s*([-*+]|\d+\.)\s+|>\s*)", "", text)
-        text = re.sub(r"(\*\*|__|`)", "", text)
-        text = re.sub(r"(?<!\w)[*_](\S.*?\S|\S)[*_](?!\w)", r"\1", text)
-        text = normalize_line(text)
-        if text:
-            paragraphs.append(text)
+        items: list[list[str]] = []
+        for line in lines:
+            if _MD_LIST_ITEM.match(line) or not items:
+                items.append([_MD_LIST_ITEM.sub("", line)])
+            else:
+                items[-1].append(line.strip())
+        for item in items:
+            text = _markdown_inline(" ".join(item))
+            if text:
+                paragraphs.append(text)
     return paragraphs, heading
 
 
