@@ -7,23 +7,33 @@ that folder into place, so a failed build never leaves a half-written site.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import re
+import sys
 import time
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
+from functools import partial
 
-from digest.clean import clean
+from digest.cache import Cache, open_cache
 from digest.cluster import group
 from digest.config import Config
 from digest.dedupe import dedupe
 from digest.errors import BuildError
+from digest.incremental import (
+    cached_readers,
+    clean_all,
+    grouped,
+    make_events,
+    site_key,
+    write_unless_unchanged,
+)
 from digest.keywords import extract_keywords
 from digest.model import Article, Copies, Digest, Event, Rejection
 from digest.noise import filter_noise
-from digest.read import read_folder
+from digest.read import default_readers, read_folder
 from digest.summarize import summarize
 
 Progress = Callable[[str], None]
@@ -83,35 +93,55 @@ def sort_events(events: Sequence[Event]) -> list[Event]:
     )
 
 
-def gather(config: Config, progress: Progress | None = None) -> Digest:
-    """Read the source folder and run every stage up to the finished events."""
+def gather(
+    config: Config,
+    progress: Progress | None = None,
+    jobs: int | None = None,
+    cache: Cache | None = None,
+) -> Digest:
+    """Read the source folder and run every stage up to the finished events.
+
+    ``jobs`` worker processes share per-article and per-event work (None: every core); with a
+    ``cache``, only what changed since the last build is recomputed. Neither changes the result.
+    """
     say = progress or (lambda _msg: None)
+    bars = progress is not None and sys.stderr.isatty()
     source = config.path(config.source)
     if not source.is_dir():
         raise BuildError(f"source folder '{source}' does not exist")
     timer = _Timer()
     with timer.stage("read"):
-        documents, rejected = read_folder(source)
+        documents, rejected = read_folder(source, cached_readers(default_readers(), cache))
     say(f"read {len(documents)} documents")
     articles: list[Article] = []
     with timer.stage("clean"):
-        for doc in documents:
-            result = clean(doc)
+        for result in clean_all(documents, cache, jobs, bars):
             if isinstance(result, Rejection):
                 rejected.append(result)
             else:
                 articles.append(result)
-    with timer.stage("noise"):
-        articles, noise = filter_noise(articles)
-        rejected.extend(noise)
-    with timer.stage("dedupe"):
-        copies = dedupe(articles, config.dedupe)
-    say(f"{len(articles)} articles, {len(articles) - len(copies)} duplicates")
-    with timer.stage("cluster"):
-        groups = group(copies, config.grouping)
+    # The loaded articles live to the end of the build: keep the collector from rescanning them.
+    gc.freeze()
+
+    def noise_dedupe_cluster() -> tuple:
+        with timer.stage("noise"):
+            kept, noise = filter_noise(articles)
+        with timer.stage("dedupe"):
+            copies = dedupe(kept, config.dedupe)
+        with timer.stage("cluster"):
+            groups = group(copies, config.grouping)
+        return kept, noise, copies, groups
+
+    start = time.perf_counter()
+    (kept, noise, copies, groups), reused = grouped(articles, cache, noise_dedupe_cluster)
+    if reused:
+        timer.timings.append(("noise+dedupe+cluster (cached)", time.perf_counter() - start))
+    rejected.extend(noise)
+    say(f"{len(kept)} articles, {len(kept) - len(copies)} duplicates")
     say(f"{len(groups)} events")
     with timer.stage("summarize"):
-        events = [_make_event(list(members), config) for members in groups]
+        make = partial(_make_event, config=config)
+        events = make_events(groups, make, cache, jobs, bars)
     return Digest(
         events=tuple(sort_events(events)),
         rejected=tuple(sorted(rejected, key=lambda r: (r.path, r.id))),
@@ -119,18 +149,39 @@ def gather(config: Config, progress: Progress | None = None) -> Digest:
     )
 
 
-def write(digest: Digest, config: Config) -> int:
-    """Render the site into the output folder, atomically; returns the number of files."""
-    from digest.output import replace_atomically  # the write phase only
-    from digest.render import render_site
+def write(digest: Digest, config: Config, cache: Cache | None = None) -> int:
+    """Render the site into the output folder, atomically; returns the number of files.
 
-    return replace_atomically(config.path(config.out), lambda dest: render_site(digest, config, dest))
+    With a ``cache``, an output folder that already holds this very site is left untouched.
+    """
+    out = config.path(config.out)
+
+    def fill() -> int:
+        from digest.output import replace_atomically  # the write phase only
+        from digest.render import render_site
+
+        return replace_atomically(out, lambda dest: render_site(digest, config, dest))
+
+    files, _ = write_unless_unchanged(out, site_key(digest.events, digest.rejected), cache, fill)
+    return files
 
 
-def build(config: Config, progress: Progress | None = None) -> tuple[Digest, int]:
+def build(
+    config: Config, progress: Progress | None = None, jobs: int | None = None
+) -> tuple[Digest, int]:
     """Gather, then write. Returns the digest and the number of files written."""
-    digest = gather(config, progress)
-    start = time.perf_counter()
-    files = write(digest, config)
+    cache = open_cache(config)
+    try:
+        digest = gather(config, progress, jobs, cache)
+        start = time.perf_counter()
+        files = write(digest, config, cache)
+    except BaseException:
+        if cache is not None:
+            cache.close(commit=False)
+        raise
+    finally:
+        gc.unfreeze()
+    if cache is not None:
+        cache.close()
     timings = (*digest.timings, ("render", time.perf_counter() - start))
     return Digest(digest.events, digest.rejected, timings), files

@@ -56,8 +56,22 @@ def cli() -> None:
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems and the final report.")
 @click.option("--fetch", "fetch_first", is_flag=True, help="Run `digest fetch` first, then build.")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Worker processes for per-article and per-event work (0: every core). "
+    "The site is the same whatever the number.",
+)
 def build(
-    source: str | None, out: str | None, config_path: str | None, quiet: bool, fetch_first: bool
+    source: str | None,
+    out: str | None,
+    config_path: str | None,
+    quiet: bool,
+    fetch_first: bool,
+    jobs: int,
 ) -> None:
     """Build the site from the source folder into the output folder."""
     from digest.build import build as run_build
@@ -71,7 +85,7 @@ def build(
         if fetch_first:
             _fetch(config, force=False, quiet=quiet)  # feeds that fail still leave the archive
         say = None if quiet else (lambda msg: click.echo(msg, err=True))
-        digest, files = run_build(config, say)
+        digest, files = run_build(config, say, jobs=jobs or None)
     except DigestError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)

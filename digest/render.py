@@ -9,6 +9,7 @@ written last, from the finished pages.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -78,15 +79,29 @@ def events_json(digest: Digest) -> dict[str, Any]:
 
 
 class _Writer:
-    def __init__(self, root: Path) -> None:
+    """Writes pages into the staging folder; a page identical to the one in the ``previous``
+    site is hard-linked from it instead, so only changed pages are rewritten (their times and
+    inodes tell a deploy tool what changed) and an unchanged site costs no disk writes."""
+
+    def __init__(self, root: Path, previous: Path | None = None) -> None:
         self.root = root
+        self.previous = previous if previous is not None and previous.is_dir() else None
         self.count = 0
 
     def write(self, rel: str, text: str) -> None:
         path = self.root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        data = text.encode("utf-8")
         self.count += 1
+        if self.previous is not None:
+            old = self.previous / rel
+            try:
+                if old.stat().st_size == len(data) and old.read_bytes() == data:
+                    os.link(old, path)
+                    return
+            except OSError:
+                pass  # no such page before, or no hard links on this disk: write it
+        path.write_bytes(data)
 
 
 def _copy_static(config: Config, dest: Path) -> None:
@@ -184,13 +199,14 @@ def render_site(digest: Digest, config: Config, dest: Path) -> int:
     search_on = config.site.search and search.available()
     site = site_view(digest, config, search_on)
     plan = SitePlan(digest, config.site.per_page)
-    out = _Writer(dest)
+    out = _Writer(dest, previous=config.path(config.out))
     pages = _Pages(config, site, out, search_on)
     cards = {
         e.id: event_card(e, plan.event_href[e.id], plan.keyword_refs(e)) for e in digest.events
     }
 
     for index in plan.index_pages:
+        lead = index.events[0].id if index.events else None
         pages.render(
             "index.html",
             index.path,
@@ -198,6 +214,7 @@ def render_site(digest: Digest, config: Config, dest: Path) -> int:
             description=site.description,
             events=[cards[e.id] for e in index.events],
             pager=listings.pager(plan, index.number),
+            lead_related=tuple(cards[i] for i in plan.related[lead][:3]) if lead else (),
         )
     for event in digest.events:
         related = tuple(cards[i] for i in plan.related[event.id])

@@ -129,8 +129,9 @@ def test_failed_build_keeps_previous_site(tmp_path: Path, monkeypatch: pytest.Mo
         raise RuntimeError("render failed")
 
     monkeypatch.setattr("digest.render.render_site", boom)
+    # A fresh cache, so the build really renders: an unchanged site is otherwise left as it is.
     with pytest.raises(RuntimeError):
-        build(config_for(SEEDS, out))
+        build(config_for(SEEDS, out, cache=str(tmp_path / "fresh-cache")))
     assert (out / "index.html").read_bytes() == before
     assert not list(tmp_path.glob(".out.*.tmp"))
 

@@ -1,0 +1,190 @@
+"""Incremental build cache: one SQLite file of stage results keyed by content hashes.
+
+A rebuild only redoes the work whose inputs changed:
+
+* ``documents``: what a reader made of a file, keyed by its path and bytes;
+* ``articles``: what the clean stage made of a document, keyed by the document;
+* ``groups``: the result of noise, dedupe and cluster (global stages), keyed by every article;
+* ``events``: an event's summary and keywords, keyed by its member articles;
+* ``site``: the key of the last site written and a manifest of its files, so a rebuild with no
+  change leaves the output folder untouched.
+
+Every key also depends on a fingerprint of the digest version, the config (paths left out) and
+the theme's files: when any of them changes, the whole cache is dropped. Values are pickles the
+build wrote itself; the cache folder is as trusted as the source folder. Deleting it is always
+safe and gives the same site, only slower. A cache file that cannot be opened (corrupt, wrong
+schema) is replaced by an empty one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import os
+import pickle
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from digest import __version__
+from digest.config import Config
+from digest.theme import theme_dirs
+
+FILE_NAME = "cache.sqlite"
+SCHEMA = 1  # bump when the layout of stored values changes
+# Config keys that say where things are, not what is built: changing them keeps the cache.
+_PLACES = {"source", "out", "cache", "base_dir", "feeds", "fetch"}
+
+
+def content_key(*parts: object) -> str:
+    """A stable hash of values; ``repr`` of the frozen model types is complete and ordered."""
+    h = hashlib.blake2b(digest_size=20)
+    for part in parts:
+        data = part if isinstance(part, bytes) else repr(part).encode("utf-8", "surrogatepass")
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
+def fingerprint(config: Config) -> str:
+    """What every cached value depends on besides its own inputs."""
+    settings = {
+        f.name: getattr(config, f.name) for f in dataclasses.fields(config) if f.name not in _PLACES
+    }
+    theme_files: list[tuple[str, bytes]] = []
+    for folder in theme_dirs(config):
+        for root, dirs, files in os.walk(folder):
+            dirs.sort()
+            for name in sorted(files):
+                path = Path(root) / name
+                theme_files.append((path.relative_to(folder).as_posix(), path.read_bytes()))
+    return content_key(SCHEMA, __version__, sorted(settings.items()), theme_files)
+
+
+class Cache:
+    """Typed get/put over one SQLite file; use as a context manager to commit on success."""
+
+    def __init__(self, folder: Path, key: str) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.path = folder / FILE_NAME
+        # Keys carry the fingerprint too: a build that shares the file with a build of another
+        # config (and started before that one dropped the old entries) can never read its values.
+        self._prefix = key[:16] + ":"
+        self._used: dict[str, set[str]] = {}
+        try:
+            self._db = self._open(key)
+        except sqlite3.DatabaseError:
+            # A damaged or foreign file: the cache is only ever a shortcut, so start afresh.
+            self.path.unlink(missing_ok=True)
+            self._db = self._open(key)
+
+    def _open(self, key: str) -> sqlite3.Connection:
+        # Short transactions and a generous wait: two builds may share one cache (tests do).
+        db = sqlite3.connect(self.path, isolation_level=None, timeout=60)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB)")
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS entry ("
+            "kind TEXT, key TEXT, value BLOB, PRIMARY KEY (kind, key)) WITHOUT ROWID"
+        )
+        row = db.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
+        if row is None or row[0] != key:
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("DELETE FROM entry")
+            db.execute("DELETE FROM meta")
+            db.execute("INSERT INTO meta VALUES ('fingerprint', ?)", (key,))
+            db.execute("COMMIT")
+        return db
+
+    def __enter__(self) -> Cache:
+        return self
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        self.close(commit=exc_type is None)
+
+    def close(self, commit: bool = True) -> None:
+        """Close the file; after a successful build, drop what it no longer uses."""
+        if self._db is None:
+            return
+        if commit:
+            with contextlib.suppress(sqlite3.Error):  # pruning is housekeeping only
+                self._prune()
+        self._db.close()
+        self._db = None
+
+    def get_many(self, kind: str, keys: Iterable[str]) -> dict[str, Any]:
+        """Values found for ``keys``; missing keys are left out."""
+        keys = [self._prefix + k for k in dict.fromkeys(keys)]
+        self._used.setdefault(kind, set()).update(keys)
+        found: dict[str, Any] = {}
+        try:
+            for chunk in _chunks(keys, 500):
+                marks = ",".join("?" * len(chunk))
+                rows = self._db.execute(
+                    f"SELECT key, value FROM entry WHERE kind = ? AND key IN ({marks})",
+                    (kind, *chunk),
+                ).fetchall()
+                for key, value in rows:
+                    found[key.removeprefix(self._prefix)] = pickle.loads(value)
+        except (sqlite3.Error, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            return {}  # unreadable entries are misses: the build computes them again
+        return found
+
+    def get(self, kind: str, key: str) -> Any:
+        return self.get_many(kind, [key]).get(key)
+
+    def put_many(self, kind: str, items: Mapping[str, Any]) -> None:
+        if not items:
+            return
+        rows = [
+            (kind, self._prefix + k, pickle.dumps(v, pickle.HIGHEST_PROTOCOL))
+            for k, v in items.items()
+        ]
+        self._used.setdefault(kind, set()).update(r[1] for r in rows)
+        try:
+            with self._transaction():
+                self._db.executemany("INSERT OR REPLACE INTO entry VALUES (?, ?, ?)", rows)
+        except sqlite3.OperationalError:
+            pass  # locked by another build for too long: this build just does not save it
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def put(self, kind: str, key: str, value: Any) -> None:
+        self.put_many(kind, {key: value})
+
+    def _prune(self) -> None:
+        """Drop entries of the kinds this build used that it did not touch: the file stays the
+        size of one site, not of every site ever built."""
+        with self._transaction():
+            self._db.execute("CREATE TEMP TABLE IF NOT EXISTS used (key TEXT PRIMARY KEY)")
+            for kind, keys in self._used.items():
+                self._db.execute("DELETE FROM used")
+                self._db.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((k,) for k in keys))
+                self._db.execute(
+                    "DELETE FROM entry WHERE kind = ? AND key NOT IN (SELECT key FROM used)",
+                    (kind,),
+                )
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def open_cache(config: Config) -> Cache | None:
+    """The build cache for ``config``, or None when the cache folder cannot be used."""
+    try:
+        return Cache(config.path(config.cache), fingerprint(config))
+    except (OSError, sqlite3.Error):
+        return None  # a read-only or full disk: build without a cache rather than fail

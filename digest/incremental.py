@@ -1,0 +1,164 @@
+"""The build's stages run through the cache (``digest.cache``) and the pool (``digest.parallel``).
+
+Each helper does what the plain stage does, but looks its result up first and computes only the
+misses, spread over the worker processes. With ``cache=None`` they are the plain stages.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from functools import partial
+from pathlib import Path
+
+from digest.cache import Cache, content_key
+from digest.clean import clean
+from digest.model import Article, Copies, Document, Event, Rejection
+from digest.parallel import map_ordered
+from digest.read import Reader
+
+
+def _read_cached(reader: Reader, cache: Cache, path: Path, rel: str, stem: str) -> list[Document]:
+    # The reader's result depends on the file's bytes, its place and its type only.
+    key = content_key(reader.__module__, reader.__qualname__, rel, stem, path.read_bytes())
+    found = cache.get("documents", key)
+    if found is None:
+        found = reader(path, rel, stem)  # a ReadError propagates: rejections are not cached
+        cache.put("documents", key, found)
+    return found
+
+
+def cached_readers(readers: dict[str, Reader], cache: Cache | None) -> dict[str, Reader]:
+    """The same readers, answering from the cache when a file's bytes have not changed."""
+    if cache is None:
+        return readers
+    return {suffix: partial(_read_cached, r, cache) for suffix, r in readers.items()}
+
+
+def clean_all(
+    documents: Sequence[Document], cache: Cache | None, jobs: int | None, show: bool
+) -> list[Article | Rejection]:
+    """``clean`` of every document, in order; only documents not seen before are cleaned."""
+    keys = [content_key(doc) for doc in documents]
+    found = cache.get_many("articles", keys) if cache else {}
+    todo = [doc for doc, key in zip(documents, keys, strict=True) if key not in found]
+    done = map_ordered(clean, todo, jobs, "clean", show)
+    fresh = {content_key(doc): result for doc, result in zip(todo, done, strict=True)}
+    if cache is not None:
+        cache.put_many("articles", fresh)
+    return [found[k] if k in found else fresh[k] for k in keys]
+
+
+Grouping = tuple[list[Article], list[Rejection], list[Copies], list[list[Copies]]]
+
+
+def grouped(
+    articles: Sequence[Article], cache: Cache | None, compute: Callable[[], Grouping]
+) -> tuple[Grouping, bool]:
+    """Noise, dedupe and cluster as one memo over all articles: (result, whether it was cached).
+
+    These stages compare articles with each other, so any change reruns them all; only the
+    article ids of the result are stored, and the articles themselves come from this build.
+    """
+    key = content_key(articles)
+    stored = cache.get("groups", key) if cache else None
+    if stored is None:
+        result = compute()
+        if cache is not None:
+            kept, noise, copies, groups = result
+            cache.put(
+                "groups",
+                key,
+                (
+                    [a.id for a in kept],
+                    noise,
+                    [(c.article.id, [d.id for d in c.duplicates]) for c in copies],
+                    [[c.article.id for c in g] for g in groups],
+                ),
+            )
+        return result, False
+    kept_ids, noise, copies_ids, group_ids = stored
+    by_id = {a.id: a for a in articles}
+    copies = [Copies(by_id[i], tuple(by_id[d] for d in dups)) for i, dups in copies_ids]
+    by_main = {c.article.id: c for c in copies}
+    groups = [[by_main[i] for i in g] for g in group_ids]
+    return ([by_id[i] for i in kept_ids], noise, copies, groups), True
+
+
+def make_events(
+    groups: Sequence[Sequence[Copies]],
+    make: Callable[[list[Copies]], Event],
+    cache: Cache | None,
+    jobs: int | None,
+    show: bool,
+) -> list[Event]:
+    """``make`` (summary, keywords, headline) for every group; unchanged events come cached.
+
+    ``make`` must be picklable (a module-level function or a partial of one). Cached values
+    leave out the members, which this build already holds.
+    """
+    keys = [content_key(sorted(g, key=lambda c: c.article.id)) for g in groups]
+    found = cache.get_many("events", keys) if cache else {}
+    todo = [list(g) for g, k in zip(groups, keys, strict=True) if k not in found]
+    done = map_ordered(make, todo, jobs, "summarize", show)
+    fresh = {}
+    for members, event in zip(todo, done, strict=True):
+        key = content_key(sorted(members, key=lambda c: c.article.id))
+        fresh[key] = event
+    if cache is not None:
+        cache.put_many(
+            "events",
+            {k: (e.id, e.headline, e.keywords, e.summary, e.date) for k, e in fresh.items()},
+        )
+    events = []
+    for group, key in zip(groups, keys, strict=True):
+        if key in fresh:
+            events.append(fresh[key])
+            continue
+        event_id, headline, keywords, summary, date = found[key]
+        members = tuple(sorted(group, key=_member_order))
+        events.append(Event(event_id, headline, members, keywords, summary, date))
+    return events
+
+
+def _member_order(c: Copies) -> tuple:
+    a = c.article
+    return (a.date is None, a.date, a.id)
+
+
+# --- the write phase ------------------------------------------------------------------------
+
+
+def _manifest(out: Path) -> dict[str, tuple[int, int]]:
+    """Size and modification time of every file under ``out``."""
+    files: dict[str, tuple[int, int]] = {}
+    for root, dirs, names in os.walk(out):
+        dirs.sort()
+        for name in names:
+            path = os.path.join(root, name)
+            st = os.stat(path)
+            files[os.path.relpath(path, out)] = (st.st_size, st.st_mtime_ns)
+    return files
+
+
+def site_key(events: Sequence[Event], rejected: Sequence[Rejection]) -> str:
+    """What the written site depends on, besides the config and theme (in the fingerprint)."""
+    return content_key(events, rejected, os.environ.get("SOURCE_DATE_EPOCH", ""))
+
+
+def write_unless_unchanged(
+    out: Path, key: str, cache: Cache | None, write: Callable[[], int]
+) -> tuple[int, bool]:
+    """Call ``write`` unless the output folder is still the site this key last produced.
+
+    Returns the number of files and whether anything was written. The output counts as the same
+    site only when every file is there with the size and time it had when it was written.
+    """
+    slot = f"last:{out.resolve()}"
+    stored = cache.get("site", slot) if cache else None
+    if stored is not None and stored[0] == key and out.is_dir() and _manifest(out) == stored[2]:
+        return stored[1], False
+    count = write()
+    if cache is not None:
+        cache.put("site", slot, (key, count, _manifest(out)))
+    return count, True

@@ -1,0 +1,157 @@
+"""The incremental cache: same site with or without it, and every change seen."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+from pathlib import Path
+
+from digest.build import build
+from digest.cache import FILE_NAME, Cache, content_key, fingerprint
+from digest.config import Config, SiteConfig, SummaryConfig
+from tests.conftest import config_for
+from tests.test_parallel import assert_same_site, write_corpus
+
+
+def _config(tmp_path: Path, out: str = "out", **kw) -> Config:
+    return config_for(
+        tmp_path / "src",
+        tmp_path / out,
+        cache=str(tmp_path / "cache"),
+        site=SiteConfig(search=False),
+        **kw,
+    )
+
+
+def _events(out: Path) -> dict:
+    return json.loads((out / "events.json").read_text(encoding="utf-8"))
+
+
+def _ids(out: Path) -> set[str]:
+    """Every article of the site, duplicates included."""
+    events = _events(out)["events"]
+    return {i for e in events for a in e["articles"] for i in (a["id"], *a["duplicates"])}
+
+
+def test_warm_and_deleted_cache_give_the_same_site(tmp_path: Path) -> None:
+    write_corpus(tmp_path / "src")
+    cold = _config(tmp_path, "cold")
+    build(cold, jobs=1)
+    assert (tmp_path / "cache" / FILE_NAME).is_file()
+    warm = _config(tmp_path, "warm")
+    digest, _ = build(warm, jobs=1)
+    assert any("cached" in name for name, _ in digest.timings)  # the cache was really used
+    assert_same_site(tmp_path / "cold", tmp_path / "warm")
+    shutil.rmtree(tmp_path / "cache")
+    build(_config(tmp_path, "fresh"), jobs=1)
+    assert_same_site(tmp_path / "cold", tmp_path / "fresh")
+
+
+def test_changed_article_is_seen(tmp_path: Path) -> None:
+    write_corpus(tmp_path / "src")
+    build(_config(tmp_path), jobs=1)
+    changed = sorted((tmp_path / "src").glob("*.md"))[0]
+    text = changed.read_text(encoding="utf-8")
+    changed.write_text(text.replace("Tuesday morning", "Friday evening"), encoding="utf-8")
+    build(_config(tmp_path), jobs=1)
+    # The warm rebuild equals a build from scratch of the changed folder.
+    build(config_for(tmp_path / "src", tmp_path / "scratch", cache=str(tmp_path / "c2"),
+                     site=SiteConfig(search=False)), jobs=1)  # fmt: skip
+    assert_same_site(tmp_path / "out", tmp_path / "scratch")
+    pages = [p for p in (tmp_path / "out" / "articles").glob("*.html")]
+    assert any("Friday evening" in p.read_text(encoding="utf-8") for p in pages)
+
+
+def test_added_and_removed_articles_are_seen(tmp_path: Path) -> None:
+    write_corpus(tmp_path / "src", n_outlets=2)
+    build(_config(tmp_path), jobs=1)
+    before = _ids(tmp_path / "out")
+    write_corpus(tmp_path / "src", n_outlets=3)
+    build(_config(tmp_path), jobs=1)
+    grown = _ids(tmp_path / "out")
+    assert before < grown
+    for extra in (tmp_path / "src").glob("*-2.md"):
+        extra.unlink()
+    build(_config(tmp_path), jobs=1)
+    after = _ids(tmp_path / "out")
+    assert after == before
+
+
+def test_config_change_invalidates(tmp_path: Path) -> None:
+    write_corpus(tmp_path / "src")
+    build(_config(tmp_path), jobs=1)
+    short = _config(tmp_path, "short", summary=SummaryConfig(max_words=12))
+    assert fingerprint(short) != fingerprint(_config(tmp_path))
+    build(short, jobs=1)
+    for event in _events(tmp_path / "short")["events"]:
+        assert sum(len(s["text"].split()) for s in event["summary"]) <= 12
+
+
+def test_paths_do_not_invalidate(tmp_path: Path) -> None:
+    a = _config(tmp_path)
+    b = dataclasses.replace(a, out=str(tmp_path / "elsewhere"), cache=str(tmp_path / "c"))
+    assert fingerprint(a) == fingerprint(b)
+
+
+def test_theme_change_invalidates(tmp_path: Path) -> None:
+    theme = tmp_path / "theme" / "templates"
+    theme.mkdir(parents=True)
+    plain = _config(tmp_path)
+    (theme / "extra.html").write_text("one", encoding="utf-8")
+    themed = dataclasses.replace(plain, theme=str(tmp_path / "theme"))
+    first = fingerprint(themed)
+    (theme / "extra.html").write_text("two", encoding="utf-8")
+    assert fingerprint(themed) != first != fingerprint(plain)
+
+
+def test_unchanged_rebuild_leaves_output_untouched(tmp_path: Path) -> None:
+    write_corpus(tmp_path / "src")
+    config = _config(tmp_path)
+    build(config, jobs=1)
+    index = tmp_path / "out" / "index.html"
+    stamp = index.stat()
+    build(config, jobs=1)
+    assert index.stat().st_ino == stamp.st_ino and index.stat().st_mtime_ns == stamp.st_mtime_ns
+
+
+def test_only_changed_pages_are_rewritten(tmp_path: Path) -> None:
+    write_corpus(tmp_path / "src")
+    config = _config(tmp_path)
+    build(config, jobs=1)
+    pages = {p: p.stat().st_ino for p in (tmp_path / "out").rglob("*.html")}
+    changed = sorted((tmp_path / "src").glob("*.md"))[0]
+    changed.write_text(changed.read_text(encoding="utf-8") + "\nA new closing line.\n")
+    build(config, jobs=1)
+    kept = [p for p, ino in pages.items() if p.exists() and p.stat().st_ino == ino]
+    rewritten = [p for p, ino in pages.items() if p.exists() and p.stat().st_ino != ino]
+    assert kept and rewritten  # some pages are hard links of the previous site, some new
+
+
+def test_edited_output_is_rewritten(tmp_path: Path) -> None:
+    write_corpus(tmp_path / "src")
+    config = _config(tmp_path)
+    build(config, jobs=1)
+    index = tmp_path / "out" / "index.html"
+    good = index.read_text(encoding="utf-8")
+    index.write_text("tampered", encoding="utf-8")
+    build(config, jobs=1)
+    assert index.read_text(encoding="utf-8") == good
+
+
+def test_corrupt_cache_file_is_replaced(tmp_path: Path) -> None:
+    write_corpus(tmp_path / "src")
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / FILE_NAME).write_bytes(b"not a database" * 100)
+    build(_config(tmp_path), jobs=1)
+    build(_config(tmp_path, "again"), jobs=1)
+    assert_same_site(tmp_path / "out", tmp_path / "again")
+
+
+def test_cache_round_trip_and_fingerprint_isolation(tmp_path: Path) -> None:
+    with Cache(tmp_path, "fp-one") as cache:
+        cache.put_many("k", {"a": (1, "x"), "b": None})
+        assert cache.get_many("k", ["a", "b", "c"]) == {"a": (1, "x"), "b": None}
+    with Cache(tmp_path, "fp-two") as cache:
+        assert cache.get_many("k", ["a", "b"]) == {}
+    assert content_key("a", 1) == content_key("a", 1) != content_key("a1")

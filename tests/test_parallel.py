@@ -1,0 +1,132 @@
+"""Parallel stages: results in input order, and the same site whatever the number of jobs."""
+
+from __future__ import annotations
+
+import filecmp
+from pathlib import Path
+
+import pytest
+
+from digest import parallel
+from digest.build import build
+from digest.config import SiteConfig
+from digest.parallel import MIN_PARALLEL_ITEMS, map_ordered, worker_count
+from tests.conftest import config_for
+
+TOPICS = [
+    ("Harbor", "port workers", "strike", "Rotterdam"),
+    ("Volcano", "residents", "eruption", "Iceland"),
+    ("Council", "city budget", "vote", "Lyon"),
+    ("Railway", "commuters", "delays", "Milan"),
+    ("Museum", "curators", "exhibition", "Madrid"),
+    ("Drought", "farmers", "water limits", "Andalusia"),
+    ("Election", "voters", "recount", "Tallinn"),
+    ("Bridge", "engineers", "closure", "Porto"),
+    ("Festival", "musicians", "cancellation", "Salzburg"),
+    ("Airline", "pilots", "walkout", "Dublin"),
+    ("Storm", "fishermen", "warning", "Bergen"),
+    ("Hospital", "nurses", "shortage", "Gdansk"),
+    ("Satellite", "scientists", "launch", "Kourou"),
+    ("Bank", "savers", "rate cut", "Frankfurt"),
+    ("Wildfire", "firefighters", "evacuation", "Attica"),
+    ("Stadium", "fans", "renovation", "Turin"),
+]
+OUTLETS = ["Daily Ledger", "Morning Post", "Evening Star", "City Times", "Wire Service"]
+
+
+def article(topic: tuple[str, str, str, str], outlet: int, day: int) -> str:
+    name, who, what, place = topic
+    o = OUTLETS[outlet]
+    return (
+        f"---\ntitle: {name} {what} in {place} reported by {o}\nsource: {o}\n"
+        f"date: 2024-03-{day:02d}\n---\n\n"
+        f"The {what} in {place} affected {who} across the region on Tuesday morning.\n\n"
+        f"Officials in {place} said the {name.lower()} {what} would be reviewed by a panel "
+        f"within two weeks, according to a statement from {o}.\n\n"
+        f"Local {who} told reporters that the {what} had been expected for several months "
+        f"and that {place} needed a longer plan for the {name.lower()}.\n"
+    )
+
+
+def topics(n: int) -> list[tuple[str, str, str, str]]:
+    """``n`` distinct events: each base topic in several places."""
+    places = [t[3] for t in TOPICS]
+    out = []
+    for i in range(n):
+        name, who, what, _ = TOPICS[i % len(TOPICS)]
+        out.append((name, who, what, places[(i * 7 + i // len(TOPICS)) % len(places)]))
+    return list(dict.fromkeys(out))
+
+
+def write_corpus(folder: Path, n_events: int = len(TOPICS), n_outlets: int = 2) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for t, topic in enumerate(topics(n_events)):
+        for o in range(n_outlets):
+            text = article(topic, o, 1 + t % 28)
+            name = f"{topic[0]}-{topic[3]}-{o}".lower()
+            (folder / f"{name}.md").write_text(text, encoding="utf-8")
+
+
+def tree(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+
+
+def assert_same_site(a: Path, b: Path) -> None:
+    files = tree(a)
+    assert files == tree(b)
+    _, mismatch, errors = filecmp.cmpfiles(a, b, files, shallow=False)
+    assert mismatch == [] and errors == []
+
+
+def _square(x: int) -> int:
+    return x * x
+
+
+def test_map_ordered_keeps_input_order_across_workers() -> None:
+    items = list(range(MIN_PARALLEL_ITEMS * 3, 0, -1))
+    assert map_ordered(_square, items, jobs=2) == [x * x for x in items]
+    assert map_ordered(_square, items, jobs=1) == [x * x for x in items]
+    assert map_ordered(_square, [], jobs=2) == []
+
+
+def test_worker_count() -> None:
+    assert worker_count(3) == 3
+    assert worker_count(None) >= 1
+    assert worker_count(0) == worker_count(None)
+
+
+def test_map_ordered_raises_worker_errors() -> None:
+    with pytest.raises(ZeroDivisionError):
+        map_ordered(_invert, list(range(MIN_PARALLEL_ITEMS + 1)), jobs=2)
+
+
+def _invert(x: int) -> float:
+    return 1 / x
+
+
+def test_site_is_byte_identical_for_one_and_two_jobs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A small corpus, with the pool used even for a handful of items.
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_ITEMS", 2)
+    used: list[int] = []
+    real = parallel.ProcessPoolExecutor
+
+    def spy(*args, **kwargs):
+        used.append(kwargs["max_workers"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", spy)
+    source = tmp_path / "src"
+    write_corpus(source)
+    sites = []
+    for jobs in (1, 2):
+        out = tmp_path / f"out{jobs}"
+        config = config_for(
+            source, out, cache=str(tmp_path / f"cache{jobs}"), site=SiteConfig(search=False)
+        )
+        digest, _ = build(config, jobs=jobs)
+        assert len(digest.events) >= len(TOPICS)
+        sites.append(out)
+    assert used and set(used) == {2}  # clean and summarize ran on two workers
+    assert_same_site(*sites)
