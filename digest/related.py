@@ -1,9 +1,10 @@
 """Related events: events that share keywords or named entities, so a story can be followed.
 
-An event's terms are its keyword slugs and the capitalised names in its headline and summary
-(words that are capitalised mid-sentence, or all capitals). Two events are related when the
-terms they share weigh enough; rarer terms weigh more, so a name every event mentions links
-less than a name only two events share.
+An event's terms are its keyword slugs and the names in its summary and keywords: words
+capitalised mid-sentence, or all capitals. Headlines are left out because many outlets
+capitalise every word of them. Two events are related when they share at least two terms and
+the shared terms weigh enough; rarer terms weigh more, so a name every event mentions links less
+than a name only two events share.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Sequence
 from digest.model import Event
 
 MIN_SCORE = 1.5  # about three widely shared names, or two rarer ones
+MIN_SHARED = 2  # one shared name (a "CEO", a "Cowan") is a coincidence, not a storyline
 MAX_RELATED = 6
 
 _WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
@@ -24,6 +26,7 @@ _NOT_NAMES = frozenset(
     {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
     | {"january", "february", "march", "april", "may", "june", "july", "august"}
     | {"september", "october", "november", "december", "i", "the", "a", "an"}
+    | {"mr", "mrs", "ms", "dr", "sir", "ceo", "rep", "sen", "gov", "jr", "st", "us", "tv", "ok"}
 )
 
 
@@ -41,9 +44,15 @@ def _names(text: str) -> set[str]:
     return names
 
 
+def _keyword_names(keywords: Sequence[str]) -> set[str]:
+    """Capitalised words of the keywords: keywords keep the case the articles use."""
+    words = (w.strip("'’-") for k in keywords for w in _WORD.findall(k))
+    return {w.lower() for w in words if len(w) >= 2 and w[0].isupper()} - _NOT_NAMES
+
+
 def event_terms(event: Event, keyword_slugs: Sequence[str]) -> set[str]:
-    text = "\n".join([event.headline, *(s.text for s in event.summary)])
-    return _names(text) | {f"kw:{slug}" for slug in keyword_slugs}
+    names = _names("\n".join(s.text for s in event.summary)) | _keyword_names(event.keywords)
+    return names | {f"kw:{slug}" for slug in keyword_slugs}
 
 
 def related_events(
@@ -64,6 +73,7 @@ def related_events(
     related: dict[str, tuple[str, ...]] = {}
     for event in events:
         scores: Counter[str] = Counter()
+        shared: Counter[str] = Counter()
         for t in terms[event.id]:
             ids = postings[t]
             if len(ids) > limit:
@@ -71,8 +81,9 @@ def related_events(
             for other in ids:
                 if other != event.id:
                     scores[other] += weight[t]
+                    shared[other] += 1
         best = sorted(
-            (other for other, s in scores.items() if s >= MIN_SCORE),
+            (o for o, s in scores.items() if s >= MIN_SCORE and shared[o] >= MIN_SHARED),
             key=lambda other: (-round(scores[other], 6), order[other]),
         )
         related[event.id] = tuple(best[:MAX_RELATED])

@@ -153,9 +153,9 @@ def test_related_events_link_each_other_on_the_site(tmp_path: Path):
     src.mkdir()
     stories = [
         ("one", "2024-06-01", "Antwerp dockers strike over pay",
-         "Dockers at Antwerp began a strike called by the FNV union over pay. Maersk ships wait."),
+         "Dockers at Antwerp began a strike called by the FNV union, and Maersk ships wait."),
         ("two", "2024-06-03", "Rotterdam joins Antwerp port strike",
-         "The FNV union extended the strike to Rotterdam, Maersk said ships would be delayed."),
+         "The FNV union took the strike from Antwerp to Rotterdam, and Maersk ships wait."),
     ]  # fmt: skip
     for name, day, title, body in stories:
         front = f"title: {title}\ndate: {day}\nsource: Outlet {name}\nevent: {name}"
@@ -232,3 +232,20 @@ def test_search_can_be_turned_off(tmp_path: Path):
     assert not (out / "pagefind").exists() and not (out / "search.html").exists()
     assert not tags(out / "index.html").find("form", role="search")
     assert "search.html" not in links(out / "index.html")
+
+
+def test_seed_events_form_one_storyline(seeds_site: Path, seeds_json: dict):
+    """The seeds report one story over time: related links join all their events."""
+    ids = [e["id"] for e in seeds_json["events"]]
+    graph: dict[str, set[str]] = {}
+    for event_id in ids:
+        html = (seeds_site / "events" / f"{event_id}.html").read_text("utf-8")
+        related = html.split('id="related-h"', 1)[1] if 'id="related-h"' in html else ""
+        graph[event_id] = set(re.findall(r'href="\.\./events/([^"]+)\.html"', related))
+    reached, todo = set(), [ids[0]]
+    while todo:
+        node = todo.pop()
+        if node not in reached:
+            reached.add(node)
+            todo.extend(graph[node])
+    assert reached == set(ids), graph
