@@ -208,9 +208,14 @@ def serve(load: Callable[[], Config], config_file: Path | None, port: int, say: 
     from digest.build import build
 
     config = load()
-    build(config)
     out = config.path(config.out).resolve()
     reloader = Reloader()
+    server = make_server(out, port, reloader)  # bind first: a busy port fails before the build
+    try:
+        build(config)
+    except BaseException:
+        server.server_close()
+        raise
 
     def rebuild() -> None:
         fresh = load()  # the config file may be what changed
@@ -221,7 +226,6 @@ def serve(load: Callable[[], Config], config_file: Path | None, port: int, say: 
         say(f"rebuilt: {len(digest.events)} events, {files} files in {seconds:.2f}s")
 
     watcher = Watcher(watched_paths(config, config_file), rebuild, reloader, say)
-    server = make_server(out, port, reloader)
     watcher.start()
     say(f"serving {out} at http://127.0.0.1:{server.server_port}/ (Ctrl-C to stop)")
     try:

@@ -131,3 +131,23 @@ def test_snapshot_sees_theme_and_config_files(tmp_path: Path):
     before = snapshot(paths)
     config_file.write_text("site:\n  title: changed title\n", encoding="utf-8")
     assert snapshot(paths) != before
+
+
+def test_busy_port_is_a_one_line_error(tmp_path: Path):
+    import socket
+
+    from click.testing import CliRunner
+
+    from digest.cli import cli
+
+    src, _config = _project(tmp_path)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(
+            cli, ["serve", "--port", str(port), "--source", str(src), "--out", str(tmp_path / "o")]
+        )
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: cannot serve on port {port}")
+    assert "Traceback" not in result.output

@@ -50,7 +50,10 @@ async function run(query) {
   const found = await pagefind.search(query);
   const top = await Promise.all(found.results.slice(0, 20).map((r) => r.data()));
   if (ticket !== latest) return; // a newer query has started
-  list.replaceChildren(...top.map(result));
+  // Events are what the digest is about: list them before the single reports, each in rank order.
+  const kind = (data) => (data.meta && data.meta.kind) || "";
+  const ordered = [...top.filter((d) => kind(d) === "Event"), ...top.filter((d) => kind(d) !== "Event")];
+  list.replaceChildren(...ordered.map(result));
   const n = found.results.length;
   show(n ? `${n} result${n === 1 ? "" : "s"} for “${query}”` : `Nothing found for “${query}”.`);
 }
