@@ -23,6 +23,7 @@ import argparse
 import contextlib
 import inspect
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -62,6 +63,7 @@ class Figures:
     no_change: list[Run] = field(default_factory=list)
     added: list[Run] = field(default_factory=list)
     peers: dict[str, object] = field(default_factory=dict)
+    load: list[float] = field(default_factory=list)  # 1-minute load average before each build
 
 
 # --- input ----------------------------------------------------------------------------------
@@ -252,6 +254,7 @@ def measure(n: int, runs: int, jobs: int, work: Path, incremental: bool, peers: 
     for i in range(runs):
         shutil.rmtree(out, ignore_errors=True)
         shutil.rmtree(cache, ignore_errors=True)
+        figures.load.append(os.getloadavg()[0])
         run = run_build(source, out, cache, jobs, labels if i == 0 else None)
         figures.runs.append(run)
         _say(f"  cold {i + 1}/{runs}: {_line(run)}")
@@ -311,6 +314,8 @@ def summary(figures: Figures) -> dict[str, object]:
         "runs": len(figures.runs),
         "cold": median_run(figures.runs),
         "bcubed_f1": figures.bcubed_f1,
+        "load_average": statistics.median(figures.load) if figures.load else None,
+        "cores": os.cpu_count(),
     }
     if figures.no_change:
         out["no_change"] = median_run(figures.no_change)
@@ -324,7 +329,8 @@ def summary(figures: Figures) -> dict[str, object]:
 def format_summary(s: Mapping[str, object]) -> str:
     cold = s["cold"]
     lines = [
-        f"N={s['articles']} jobs={s['jobs']} (median of {s['runs']} runs)",
+        f"N={s['articles']} jobs={s['jobs']} (median of {s['runs']} runs; load average "
+        f"{s['load_average']:.1f} on {s['cores']} cores before the cold builds)",
         f"  cold build: {cold['wall_s']:.2f} s wall ({cold['build_s']:.2f} s in build), "
         f"peak RSS {cold['peak_rss_mb']:.0f} MB, "
         f"{cold['pages']} pages, {cold['events']} events, {cold['pages_per_s']:.0f} pages/s "
