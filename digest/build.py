@@ -149,7 +149,9 @@ def gather(
     )
 
 
-def write(digest: Digest, config: Config, cache: Cache | None = None) -> int:
+def write(
+    digest: Digest, config: Config, cache: Cache | None = None, jobs: int | None = None
+) -> int:
     """Render the site into the output folder, atomically; returns the number of files.
 
     With a ``cache``, an output folder that already holds this very site is left untouched.
@@ -160,7 +162,7 @@ def write(digest: Digest, config: Config, cache: Cache | None = None) -> int:
         from digest.output import replace_atomically  # the write phase only
         from digest.render import render_site
 
-        return replace_atomically(out, lambda dest: render_site(digest, config, dest))
+        return replace_atomically(out, lambda dest: render_site(digest, config, dest, jobs))
 
     files, _ = write_unless_unchanged(out, site_key(digest.events, digest.rejected), cache, fill)
     return files
@@ -174,7 +176,7 @@ def build(
     try:
         digest = gather(config, progress, jobs, cache)
         start = time.perf_counter()
-        files = write(digest, config, cache)
+        files = write(digest, config, cache, jobs)
     except BaseException:
         if cache is not None:
             cache.close(commit=False)

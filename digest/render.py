@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from digest.config import Config
 from digest.feeds import atom_feed, sitemap
 from digest.model import Digest, Event
 from digest.pages import SitePlan
+from digest.parallel import map_ordered
 from digest.theme import theme_dirs
 from digest.views import (
     FeedLink,
@@ -36,11 +38,20 @@ from digest.views import (
 )
 
 DESCRIPTION_CHARS = 200
+# Pages queued before they are rendered over the worker processes: bounds the views held at once.
+_PAGES_PER_FLUSH = 4096
 
 
 def environment(config: Config) -> jinja2.Environment:
+    return _environment(tuple(d.resolve() for d in theme_dirs(config)))
+
+
+@lru_cache(maxsize=8)
+def _environment(dirs: tuple[Path, ...]) -> jinja2.Environment:
+    # One per theme folder (absolute) and process: compiling templates costs more than a page.
+    # Jinja still reloads a template whose file changed since (auto_reload).
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(d / "templates") for d in theme_dirs(config)]),
+        loader=jinja2.FileSystemLoader([str(d / "templates") for d in dirs]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -122,12 +133,16 @@ def _clip(text: str, limit: int = DESCRIPTION_CHARS) -> str:
 class _Pages:
     """Renders templates with the context every page shares: site, root, page path, meta."""
 
-    def __init__(self, config: Config, site: Site, out: _Writer, search_on: bool) -> None:
-        self.env = environment(config)
+    def __init__(
+        self, config: Config, site: Site, out: _Writer, search_on: bool, jobs: int | None = None
+    ) -> None:
+        self.config = config
         self.site = site
         self.out = out
         self.search_on = search_on
+        self.jobs = jobs
         self.paths: list[str] = []
+        self._queue: list[tuple[str, str, dict[str, Any]]] = []
 
     def url(self, rel: str) -> str:
         return f"{self.site.base_url}/{rel}" if self.site.base_url else ""
@@ -159,11 +174,29 @@ class _Pages:
             og_type=og_type,
             feeds=tuple(self.feed(t, f, rel) for t, f in (site_feed, *feeds)),
         )
-        html = self.env.get_template(template).render(
-            site=self.site, root=root, page_path=rel, meta=meta, **context
-        )
-        self.out.write(rel, html)
+        context = dict(site=self.site, root=root, page_path=rel, meta=meta, **context)
+        self._queue.append((template, rel, context))
         self.paths.append(rel)
+        if len(self._queue) >= _PAGES_PER_FLUSH:
+            self.flush()
+
+    def flush(self) -> None:
+        """Render the queued pages over the worker processes; each worker writes its pages.
+
+        A page depends only on its own context, so the site is the same for any ``jobs``.
+        """
+        queue, self._queue = self._queue, []
+        dirs = tuple(d.resolve() for d in theme_dirs(self.config))
+        write = partial(_render_page, dirs, self.out.root, self.out.previous)
+        self.out.count += sum(map_ordered(write, queue, self.jobs))
+
+
+def _render_page(
+    dirs: tuple[Path, ...], root: Path, previous: Path | None, page: tuple[str, str, dict[str, Any]]
+) -> int:
+    template, rel, context = page
+    _Writer(root, previous).write(rel, _environment(dirs).get_template(template).render(context))
+    return 1
 
 
 def _write_feeds(digest: Digest, plan: SitePlan, pages: _Pages, out: _Writer) -> None:
@@ -194,13 +227,16 @@ def _write_feeds(digest: Digest, plan: SitePlan, pages: _Pages, out: _Writer) ->
         write(topic.feed, f"keyword:{topic.slug}", f"{site.title}: {topic.name}", topic.events)
 
 
-def render_site(digest: Digest, config: Config, dest: Path) -> int:
-    """Write every page of the site into ``dest``; returns the number of files written."""
+def render_site(digest: Digest, config: Config, dest: Path, jobs: int | None = None) -> int:
+    """Write every page of the site into ``dest``; returns the number of files written.
+
+    Pages are rendered by ``jobs`` worker processes (None: every core).
+    """
     search_on = config.site.search and search.available()
     site = site_view(digest, config, search_on)
     plan = SitePlan(digest, config.site.per_page)
     out = _Writer(dest, previous=config.path(config.out))
-    pages = _Pages(config, site, out, search_on)
+    pages = _Pages(config, site, out, search_on, jobs)
     cards = {
         e.id: event_card(e, plan.event_href[e.id], plan.keyword_refs(e)) for e in digest.events
     }
@@ -293,11 +329,13 @@ def render_site(digest: Digest, config: Config, dest: Path) -> int:
             heading="Search",
             description=f"Search every event and article of {site.title}.",
         )
+    pages.flush()
     _write_feeds(digest, plan, pages, out)
     if site.base_url:
         out.write("sitemap.xml", sitemap([pages.url(p) for p in pages.paths]))
     out.write("events.json", json.dumps(events_json(digest), indent=2, ensure_ascii=False) + "\n")
     _copy_static(config, dest)
+    pages.flush()  # in case a page was queued after the feeds
     count = out.count
     if search_on:
         count += search.index_site(dest, site.language)
