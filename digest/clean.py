@@ -19,12 +19,16 @@ from digest.model import Article, Document, Rejection
 
 KNOWN_KEYS = {"title", "source", "url", "date", "author", "id", "event"}
 
-_WS = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u3000]+")
+# Every kind of white space (lines are split already): runs of it make the dateline and date
+# patterns below backtrack, so they are collapsed first.
+_WS = re.compile(r"[\s\u200b]+")
 _TERMINAL = re.compile(r"[.!?…][\"'”’»)\]]*$")
 _WORD = re.compile(r"\w+", re.U)
 
 # A paragraph this long that ends like a sentence is story text, not page furniture.
 _BODY_MIN_WORDS = 12
+# Notices and captions are short; longer paragraphs are never tested against their patterns.
+_SHORT_CHARS = 2000
 
 _READ_ALSO = re.compile(
     r"^(read (also|more|next)|see also|also read|"
@@ -70,7 +74,7 @@ _BYLINE_DATE = re.compile(
 _BY = re.compile(r"^by\s+(?P<name>[A-Z][\w.'’-]+(?:\s+(?:[A-Z][\w.'’-]+|de|van|von|al))*)", re.I)
 _DATE_ONLY = re.compile(
     r"^(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day\s*,?\s*)?"
-    r"(?:\w+\s*,?\s*){0,3}\d{4}(?:\s*,?\s*\d{1,2}:\d{2}.*)?$",
+    r"(?:\w++\s*,?\s*){0,3}\d{4}(?:\s*,?\s*\d{1,2}:\d{2}.*)?$",
     re.I,
 )
 
@@ -220,12 +224,13 @@ def _strip_body(paragraphs: list[str], title: str, found: _Found) -> list[str]:
             skip_next = not rest
             continue
         words = len(para.split())
-        if _NOTICE.search(para) and words < 80:
+        # Length first: the notice and caption patterns are slow on long paragraphs.
+        if words < 80 and len(para) < _SHORT_CHARS and _NOTICE.search(para):
             m = _OUTLET_NOTICE.match(para) or _COPYRIGHT_OUTLET.search(para)
             if m is not None:
                 found.source = found.source or m.group("outlet").strip()
             continue
-        if _CAPTION.search(para) and words < 30:
+        if words < 30 and len(para) < _SHORT_CHARS and _CAPTION.search(para):
             continue
         if _same_headline(para, title) and words < 25:
             continue
@@ -258,9 +263,10 @@ def _markdown_inline(text: str) -> str:
         return f"\ue000{len(escaped) - 1}\ue001"
 
     text = _MD_ESCAPE.sub(hold, text)
-    text = re.sub(r"<[^>]*>", " ", text)  # raw HTML never reaches plain text
-    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", " ", text)
-    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    # The character classes stop at the next opening bracket so every pattern stays linear.
+    text = re.sub(r"<[^<>]*>", " ", text)  # raw HTML never reaches plain text
+    text = re.sub(r"!\[[^\[\]]*\]\([^()]*\)", " ", text)
+    text = re.sub(r"\[([^\[\]]*)\]\([^()]*\)", r"\1", text)
     text = re.sub(r"(\*\*|__|`)", "", text)
     text = re.sub(r"(?<!\w)[*_](\S[^*_]*?\S|\S)[*_](?!\w)", r"\1", text)
     text = re.sub(r"\uE000(\d+)\uE001", lambda m: escaped[int(m.group(1))], text)
@@ -275,15 +281,15 @@ def _markdown_to_paragraphs(body: str) -> tuple[list[str], str | None]:
     heading = None
     paragraphs: list[str] = []
     # Script and style contents are code, not prose: drop them with their tags.
-    body = re.sub(r"<(script|style)\b[^>]*>.*?(</\1\s*>|\Z)", " ", body, flags=re.I | re.S)
+    body = re.sub(r"<(script|style)\b[^<>]*>.*?(</\1\s*>|\Z)", " ", body, flags=re.I | re.S)
     for block in re.split(r"\n\s*\n", body):
         lines = [re.sub(r"^\s*>\s?", "", ln) for ln in block.strip().splitlines() if ln.strip()]
         if not lines:
             continue
-        h = re.match(r"^(#{1,6})\s+(.*?)\s*#*$", " ".join(ln.strip() for ln in lines))
+        h = re.match(r"^(#{1,6})\s+(.*)", " ".join(ln.strip() for ln in lines))
         if h:
             if h.group(1) == "#" and heading is None and not paragraphs:
-                heading = _markdown_inline(h.group(2))
+                heading = _markdown_inline(h.group(2).rstrip().rstrip("#"))
             continue
         items: list[list[str]] = []
         for line in lines:

@@ -1,14 +1,19 @@
 """Read stage: turn the files of the source folder into ``Document`` objects.
 
 One reader per file type returns the documents of one file (a feed file holds several). Files
-that cannot be read become ``Rejection`` objects with a reason, so nothing is lost silently.
+that cannot be read become ``Rejection`` objects with a reason, so nothing is lost silently:
+hidden files and folders, symlinked folders, symlinks leading out of the source folder, special
+files (pipes, devices), oversized and binary files are all rejected by name. What happens to each
+kind of bad input is listed in docs/robustness.md.
 """
 
 from __future__ import annotations
 
 import codecs
+import datetime as dt
 import os
 import re
+import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,28 +23,84 @@ import yaml
 from digest.model import Document, Rejection
 
 MAX_BYTES = 5_000_000  # a news article is never this large; bigger files are not stories
+# Front matter is a handful of keys; more values than this (or deeper nesting) is an alias bomb
+# or a self-referencing structure, either of which would hang or crash whoever walks it.
+MAX_META_VALUES = 10_000
+MAX_META_DEPTH = 20
 
 Reader = Callable[[Path, str, str], list[Document]]
+
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# C0/C1 control characters other than tab and line breaks: never text, and invalid in HTML.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
+_PAGE_BREAK = re.compile(r"[\x0b\x0c]")
+# Two characters that UTF-8 text turns into when read as Windows-1252 or Latin-1 ("Ã©" for
+# "é", "â€™" for "’"): the cheap test that decides whether the mojibake repair runs at all.
+_MOJIBAKE_HINT = re.compile(
+    r"[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d"
+    r"\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]"
+)
 
 
 class ReadError(Exception):
     """A file could not be turned into documents; the message is the reason shown to the user."""
 
 
+def _looks_utf16(raw: bytes) -> str | None:
+    """The UTF-16 codec of BOM-less text whose every other byte is NUL (ASCII-range text)."""
+    if len(raw) < 4 or len(raw) % 2:
+        return None
+    even, odd = raw[0::2], raw[1::2]
+    half = len(raw) // 2
+    if odd.count(0) >= 0.9 * half and even.count(0) == 0:
+        return "utf-16-le"
+    if even.count(0) >= 0.9 * half and odd.count(0) == 0:
+        return "utf-16-be"
+    return None
+
+
+def clean_text(text: str) -> str:
+    """Text without control characters or lone surrogates, which no page can carry."""
+    if text.isascii() and text.isprintable():
+        return text
+    text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates become "?"
+    return _CONTROL.sub("", _PAGE_BREAK.sub("\n", text))
+
+
+def repair_mojibake(text: str) -> str:
+    """Undo UTF-8 text that was decoded as Windows-1252 or Latin-1 on its way to us ("cafÃ©")."""
+    if _MOJIBAKE_HINT.search(text) is None:
+        return text
+    import ftfy  # only when the text carries the telltale pairs
+
+    return ftfy.fix_encoding(text)
+
+
 def decode(raw: bytes) -> str:
-    """Decode bytes of unknown encoding: BOMs first, then UTF-8, then Windows-1252."""
-    if raw.startswith(codecs.BOM_UTF8):
-        return raw[len(codecs.BOM_UTF8) :].decode("utf-8", errors="replace")
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return raw.decode("utf-16", errors="replace")
+    """Decode bytes of unknown encoding: BOMs first, then UTF-8, then Windows-1252.
+
+    Mojibake is repaired and control characters are dropped. Raises ReadError on binary data.
+    """
+    for bom, codec in (
+        (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16: its BOM starts the same way
+        (codecs.BOM_UTF32_BE, "utf-32-be"),
+        (codecs.BOM_UTF8, "utf-8"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+    ):
+        if raw.startswith(bom):
+            return clean_text(raw[len(bom) :].decode(codec, errors="replace"))
     if b"\x00" in raw:
-        raise ReadError("binary file (contains NUL bytes), not text")
+        codec = _looks_utf16(raw)
+        if codec is None:
+            raise ReadError("binary file (contains NUL bytes), not text")
+        return clean_text(raw.decode(codec, errors="replace"))
     try:
-        return raw.decode("utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        pass
-    # Windows-1252 is a superset of Latin-1 for printable text and what mis-declared pages use.
-    return raw.decode("cp1252", errors="replace")
+        # Windows-1252 is a superset of Latin-1 for printable text and what mis-declared pages use.
+        text = raw.decode("cp1252", errors="replace")
+    return clean_text(repair_mojibake(text))
 
 
 def read_text(path: Path, rel: str, doc_id: str) -> list[Document]:
@@ -47,6 +108,26 @@ def read_text(path: Path, rel: str, doc_id: str) -> list[Document]:
 
 
 _FENCE = re.compile(r"\A---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*\r?$\n?", re.S | re.M)
+
+
+def _plain(value: Any, budget: list[int], depth: int = 0) -> Any:
+    """A YAML value as plain, bounded data: clean strings, scalars, dates, lists and mappings."""
+    budget[0] -= 1
+    if budget[0] < 0 or depth > MAX_META_DEPTH:
+        raise ReadError("front matter is too large or too deeply nested (YAML aliases?)")
+    if isinstance(value, str):
+        return clean_text(value)
+    if value is None or isinstance(value, bool | int | float | dt.date):
+        return value
+    if isinstance(value, bytes):
+        return clean_text(value.decode("utf-8", errors="replace"))
+    if isinstance(value, dict):
+        return {clean_text(str(k)): _plain(v, budget, depth + 1) for k, v in value.items()}
+    if isinstance(value, set | frozenset):
+        value = sorted(value, key=str)
+    if isinstance(value, list | tuple):
+        return [_plain(v, budget, depth + 1) for v in value]
+    return clean_text(str(value))
 
 
 def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
@@ -57,23 +138,31 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
     if m is None:
         raise ReadError("front matter starts with '---' but is never closed")
     try:
-        meta = yaml.safe_load(m.group(1))
+        meta = yaml.load(m.group(1), Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" at line {mark.line + 2}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or "syntax error"
         raise ReadError(f"front matter is not valid YAML{line}: {problem}") from None
+    except RecursionError:
+        raise ReadError("front matter is nested too deeply") from None
     if meta is None:
         meta = {}
     if not isinstance(meta, dict):
         raise ReadError("front matter must be a mapping of keys to values")
-    return {str(k): v for k, v in meta.items()}, text[m.end() :]
+    meta = _plain(meta, [MAX_META_VALUES])
+    return meta, text[m.end() :]
+
+
+def _meta_id(value: Any) -> str:
+    if value is None or isinstance(value, dict | list):
+        return ""
+    return " ".join(str(value).split())
 
 
 def read_markdown(path: Path, rel: str, doc_id: str) -> list[Document]:
     meta, body = split_front_matter(decode(path.read_bytes()))
-    if meta.get("id") not in (None, ""):
-        doc_id = str(meta["id"])
+    doc_id = _meta_id(meta.get("id")) or doc_id
     return [
         Document(
             id=doc_id, path=rel, body=body, meta=tuple(sorted(meta.items())), format="markdown"
@@ -96,65 +185,125 @@ def default_readers() -> dict[str, Reader]:
     return readers
 
 
-def _walk(folder: Path) -> Iterator[Path]:
-    for root, dirs, files in os.walk(folder, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            yield Path(root) / name
+def display_path(rel: str) -> str:
+    """A path as text that can be printed and written: undecodable name bytes become U+FFFD."""
+    return clean_text(os.fsencode(rel).decode("utf-8", errors="replace"))
+
+
+def _walk(folder: Path) -> Iterator[tuple[Path, bool, str | None]]:
+    """Every file under ``folder`` in path order: (path, is a folder, reason it is not read).
+
+    Hidden and symlinked folders are not entered; each is reported once, as a folder.
+    """
+    problems: list[tuple[Path, bool, str]] = []
+
+    def unreadable(exc: OSError) -> None:
+        problems.append((Path(exc.filename), True, f"cannot read folder: {exc.strerror or exc}"))
+
+    for root, dirs, files in os.walk(folder, onerror=unreadable, followlinks=False):
+        here = Path(root)
+        entered: list[str] = []
+        items: list[tuple[str, bool, str | None]] = []
+        for name in dirs:
+            if (here / name).is_symlink():
+                items.append((name, True, "symlink to a folder, not followed"))
+            elif name.startswith("."):
+                items.append((name, True, "hidden folder (name starts with '.'), not read"))
+            else:
+                entered.append(name)
+        dirs[:] = sorted(entered)
+        for name in files:
+            hidden = name.startswith(".")
+            items.append(
+                (name, False, "hidden file (name starts with '.'), not read" if hidden else None)
+            )
+        for name, is_folder, reason in sorted(items):
+            yield here / name, is_folder, reason
+    yield from problems
+
+
+def _file_problem(path: Path, root: Path) -> str | None:
+    """Why a file must not be read: a symlink out of the folder, a special file, too large."""
+    if path.is_symlink():
+        try:
+            target = path.resolve()
+        except (OSError, RuntimeError):  # RuntimeError: a symlink loop, before Python 3.13
+            return "symlink loop, not followed"
+        if not target.is_relative_to(root):
+            return "symlink to a file outside the source folder, not followed"
+        if not target.exists():
+            return "broken symlink (its target does not exist)"
+    try:
+        info = path.stat()
+    except OSError as exc:
+        return f"cannot read file: {exc.strerror or exc}"
+    if not stat.S_ISREG(info.st_mode):
+        return "not a regular file (a pipe, socket or device), not read"
+    if info.st_size > MAX_BYTES:
+        limit = MAX_BYTES // 1_000_000
+        return f"file is {info.st_size / 1e6:.0f} MB, larger than the {limit} MB limit"
+    return None
 
 
 def read_folder(
     folder: Path, readers: dict[str, Reader] | None = None
 ) -> tuple[list[Document], list[Rejection]]:
-    """Read every file under ``folder``. Every file yields documents or a rejection."""
+    """Read every file under ``folder``. Every file yields documents or a rejection.
+
+    Ids are unique across documents and rejections, so each input is accounted for once.
+    """
     readers = readers if readers is not None else default_readers()
     root = folder.resolve()
-    documents: list[Document] = []
-    rejected: list[Rejection] = []
-    for path in _walk(folder):
-        rel = path.relative_to(folder).as_posix()
-        stem = Path(path.name).stem or path.name
-        if path.is_symlink():
-            target = path.resolve()
-            if not target.is_relative_to(root):
-                rejected.append(
-                    Rejection(
-                        stem, rel, "symlink to a file outside the source folder, not followed"
-                    )
-                )
-                continue
+    results: list[Document | Rejection] = []
+    for path, is_folder, reason in _walk(folder):
+        rel = display_path(os.path.relpath(path, folder).replace(os.sep, "/"))
+        stem = display_path(path.name if is_folder else (Path(path.name).stem or path.name))
+        rel += "/" if is_folder else ""
         reader = readers.get(path.suffix.lower())
-        if reader is None:
-            rejected.append(
-                Rejection(stem, rel, f"unsupported file type '{path.suffix or '(none)'}'")
-            )
+        if reason is None:
+            reason = _file_problem(path, root)
+        if reason is None and reader is None:
+            reason = f"unsupported file type '{display_path(path.suffix) or '(none)'}'"
+        if reason is not None or reader is None:
+            results.append(Rejection(stem, rel, reason or "not read"))
             continue
         try:
-            size = path.stat().st_size
-            if size > MAX_BYTES:
-                limit = MAX_BYTES // 1_000_000
-                raise ReadError(f"file is {size / 1e6:.0f} MB, larger than the {limit} MB limit")
-            documents.extend(reader(path, rel, stem))
+            results.extend(reader(path, rel, stem))
         except ReadError as exc:
-            rejected.append(Rejection(stem, rel, str(exc)))
+            results.append(Rejection(stem, rel, str(exc)))
         except OSError as exc:
-            rejected.append(Rejection(stem, rel, f"cannot read file: {exc.strerror or exc}"))
-    return _unique_ids(documents), rejected
+            results.append(Rejection(stem, rel, f"cannot read file: {exc.strerror or exc}"))
+    results = _unique_ids(results)
+    documents = [r for r in results if isinstance(r, Document)]
+    rejected = [r for r in results if isinstance(r, Rejection)]
+    return documents, rejected
 
 
-def _unique_ids(documents: list[Document]) -> list[Document]:
-    """Give documents that share an id a numbered suffix, in path order, so ids stay unique."""
+def _unique_ids(items: list[Document | Rejection]) -> list[Document | Rejection]:
+    """Give items that share an id a numbered suffix, in path order, so ids stay unique.
+
+    Documents claim their ids before rejections do, so a broken file never renames an article.
+    """
     seen: dict[str, int] = {}
-    out: list[Document] = []
-    for doc in documents:
-        n = seen.get(doc.id, 0) + 1
-        seen[doc.id] = n
-        if n > 1:
-            new_id = f"{doc.id}-{n}"
-            while new_id in seen:
-                n += 1
-                new_id = f"{doc.id}-{n}"
-            seen[new_id] = 1
-            doc = Document(new_id, doc.path, doc.body, doc.meta, doc.format)
-        out.append(doc)
+    renamed: dict[int, str] = {}
+    for keep_documents in (True, False):
+        for i, item in enumerate(items):
+            if isinstance(item, Document) is not keep_documents:
+                continue
+            n = seen.get(item.id, 0) + 1
+            seen[item.id] = n
+            if n > 1:
+                new_id = f"{item.id}-{n}"
+                while new_id in seen:
+                    n += 1
+                    new_id = f"{item.id}-{n}"
+                seen[new_id] = 1
+                renamed[i] = new_id
+    out: list[Document | Rejection] = []
+    for i, item in enumerate(items):
+        if i in renamed and isinstance(item, Document):
+            item = Document(renamed[i], item.path, item.body, item.meta, item.format)
+        elif i in renamed and isinstance(item, Rejection):
+            item = Rejection(renamed[i], item.path, item.reason)
+        out.append(item)
     return out
