@@ -26,7 +26,10 @@ def _project(tmp_path: Path):
     src = tmp_path / "src"
     src.mkdir()
     (src / "a.md").write_text("---\ntitle: First headline\n---\nA story.\n", encoding="utf-8")
-    config = dataclasses.replace(config_for(src, tmp_path / "out"), site=SiteConfig(search=False))
+    config = dataclasses.replace(
+        config_for(src, tmp_path / "out", cache=str(tmp_path / "cache")),
+        site=SiteConfig(search=False),
+    )
     build(config)
     return src, config
 

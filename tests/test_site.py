@@ -73,7 +73,7 @@ def test_day_archive_has_stable_urls(seeds_site: Path, seeds_json: dict):
 
 
 def test_index_pages_past_per_page(tmp_path: Path, seeds_json: dict):
-    config = config_for(SEEDS, tmp_path / "out")
+    config = config_for(SEEDS, tmp_path / "out", cache=str(tmp_path / "cache"))
     config = dataclasses.replace(config, site=SiteConfig(per_page=1, search=False))
     build(config)
     out = tmp_path / "out"
@@ -161,7 +161,11 @@ def test_related_events_link_each_other_on_the_site(tmp_path: Path):
         front = f"title: {title}\ndate: {day}\nsource: Outlet {name}\nevent: {name}"
         (src / f"{name}.md").write_text(f"---\n{front}\n---\n{body}\n", encoding="utf-8")
     out = tmp_path / "out"
-    build(dataclasses.replace(config_for(src, out), site=SiteConfig(search=False)))
+    build(
+        dataclasses.replace(
+            config_for(src, out, cache=str(tmp_path / "cache")), site=SiteConfig(search=False)
+        )
+    )
     pages = sorted((out / "events").glob("*.html"))
     assert len(pages) == 2
     for page, other in ((pages[0], pages[1]), (pages[1], pages[0])):
@@ -192,7 +196,7 @@ def test_every_page_has_meta_description_open_graph_and_csp(seeds_site: Path):
 
 def test_base_url_enables_canonical_sitemap_and_absolute_feeds(tmp_path: Path):
     base = "https://news.example.org/digest"
-    config = config_for(SEEDS, tmp_path / "out")
+    config = config_for(SEEDS, tmp_path / "out", cache=str(tmp_path / "cache"))
     config = dataclasses.replace(config, site=SiteConfig(base_url=base + "/", search=False))
     build(config)
     out = tmp_path / "out"
@@ -226,7 +230,7 @@ def test_search_index_is_built_by_default(seeds_site: Path):
 
 
 def test_search_can_be_turned_off(tmp_path: Path):
-    config = config_for(SEEDS, tmp_path / "out")
+    config = config_for(SEEDS, tmp_path / "out", cache=str(tmp_path / "cache"))
     build(dataclasses.replace(config, site=SiteConfig(search=False)))
     out = tmp_path / "out"
     assert not (out / "pagefind").exists() and not (out / "search.html").exists()

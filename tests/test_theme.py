@@ -15,7 +15,7 @@ from tests.conftest import SEEDS, config_for
 
 
 def _config(tmp_path: Path, theme: Path):
-    config = config_for(SEEDS, tmp_path / "out", theme=str(theme))
+    config = config_for(SEEDS, tmp_path / "out", theme=str(theme), cache=str(tmp_path / "cache"))
     return dataclasses.replace(config, site=SiteConfig(search=False))
 
 
