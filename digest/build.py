@@ -18,9 +18,7 @@ from contextlib import contextmanager
 from functools import partial
 
 from digest.cache import Cache, open_cache
-from digest.cluster import group
 from digest.config import Config
-from digest.dedupe import dedupe
 from digest.errors import BuildError
 from digest.incremental import (
     cached_readers,
@@ -30,11 +28,8 @@ from digest.incremental import (
     site_key,
     write_unless_unchanged,
 )
-from digest.keywords import extract_keywords
 from digest.model import Article, Copies, Digest, Event, Rejection
-from digest.noise import filter_noise
 from digest.read import default_readers, read_folder
-from digest.summarize import summarize
 
 Progress = Callable[[str], None]
 
@@ -67,6 +62,11 @@ def event_id(members: Sequence[Copies], headline: str) -> str:
 def _make_event(members: list[Copies], config: Config) -> Event:
     members = sorted(members, key=lambda c: (c.article.date is None, c.article.date, c.article.id))
     articles = [c.article for c in members]
+    # Stage modules load scikit-learn and YAKE (seconds); a rebuild served from the cache never
+    # imports them, so they are imported where they are first needed.
+    from digest.keywords import extract_keywords
+    from digest.summarize import summarize
+
     summary = summarize(articles, config.summary)
     keywords = extract_keywords(articles, summary, config.keywords)
     dates = [a.date for a in articles if a.date is not None]
@@ -124,6 +124,10 @@ def gather(
     gc.freeze()
 
     def noise_dedupe_cluster() -> tuple:
+        from digest.cluster import group  # see _make_event on these imports
+        from digest.dedupe import dedupe
+        from digest.noise import filter_noise
+
         with timer.stage("noise"):
             kept, noise = filter_noise(articles)
         with timer.stage("dedupe"):

@@ -9,11 +9,11 @@ A rebuild only redoes the work whose inputs changed:
 * ``site``: the key of the last site written and a manifest of its files, so a rebuild with no
   change leaves the output folder untouched.
 
-Every key also depends on a fingerprint of the digest version, the config (paths left out) and
-the theme's files: when any of them changes, the whole cache is dropped. Values are pickles the
-build wrote itself; the cache folder is as trusted as the source folder. Deleting it is always
-safe and gives the same site, only slower. A cache file that cannot be opened (corrupt, wrong
-schema) is replaced by an empty one.
+Every key also depends on a fingerprint of the digest version and source, the config (paths
+left out) and the theme's files: when any of them changes, the whole cache is dropped. Values
+are pickles the build wrote itself; the cache folder is as trusted as the source folder.
+Deleting it is always safe and gives the same site, only slower. A cache file that cannot be
+opened (corrupt, wrong schema) is replaced by an empty one.
 """
 
 from __future__ import annotations
@@ -48,6 +48,15 @@ def content_key(*parts: object) -> str:
     return h.hexdigest()
 
 
+def _code() -> list[tuple[str, bytes]]:
+    """The source of the digest package: a changed stage must not be answered from the cache,
+    even when the version number did not move (a development tree, a patched install)."""
+    package = Path(__file__).resolve().parent
+    return sorted(
+        (p.relative_to(package).as_posix(), p.read_bytes()) for p in package.rglob("*.py")
+    )
+
+
 def fingerprint(config: Config) -> str:
     """What every cached value depends on besides its own inputs."""
     settings = {
@@ -60,7 +69,7 @@ def fingerprint(config: Config) -> str:
             for name in sorted(files):
                 path = Path(root) / name
                 theme_files.append((path.relative_to(folder).as_posix(), path.read_bytes()))
-    return content_key(SCHEMA, __version__, sorted(settings.items()), theme_files)
+    return content_key(SCHEMA, __version__, _code(), sorted(settings.items()), theme_files)
 
 
 class Cache:
