@@ -46,6 +46,7 @@ class Run:
 
     wall: float  # the whole process, interpreter start included
     build_s: float  # the build call alone
+    cpu_s: float  # user + system time of the build and its workers: less noisy than wall time
     peak_rss_mb: float
     stages: dict[str, float]
     files: int
@@ -138,6 +139,9 @@ def run_build(source: Path, out: Path, cache: Path, jobs: int, labels: Path | No
     ]  # fmt: skip
     if labels is not None:
         cmd += ["--labels", str(labels)]
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     child = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = 0
@@ -152,6 +156,8 @@ def run_build(source: Path, out: Path, cache: Path, jobs: int, labels: Path | No
         pass
     _, err = child.communicate()
     wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     if child.returncode != 0:
         raise SystemExit(f"build failed ({child.returncode}):\n{err.decode()[-3000:]}")
     data = json.loads(report.read_text())
@@ -161,6 +167,7 @@ def run_build(source: Path, out: Path, cache: Path, jobs: int, labels: Path | No
     return Run(
         wall=wall,
         build_s=data["build_s"],
+        cpu_s=cpu,
         peak_rss_mb=peak_mb,
         stages=data["stages"],
         files=data["files"],
@@ -288,7 +295,10 @@ def _say(text: str) -> None:
 
 def _line(run: Run) -> str:
     stages = ", ".join(f"{k} {v:.2f}" for k, v in run.stages.items())
-    return f"{run.wall:.2f}s, {run.peak_rss_mb:.0f} MB, {run.files} files ({stages})"
+    return (
+        f"{run.wall:.2f}s ({run.cpu_s:.1f}s CPU), {run.peak_rss_mb:.0f} MB, {run.files} files "
+        f"({stages})"
+    )
 
 
 def median_run(runs: Sequence[Run]) -> dict[str, object]:
@@ -297,6 +307,7 @@ def median_run(runs: Sequence[Run]) -> dict[str, object]:
     return {
         "wall_s": statistics.median(r.wall for r in runs),
         "build_s": statistics.median(r.build_s for r in runs),
+        "cpu_s": statistics.median(r.cpu_s for r in runs),
         "peak_rss_mb": statistics.median(r.peak_rss_mb for r in runs),
         "stages_s": {k: statistics.median(r.stages.get(k, 0.0) for r in runs) for k in names},
         "pages": runs[0].pages,
@@ -331,7 +342,8 @@ def format_summary(s: Mapping[str, object]) -> str:
     lines = [
         f"N={s['articles']} jobs={s['jobs']} (median of {s['runs']} runs; load average "
         f"{s['load_average']:.1f} on {s['cores']} cores before the cold builds)",
-        f"  cold build: {cold['wall_s']:.2f} s wall ({cold['build_s']:.2f} s in build), "
+        f"  cold build: {cold['wall_s']:.2f} s wall ({cold['build_s']:.2f} s in build, "
+        f"{cold['cpu_s']:.1f} s CPU), "
         f"peak RSS {cold['peak_rss_mb']:.0f} MB, "
         f"{cold['pages']} pages, {cold['events']} events, {cold['pages_per_s']:.0f} pages/s "
         f"overall, render {cold['render_pages_per_s'] or 0:.0f} pages/s",
@@ -343,7 +355,8 @@ def format_summary(s: Mapping[str, object]) -> str:
         if key in s:
             r = s[key]
             lines.append(
-                f"  {label}: {r['wall_s']:.2f} s wall ({r['build_s']:.2f} s in build), "
+                f"  {label}: {r['wall_s']:.2f} s wall ({r['build_s']:.2f} s in build, "
+                f"{r['cpu_s']:.1f} s CPU), "
                 f"peak RSS {r['peak_rss_mb']:.0f} MB ("
                 + ", ".join(f"{k} {v:.2f}s" for k, v in r["stages_s"].items())
                 + ")"
