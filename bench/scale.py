@@ -8,7 +8,7 @@ Usage (from the repository root)::
 For each N it writes the first N articles of ``../shared/eval/scale_multinews_train.jsonl.gz``
 as ``.md`` input files (once; reused while the folder holds them), then runs cold builds (no
 cache, no previous site), each in a fresh process, and reports the median of each stage, the
-total wall time, the peak memory (RSS of the build process and its workers, summed), pages
+total wall time, the peak memory (PSS of the build process and its workers, summed), pages
 written per second, and the grouping B-cubed F1 against the gold events, as a guard that speed
 did not cost quality. ``--incremental`` also times a rebuild with no change and a rebuild after
 adding 100 articles to the built site; ``--peers`` renders the same texts with Hugo and Pelican
@@ -47,7 +47,7 @@ class Run:
     wall: float  # the whole process, interpreter start included
     build_s: float  # the build call alone
     cpu_s: float  # user + system time of the build and its workers: less noisy than wall time
-    peak_rss_mb: float
+    peak_mb: float
     stages: dict[str, float]
     files: int
     pages: int
@@ -116,8 +116,12 @@ def prepare(work: Path, n: int) -> tuple[Path, dict[str, str]]:
 # --- one build in a fresh process -----------------------------------------------------------
 
 
-def _tree_rss(proc) -> int:
-    """Resident memory of a process and all its children, in bytes."""
+def _tree_memory(proc) -> int:
+    """Memory of a process and all its children, in bytes.
+
+    Forked workers share the parent's pages, so plain RSS summed over the tree counts them once
+    per worker; the proportional set size (PSS) shares them out and sums to the real footprint.
+    """
     try:
         procs = [proc, *proc.children(recursive=True)]
     except Exception:  # the process ended between two samples
@@ -125,12 +129,13 @@ def _tree_rss(proc) -> int:
     total = 0
     for p in procs:
         with contextlib.suppress(Exception):  # a worker that just ended
-            total += p.memory_info().rss
+            info = p.memory_full_info()
+            total += getattr(info, "pss", info.rss)
     return total
 
 
 def run_build(source: Path, out: Path, cache: Path, jobs: int, labels: Path | None = None) -> Run:
-    """Build in a child process; peak RSS is sampled over the whole process tree."""
+    """Build in a child process; peak memory (PSS) is sampled over the whole process tree."""
     report = Path(tempfile.mkstemp(suffix=".json")[1])
     cmd = [
         sys.executable, "-m", "bench.scale", "_worker",
@@ -150,8 +155,8 @@ def run_build(source: Path, out: Path, cache: Path, jobs: int, labels: Path | No
 
         handle = psutil.Process(child.pid)
         while child.poll() is None:
-            peak = max(peak, _tree_rss(handle))
-            time.sleep(0.05)
+            peak = max(peak, _tree_memory(handle))
+            time.sleep(0.1)
     except ImportError:
         pass
     _, err = child.communicate()
@@ -168,7 +173,7 @@ def run_build(source: Path, out: Path, cache: Path, jobs: int, labels: Path | No
         wall=wall,
         build_s=data["build_s"],
         cpu_s=cpu,
-        peak_rss_mb=peak_mb,
+        peak_mb=peak_mb,
         stages=data["stages"],
         files=data["files"],
         pages=data["pages"],
@@ -296,7 +301,7 @@ def _say(text: str) -> None:
 def _line(run: Run) -> str:
     stages = ", ".join(f"{k} {v:.2f}" for k, v in run.stages.items())
     return (
-        f"{run.wall:.2f}s ({run.cpu_s:.1f}s CPU), {run.peak_rss_mb:.0f} MB, {run.files} files "
+        f"{run.wall:.2f}s ({run.cpu_s:.1f}s CPU), {run.peak_mb:.0f} MB, {run.files} files "
         f"({stages})"
     )
 
@@ -308,7 +313,7 @@ def median_run(runs: Sequence[Run]) -> dict[str, object]:
         "wall_s": statistics.median(r.wall for r in runs),
         "build_s": statistics.median(r.build_s for r in runs),
         "cpu_s": statistics.median(r.cpu_s for r in runs),
-        "peak_rss_mb": statistics.median(r.peak_rss_mb for r in runs),
+        "peak_mb": statistics.median(r.peak_mb for r in runs),
         "stages_s": {k: statistics.median(r.stages.get(k, 0.0) for r in runs) for k in names},
         "pages": runs[0].pages,
         "files": runs[0].files,
@@ -344,7 +349,7 @@ def format_summary(s: Mapping[str, object]) -> str:
         f"{s['load_average']:.1f} on {s['cores']} cores before the cold builds)",
         f"  cold build: {cold['wall_s']:.2f} s wall ({cold['build_s']:.2f} s in build, "
         f"{cold['cpu_s']:.1f} s CPU), "
-        f"peak RSS {cold['peak_rss_mb']:.0f} MB, "
+        f"peak memory {cold['peak_mb']:.0f} MB, "
         f"{cold['pages']} pages, {cold['events']} events, {cold['pages_per_s']:.0f} pages/s "
         f"overall, render {cold['render_pages_per_s'] or 0:.0f} pages/s",
         "  stages: " + ", ".join(f"{k} {v:.2f}s" for k, v in cold["stages_s"].items()),
@@ -357,7 +362,7 @@ def format_summary(s: Mapping[str, object]) -> str:
             lines.append(
                 f"  {label}: {r['wall_s']:.2f} s wall ({r['build_s']:.2f} s in build, "
                 f"{r['cpu_s']:.1f} s CPU), "
-                f"peak RSS {r['peak_rss_mb']:.0f} MB ("
+                f"peak memory {r['peak_mb']:.0f} MB ("
                 + ", ".join(f"{k} {v:.2f}s" for k, v in r["stages_s"].items())
                 + ")"
             )
