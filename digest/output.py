@@ -1,20 +1,32 @@
 """The output folder: built beside the target, then swapped in, under a lock.
 
 A build writes into a fresh sibling folder and only replaces the old site once every file is
-written, so an interrupted or failed build leaves the previous site as it was.
+written, so an interrupted or failed build leaves the previous site as it was. On Linux the swap
+is one ``renameat2(RENAME_EXCHANGE)`` call, so there is no moment without a site; elsewhere the
+old site is moved aside first, and a build killed between the two renames has its old site put
+back by the next build instead of deleted.
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import fcntl
+import glob
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from digest.errors import BuildError
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+# What renameat2 answers when the kernel, the C library or the file system cannot exchange.
+_NO_EXCHANGE = {errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV}
 
 
 @contextmanager
@@ -32,19 +44,68 @@ def locked(out: Path) -> Iterator[None]:
             ) from None
         yield
     finally:
-        os.close(fd)
+        os.close(fd)  # closing releases the lock; the kernel releases it too if we are killed
 
 
-def _clear_leftovers(out: Path) -> None:
-    """Remove staging folders that a killed build left behind."""
-    for leftover in out.parent.glob(f".{out.name}.*.tmp"):
-        shutil.rmtree(leftover, ignore_errors=True)
+def _set_aside(out: Path) -> Path:
+    """Where the fallback swap keeps the old site while the new one moves in."""
+    return out.parent / f".{out.name}.old.tmp"
+
+
+def _remove(path: Path) -> None:
+    if path.is_symlink() or path.is_file():
+        path.unlink(missing_ok=True)
+    else:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _recover(out: Path) -> None:
+    """Put back a site a killed build had set aside, then remove its staging folders."""
+    old = _set_aside(out)
+    if old.is_dir() and not os.path.lexists(out):
+        os.replace(old, out)
+    for leftover in glob.glob(glob.escape(str(out.parent / f".{out.name}.")) + "*.tmp"):
+        _remove(Path(leftover))
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Swap two existing paths in one atomic step; False where the system cannot do that."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):  # a C library older than glibc 2.28
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p]
+    renameat2.argtypes += [ctypes.c_uint]
+    renameat2.restype = ctypes.c_int
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in _NO_EXCHANGE:
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def _swap_in(staging: Path, out: Path) -> None:
+    """Make ``staging`` the new ``out``; the old site is removed only once the new one is in."""
+    if not os.path.lexists(out):
+        os.replace(staging, out)
+        return
+    if exchange(staging, out):
+        _remove(staging)  # it now holds the old site
+        return
+    old = _set_aside(out)
+    _remove(old)
+    os.replace(out, old)
+    os.replace(staging, out)  # killed just before this line: the next build puts ``old`` back
+    _remove(old)
 
 
 def replace_atomically(out: Path, fill: Callable[[Path], int]) -> int:
     """Call ``fill`` on an empty staging folder, then make it the new ``out``."""
     with locked(out):
-        _clear_leftovers(out)
+        _recover(out)
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
         try:
             count = fill(staging)
@@ -55,12 +116,8 @@ def replace_atomically(out: Path, fill: Callable[[Path], int]) -> int:
                     if keep and not (staging / extra.name).exists():
                         shutil.copy2(extra, staging / extra.name)
             staging.chmod(0o755)
-            old = out.parent / f".{out.name}.old.tmp"
-            if out.exists():
-                os.replace(out, old)
-            os.replace(staging, out)
-            shutil.rmtree(old, ignore_errors=True)
+            _swap_in(staging, out)
         except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
+            _remove(staging)
             raise
         return count
