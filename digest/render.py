@@ -268,7 +268,9 @@ def render_site(digest: Digest, config: Config, dest: Path, jobs: int | None = N
         )
         for copies in event.members:
             for article in (copies.article, *copies.duplicates):
-                view_a = article_page(article, event, copies.article, plan.event_href[event.id])
+                view_a = article_page(
+                    article, event, copies.article, plan.event_href[event.id], view.timeline
+                )
                 pages.render(
                     "article.html",
                     plan.article_href[article.id],

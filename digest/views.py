@@ -162,6 +162,7 @@ class ArticlePage:
     event_href: str
     event_headline: str
     duplicate_of: str  # title of the article this one is a copy of, or ""
+    event_reports: tuple[TimelineEntry, ...]  # every report of its event, this one included
 
 
 def date_label(value: datetime | None) -> str:
@@ -339,7 +340,13 @@ def event_page(
     )
 
 
-def article_page(article: Article, event: Event, original: Article, event_href: str) -> ArticlePage:
+def article_page(
+    article: Article,
+    event: Event,
+    original: Article,
+    event_href: str,
+    event_reports: tuple[TimelineEntry, ...] = (),
+) -> ArticlePage:
     return ArticlePage(
         id=article.id,
         title=display_title(article),
@@ -354,4 +361,5 @@ def article_page(article: Article, event: Event, original: Article, event_href: 
         event_href=event_href,
         event_headline=event.headline,
         duplicate_of=display_title(original) if original is not article else "",
+        event_reports=event_reports,
     )
