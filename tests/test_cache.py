@@ -155,3 +155,12 @@ def test_cache_round_trip_and_fingerprint_isolation(tmp_path: Path) -> None:
     with Cache(tmp_path, "fp-two") as cache:
         assert cache.get_many("k", ["a", "b"]) == {}
     assert content_key("a", 1) == content_key("a", 1) != content_key("a1")
+
+
+def test_code_change_invalidates(tmp_path: Path, monkeypatch) -> None:
+    import digest.cache as cache_module
+
+    config = _config(tmp_path)
+    before = fingerprint(config)
+    monkeypatch.setattr(cache_module, "_code", lambda: [("summarize.py", b"changed")])
+    assert fingerprint(config) != before

@@ -130,3 +130,9 @@ def test_site_is_byte_identical_for_one_and_two_jobs(
         sites.append(out)
     assert used and set(used) == {2}  # clean and summarize ran on two workers
     assert_same_site(*sites)
+
+
+def test_no_progress_bar_when_stderr_is_not_a_terminal(capsys: pytest.CaptureFixture) -> None:
+    items = list(range(MIN_PARALLEL_ITEMS * 2))
+    assert map_ordered(_square, items, jobs=1, label="work", show_progress=True)[-1] == 127**2
+    assert capsys.readouterr().err == ""
