@@ -253,3 +253,12 @@ def test_seed_events_form_one_storyline(seeds_site: Path, seeds_json: dict):
             reached.add(node)
             todo.extend(graph[node])
     assert reached == set(ids), graph
+
+
+@pytest.mark.skipif(not search_available(), reason="pagefind is not installed")
+def test_only_the_search_page_lets_webassembly_compile(seeds_site: Path):
+    for page in seeds_site.rglob("*.html"):
+        if "pagefind" in page.parts:
+            continue
+        meta = tags(page).find("meta", **{"http-equiv": "Content-Security-Policy"})[0]
+        assert ("'wasm-unsafe-eval'" in meta["content"]) == (page.name == "search.html"), page
