@@ -19,6 +19,7 @@ from digest.model import Event
 MIN_SCORE = 1.5  # about three widely shared names, or two rarer ones
 MIN_SHARED = 2  # one shared name (a "CEO", a "Cowan") is a coincidence, not a storyline
 MAX_RELATED = 6
+MAX_POSTINGS = 100
 
 _WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
 # Capitalised for grammar's sake, not because they name anything.
@@ -69,7 +70,9 @@ def related_events(
     for event_id, ts in terms.items():
         for t in ts:
             postings.setdefault(t, []).append(event_id)
-    limit = max(50, n // 10)  # a term in very many events says nothing about any two
+    # A term in very many events says nothing about any two, and walking its long posting list
+    # for every event would make this quadratic: such terms are skipped.
+    limit = min(MAX_POSTINGS, max(20, n // 10))
     related: dict[str, tuple[str, ...]] = {}
     for event in events:
         scores: Counter[str] = Counter()
