@@ -7,10 +7,11 @@ Like digest/views.py, these are what templates receive (documented in docs/theme
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from digest.model import Digest
-from digest.pages import UNDATED, Day, SitePlan, Topic
+from digest.pages import UNDATED, Day, IndexPage, SitePlan, Topic
 from digest.views import all_articles, date_label, iso
 
 
@@ -105,8 +106,9 @@ def neighbour_days(plan: SitePlan, day: Day) -> tuple[DayLink | None, DayLink | 
     return newer, older
 
 
-def pager(plan: SitePlan, number: int) -> Pager:
-    pages = plan.index_pages
+def pager(plan: SitePlan | Sequence[IndexPage], number: int) -> Pager:
+    """Where page ``number`` of a paged list (the front page's, by default) links to."""
+    pages = plan.index_pages if isinstance(plan, SitePlan) else list(plan)
     links = tuple(PageLink(p.number, p.path, p.number == number) for p in pages)
     return Pager(
         number=number,

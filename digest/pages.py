@@ -21,6 +21,15 @@ UNDATED = "undated"
 
 
 @dataclass(frozen=True)
+class IndexPage:
+    """One page of a paged list of events."""
+
+    number: int
+    path: str
+    events: tuple[Event, ...]
+
+
+@dataclass(frozen=True)
 class Topic:
     """A keyword and the events that carry it (newest first)."""
 
@@ -29,6 +38,7 @@ class Topic:
     href: str
     feed: str
     events: tuple[Event, ...]
+    pages: tuple[IndexPage, ...]
 
 
 @dataclass(frozen=True)
@@ -37,13 +47,20 @@ class Day:
     label: str
     href: str
     events: tuple[Event, ...]
+    pages: tuple[IndexPage, ...]
 
 
-@dataclass(frozen=True)
-class IndexPage:
-    number: int
-    path: str
-    events: tuple[Event, ...]
+def paged(first: str, events: tuple[Event, ...], per_page: int) -> tuple[IndexPage, ...]:
+    """Split a list: ``first`` holds page 1, ``<first without .html>/<n>.html`` the rest.
+
+    A folder named after the first page cannot collide with any other page's file.
+    """
+    chunks = [events[i : i + per_page] for i in range(0, len(events), per_page)] or [()]
+    base = first.removesuffix(".html")
+    return tuple(
+        IndexPage(n, first if n == 1 else f"{base}/{n}.html", tuple(chunk))
+        for n, chunk in enumerate(chunks, start=1)
+    )
 
 
 def _claim(base: str, taken: set[str], ext: str = ".html") -> str:
@@ -80,12 +97,12 @@ class SitePlan:
             for article in all_articles(event):
                 base = f"articles/{slugify(article.id, 80) or 'article'}"
                 self.article_href[article.id] = _claim(base, taken)
-        self.topics = self._topics(digest.events)
+        self.topics = self._topics(digest.events, per_page)
         self._topic_by_slug = {t.slug: t for t in self.topics}
         self.event_slugs: dict[str, tuple[str, ...]] = {
             e.id: tuple(dict.fromkeys(keyword_slug(k) for k in e.keywords)) for e in digest.events
         }
-        self.days = self._days(digest.events)
+        self.days = self._days(digest.events, per_page)
         self.day_of: dict[str, str] = {
             e.id: d.href for d in self.days for e in d.events if d.key != UNDATED
         }
@@ -93,7 +110,7 @@ class SitePlan:
         self.related = related_events(digest.events, self.event_slugs)
 
     @staticmethod
-    def _topics(events: tuple[Event, ...]) -> list[Topic]:
+    def _topics(events: tuple[Event, ...], per_page: int) -> list[Topic]:
         forms: dict[str, Counter[str]] = {}
         members: dict[str, list[Event]] = {}
         for event in events:
@@ -108,39 +125,48 @@ class SitePlan:
         for slug in sorted(members):
             # The most used spelling names the topic; ties go to the alphabetically first.
             name = min(forms[slug].items(), key=lambda kv: (-kv[1], kv[0]))[0]
+            href = f"keywords/{slug}.html"
             topics.append(
                 Topic(
                     slug=slug,
                     name=name,
-                    href=f"keywords/{slug}.html",
+                    href=href,
                     feed=f"keywords/{slug}.xml",
                     events=tuple(members[slug]),
+                    pages=paged(href, tuple(members[slug]), per_page),
                 )
             )
         return topics
 
     @staticmethod
-    def _days(events: tuple[Event, ...]) -> list[Day]:
+    def _days(events: tuple[Event, ...], per_page: int) -> list[Day]:
         by_day: dict[str, list[Event]] = {}
         for event in events:
             by_day.setdefault(day_key(event.date), []).append(event)
-        dated = sorted((k for k in by_day if k != UNDATED), reverse=True)
-        days = []
-        for key in dated:
-            label = date_label(datetime.fromisoformat(key))
-            days.append(Day(key, label, f"archive/{key}.html", tuple(by_day[key])))
+        keys = sorted((k for k in by_day if k != UNDATED), reverse=True)
+        labels = {k: date_label(datetime.fromisoformat(k)) for k in keys}
         if UNDATED in by_day:
-            days.append(
-                Day(UNDATED, "Date unknown", "archive/undated.html", tuple(by_day[UNDATED]))
+            keys.append(UNDATED)
+            labels[UNDATED] = "Date unknown"
+        return [
+            Day(
+                key,
+                labels[key],
+                f"archive/{key}.html",
+                tuple(by_day[key]),
+                paged(f"archive/{key}.html", tuple(by_day[key]), per_page),
             )
-        return days
+            for key in keys
+        ]
 
     @staticmethod
     def _index_pages(events: tuple[Event, ...], per_page: int) -> list[IndexPage]:
-        chunks = [events[i : i + per_page] for i in range(0, len(events), per_page)] or [()]
+        # The front page's later pages live in page/ (page/2.html), the one exception to paged().
         return [
-            IndexPage(n, "index.html" if n == 1 else f"page/{n}.html", tuple(chunk))
-            for n, chunk in enumerate(chunks, start=1)
+            IndexPage(
+                p.number, "index.html" if p.number == 1 else f"page/{p.number}.html", p.events
+            )
+            for p in paged("index.html", events, per_page)
         ]
 
     def topic(self, slug: str) -> Topic:

@@ -289,15 +289,18 @@ def render_site(digest: Digest, config: Config, dest: Path, jobs: int | None = N
     )
     for topic in plan.topics:
         link = listings.topic_link(topic)
-        pages.render(
-            "keyword.html",
-            topic.href,
-            heading=topic.name,
-            description=f"Events about {topic.name}: {len(topic.events)} in {site.title}.",
-            feeds=((f"{site.title}: {topic.name}", topic.feed),),
-            topic=link,
-            events=[cards[e.id] for e in topic.events],
-        )
+        for part in topic.pages:
+            suffix = f", page {part.number}" if part.number > 1 else ""
+            pages.render(
+                "keyword.html",
+                part.path,
+                heading=topic.name + suffix,
+                description=f"Events about {topic.name}: {len(topic.events)} in {site.title}.",
+                feeds=((f"{site.title}: {topic.name}", topic.feed),),
+                topic=link,
+                events=[cards[e.id] for e in part.events],
+                pager=listings.pager(topic.pages, part.number),
+            )
     pages.render(
         "archive.html",
         "archive/index.html",
@@ -307,16 +310,19 @@ def render_site(digest: Digest, config: Config, dest: Path, jobs: int | None = N
     )
     for day in plan.days:
         newer, older = listings.neighbour_days(plan, day)
-        pages.render(
-            "day.html",
-            day.href,
-            heading=f"Events of {day.label}" if day.key != "undated" else "Events of unknown date",
-            description=f"{len(day.events)} events of {day.label}.",
-            day=listings.day_link(day),
-            newer=newer,
-            older=older,
-            events=[cards[e.id] for e in day.events],
-        )
+        heading = f"Events of {day.label}" if day.key != "undated" else "Events of unknown date"
+        for part in day.pages:
+            pages.render(
+                "day.html",
+                part.path,
+                heading=heading + (f", page {part.number}" if part.number > 1 else ""),
+                description=f"{len(day.events)} events of {day.label}.",
+                day=listings.day_link(day),
+                newer=newer,
+                older=older,
+                events=[cards[e.id] for e in part.events],
+                pager=listings.pager(day.pages, part.number),
+            )
     pages.render(
         "about.html",
         "about.html",

@@ -14,7 +14,7 @@ import pytest
 from digest.build import build
 from digest.config import SiteConfig
 from digest.model import Copies, Event, SummarySentence
-from digest.pages import keyword_slug
+from digest.pages import keyword_slug, paged
 from digest.related import related_events
 from digest.search import available as search_available
 from tests.conftest import SEEDS, config_for, make_article
@@ -87,6 +87,26 @@ def test_index_pages_past_per_page(tmp_path: Path, seeds_json: dict):
     assert not (out / "page" / f"{len(events) + 1}.html").exists()
     assert "page/2.html" in links(out / "index.html")
     assert "../index.html" in links(out / "page" / "2.html")
+    # Keyword and day pages page too: every event of a keyword is on one of its pages.
+    for event in seeds_json["events"]:
+        for keyword in event["keywords"]:
+            slug = keyword_slug(keyword)
+            parts = [out / "keywords" / f"{slug}.html"]
+            parts += sorted((out / "keywords" / slug).glob("*.html"))
+            hrefs = {h.rsplit("/", 1)[-1] for part in parts for h in links(part)}
+            assert f"{event['id']}.html" in hrefs, (slug, event["id"])
+
+
+def test_paged_lists_keep_stable_paths():
+    events = tuple(_event(f"e{i}", f"Headline {i}", "Text.", ("alpha",), 1 + i) for i in range(5))
+    parts = paged("keywords/alpha.html", events, 2)
+    assert [p.path for p in parts] == [
+        "keywords/alpha.html",
+        "keywords/alpha/2.html",
+        "keywords/alpha/3.html",
+    ]
+    assert [len(p.events) for p in parts] == [2, 2, 1]
+    assert [p.number for p in paged("archive/2024-06-01.html", (), 2)] == [1]
 
 
 def test_about_page_counts_sources(seeds_site: Path, seeds_json: dict):
