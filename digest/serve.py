@@ -127,11 +127,11 @@ class Handler(SimpleHTTPRequestHandler):
 
     def _stream(self) -> None:
         assert self.reloader is not None
+        seen = self.reloader.generation  # before the headers: a page that has them is counted
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
-        seen = self.reloader.generation
         try:
             self.wfile.write(f"data: {seen}\n\n".encode())
             self.wfile.flush()

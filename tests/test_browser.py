@@ -218,3 +218,28 @@ def test_axe_is_really_checking(page, axe_source: str):
     page.evaluate(axe_source + "\n;true")
     result = page.evaluate("async () => await axe.run(document)")
     assert {"image-alt", "link-name"} <= {v["id"] for v in result["violations"]}
+
+
+def test_serve_reloads_the_open_page(browser, seeds_site: Path):
+    """`digest serve`'s reload script runs under the page's CSP and reloads after a rebuild."""
+    from digest.serve import Reloader, make_server
+
+    reloader = Reloader()
+    server = make_server(seeds_site, 0, reloader)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    context = browser.new_context()
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    try:
+        with tab.expect_response(re.compile(r"/__digest__/events$")):
+            tab.goto(f"http://127.0.0.1:{server.server_port}/index.html")
+        tab.evaluate("window.__before_reload = true")
+        with tab.expect_navigation(timeout=10000):
+            reloader.bump()
+        assert tab.evaluate("window.__before_reload === undefined")
+        assert not errors, errors
+    finally:
+        context.close()
+        server.shutdown()
+        server.server_close()
