@@ -1,18 +1,379 @@
-"""Keywords stage: YAKE keywords per event (initial version)."""
+"""Keywords stage: YAKE keywords per event, cleaned into a short list a reader can use.
+
+YAKE reads a bounded text per event (every title, each article's first sentences and the
+summary), so the cost per event does not grow with article length. Its list is then cleaned:
+
+* junk goes: bylines (the articles' authors), outlet names, datelines, dates, numbers;
+* job titles are cut from the edges ("NATO Secretary General" -> "NATO", "President Obama" ->
+  "Obama"), so names are not glued to the titles around them;
+* variants merge: case, plural and sub-phrase ("Stoltenberg" beside "Jens Stoltenberg");
+* named entities and terms several articles share move up;
+* each keyword takes its most common casing in the text ("NATO", "Ukraine", "air defence").
+"""
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import yake
 
 from digest.config import KeywordsConfig
 from digest.model import Article, Summary
+from digest.sentences import split_sentences
+
+# Words of text YAKE reads per event, and sentences taken from the start of each article.
+MAX_WORDS = 600
+LEAD_SENTENCES = 3
+# Candidates read from YAKE before cleaning; cleaning drops and merges many of them.
+CANDIDATES = 40
+
+_TOKEN = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*\.?", re.U)
+_TITLE_WORDS = frozenset(
+    [
+        "secretary",
+        "general",
+        "president",
+        "minister",
+        "prime",
+        "chief",
+        "sen",
+        "senator",
+        "rep",
+        "representative",
+        "gov",
+        "governor",
+        "director",
+        "chairman",
+        "chairwoman",
+        "chair",
+        "spokesman",
+        "spokeswoman",
+        "spokesperson",
+        "leader",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "former",
+        "vice",
+        "deputy",
+        "acting",
+        "head",
+        "ceo",
+        "gen",
+        "lt",
+        "col",
+        "sgt",
+        "judge",
+        "justice",
+        "attorney",
+        "ambassador",
+        "commissioner",
+        "mayor",
+        "king",
+        "queen",
+        "prince",
+        "pope",
+        "rev",
+        "sir",
+        "lord",
+    ]
+)
+_DATE_WORDS = frozenset(
+    [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "today",
+        "yesterday",
+        "tomorrow",
+        "tonight",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "week",
+        "weekend",
+        "month",
+        "year",
+        "morning",
+        "evening",
+        "afternoon",
+        "night",
+        "am",
+        "pm",
+    ]
+)
+_JUNK_WORDS = frozenset(
+    [
+        "said",
+        "says",
+        "say",
+        "told",
+        "tells",
+        "according",
+        "reported",
+        "reports",
+        "report",
+        "added",
+        "adds",
+        "news",
+        "story",
+        "article",
+        "video",
+        "photo",
+        "photos",
+        "image",
+        "images",
+        "read",
+        "comment",
+        "comments",
+        "share",
+        "click",
+        "subscribe",
+        "newsletter",
+        "copyright",
+        "updated",
+        "published",
+    ]
+)
+
+
+# Words inside a phrase that make it a clause rather than a name or a term.
+_INNER_STOP = frozenset(
+    [
+        "to",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "will",
+        "would",
+        "has",
+        "have",
+        "had",
+        "that",
+        "which",
+        "who",
+    ]
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    tokens: tuple[str, ...]  # surface words
+    key: tuple[str, ...]  # lower-cased, singular: the identity used for merging
+    score: float  # lower is better, like YAKE's own
+
+
+def _singular(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def _key(tokens: Sequence[str]) -> tuple[str, ...]:
+    return tuple(_singular(t.lower().rstrip(".").replace("’", "'")) for t in tokens)
+
+
+def event_text(articles: Sequence[Article], summary: Summary) -> str:
+    """The bounded text keywords are read from: titles, leads and summary, one sentence a line.
+
+    Titles get a full stop so that YAKE never joins a title to the line after it (the source of
+    candidates such as "Stoltenberg HELSINKI NATO").
+    """
+    lines: list[str] = []
+    for article in articles:
+        if article.title:
+            lines.append(article.title.rstrip(" .") + ".")
+    lines.extend(s.text for s in summary.sentences)
+    for article in articles:
+        lead: list[str] = []
+        for paragraph in article.paragraphs:
+            lead.extend(split_sentences(paragraph))
+            if len(lead) >= LEAD_SENTENCES:
+                break
+        lines.extend(lead[:LEAD_SENTENCES])
+    out: list[str] = []
+    n = 0
+    for line in dict.fromkeys(lines):  # unique, first occurrence kept
+        n += len(line.split())
+        if n > MAX_WORDS and out:
+            break
+        out.append(line)
+    return "\n".join(out)
+
+
+def _junk_words(articles: Sequence[Article]) -> frozenset[str]:
+    """Lower-cased words of bylines, outlet names and datelines of these articles."""
+    junk: set[str] = set()
+    for article in articles:
+        for value in (article.author, article.source, article.place):
+            if value:
+                junk.update(w.lower() for w in re.findall(r"[^\W\d_]{3,}", value))
+    return frozenset(junk)
+
+
+def _strip_titles(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    # "Secretary-General" is a title too: split hyphenated words at the edges.
+    tokens = tuple(p for t in tokens for p in (t.split("-") if "-" in t else [t]) if p)
+    start, end = 0, len(tokens)
+    while start < end and tokens[start].lower().rstrip(".") in _TITLE_WORDS:
+        start += 1
+    while end > start and tokens[end - 1].lower().rstrip(".") in _TITLE_WORDS:
+        end -= 1
+    return tokens[start:end]
+
+
+def _is_junk(tokens: tuple[str, ...], junk: frozenset[str]) -> bool:
+    lowered = [t.lower().rstrip(".") for t in tokens]
+    if not tokens or all(len(t) < 2 for t in lowered):
+        return True
+    if any(t in _DATE_WORDS or t in _JUNK_WORDS or t in junk for t in lowered):
+        return True
+    return all(any(c.isdigit() for c in t) for t in lowered)
+
+
+def _casing(tokens: tuple[str, ...], text: str) -> str:
+    """The keyword in its most common casing in the text (ties: the first seen)."""
+    phrase = r"\s+".join(re.escape(t) for t in tokens)
+    forms = Counter(
+        " ".join(m.group(0).split()) for m in re.finditer(rf"(?<!\w){phrase}(?!\w)", text, re.I)
+    )
+    if not forms:
+        return " ".join(tokens)
+    # A lower-case form seen anywhere means the capitals were only sentence-initial.
+    best = max(forms.items(), key=lambda kv: (kv[1], kv[0].islower()))[0]
+    lower = best.lower()
+    if lower in forms and not best.isupper():
+        return lower
+    return best
+
+
+def _contains(big: tuple[str, ...], small: tuple[str, ...]) -> bool:
+    n = len(small)
+    return any(big[i : i + n] == small for i in range(len(big) - n + 1))
+
+
+def _is_name(tokens: tuple[str, ...]) -> bool:
+    return all(t[:1].isupper() for t in tokens)
+
+
+def _join_overlapping_names(kept: list[_Candidate], text: str) -> list[_Candidate]:
+    """Join two names that overlap into the longer name the text uses ("North Atlantic Treaty" +
+    "Atlantic Treaty Organization" -> "North Atlantic Treaty Organization")."""
+    lowered = " ".join(text.lower().split())
+    i = 0
+    while i < len(kept):
+        a = kept[i]
+        for j in range(len(kept)):
+            b = kept[j]
+            if i == j or not (_is_name(a.tokens) and _is_name(b.tokens)):
+                continue
+            overlap = next(
+                (
+                    n
+                    for n in range(min(len(a.key), len(b.key)) - 1, 0, -1)
+                    if a.key[-n:] == b.key[:n]
+                ),
+                0,
+            )
+            joined = a.tokens + b.tokens[overlap:]
+            if overlap and " ".join(joined).lower() in lowered:
+                kept[i] = _Candidate(joined, _key(joined), min(a.score, b.score))
+                del kept[j]
+                i = -1
+                break
+        i += 1
+    return kept
 
 
 def extract_keywords(
     articles: Sequence[Article], summary: Summary, config: KeywordsConfig
 ) -> tuple[str, ...]:
-    text = "\n".join([a.title for a in articles] + [s.text for s in summary.sentences])
-    extractor = yake.KeywordExtractor(lan="en", n=config.max_ngram, top=config.count)
-    return tuple(k for k, _ in extractor.extract_keywords(text))
+    """Up to ``config.count`` keywords for one event, best first."""
+    if config.count == 0:
+        return ()
+    text = event_text(articles, summary)
+    if not text.strip():
+        return ()
+    extractor = yake.KeywordExtractor(lan="en", n=config.max_ngram, top=CANDIDATES)
+    junk = _junk_words(articles)
+    lowered_articles = [(a.title + "\n" + a.text).lower() for a in articles]
+    candidates: list[_Candidate] = []
+    for rank, (phrase, _score) in enumerate(extractor.extract_keywords(text)):
+        tokens = _strip_titles(tuple(_TOKEN.findall(phrase)))
+        if _is_junk(tokens, junk):
+            continue
+        # Names and phrases several outlets use rank higher; YAKE's rank is the base.
+        if any(t.lower() in _INNER_STOP for t in tokens[1:-1]):
+            continue  # "seeks to avoid", "plans to deploy": clauses, not key phrases
+        if any(t.lower().rstrip(".") in _TITLE_WORDS for t in tokens[1:-1]):
+            continue  # "Finnish President Alexander": a title glued between two names
+        spread = sum(" ".join(tokens).lower() in a for a in lowered_articles)
+        boost = (2.0 if _is_name(tokens) else 1.0) * (1.0 + spread / max(len(articles), 1))
+        candidates.append(_Candidate(tokens, _key(tokens), (rank + 1) / boost))
+    candidates.sort(key=lambda c: (c.score, c.key))
+    kept: list[_Candidate] = []
+    for cand in candidates:
+        clashes = [
+            i
+            for i, k in enumerate(kept)
+            if _contains(k.key, cand.key) or _contains(cand.key, k.key)
+        ]
+        if not clashes:
+            kept.append(cand)
+        elif _is_name(cand.tokens) and all(len(cand.key) > len(kept[i].key) for i in clashes):
+            # The full name replaces its parts ("Jens Stoltenberg" over "Stoltenberg"), at the
+            # best rank any of them had.
+            first = clashes[0]
+            kept[first] = _Candidate(cand.tokens, cand.key, kept[first].score)
+            kept = [k for i, k in enumerate(kept) if i not in clashes[1:]]
+    kept = _join_overlapping_names(kept, text)
+    # A name glued to plain words ("Stoltenberg visits") is dropped when the name stands alone.
+    names = {w for k in kept if _is_name(k.tokens) for w in k.key}
+    kept = [
+        k
+        for k in kept
+        if _is_name(k.tokens)
+        or not any(t[:1].isupper() for t in k.tokens)
+        or not {w for w, t in zip(k.key, k.tokens, strict=True) if t[:1].isupper()} <= names
+    ]
+    out: list[str] = []
+    for cand in kept:
+        word = _casing(cand.tokens, text)
+        if word.lower() not in (o.lower() for o in out):
+            out.append(word)
+        if len(out) == config.count:
+            break
+    return tuple(out)

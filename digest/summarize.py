@@ -1,27 +1,218 @@
-"""Summarize stage: a headline and a cited, extractive summary per event (initial version)."""
+"""Summarize stage: one headline and one merged, cited, extractive summary per event.
+
+Every article is split into sentences; those that cannot stand alone (pronoun openings, broken
+quotes, page furniture) are set aside. Each remaining sentence is scored on three signals:
+
+* centrality: TF-IDF cosine with the centroid of the whole event,
+* support: how closely the other outlets state the same thing (the best match in each other
+  article, averaged), so facts several sources report come first,
+* position: news is written lead first, so early sentences weigh more.
+
+Sentences are then picked greedily with maximal marginal relevance (a sentence too close to one
+already picked is skipped outright), filling the word budget sentence by sentence, never cutting
+one. Each picked sentence cites its own article and every other article that states it in
+near-identical words. The picked sentences are read in story order: by position in their
+article, earlier first.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from segtok.segmenter import split_single
+import numpy as np
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 from digest.config import SummaryConfig
+from digest.headline import choose_headline
 from digest.model import Article, Summary, SummarySentence
+from digest.sentences import Sentence, article_sentences, similarity, usable, words
+
+# Weights of the three signals; set once on the development data of every source together.
+_W_CENTROID = 0.6
+_W_SUPPORT = 0.4
+_W_POSITION = 0.3
+_W_SHARED = 0.6
+_W_LENGTH = -0.06
+_W_TITLE = 0.5
+# Maximal marginal relevance: share of the score kept against redundancy with picked sentences.
+_MMR_LAMBDA = 0.7
+# A candidate this close (TF-IDF cosine) to a picked sentence says the same thing: skip it.
+_REDUNDANT_COSINE = 0.45
+_REDUNDANT_JACCARD = 0.5
+# Two sentences of different articles this close in content words state the same fact: cite both.
+_CITE_JACCARD = 0.5
+_CITE_ALL_WORDS = 0.6
+# Support is measured against this many first sentences of each other article.
+_SUPPORT_LEAD = 1000
+_USE_IDF = True
+# Sentences read per article; later ones are rarely summary material and cost time.
+_MAX_POSITION = 60
+
+
+@dataclass(frozen=True, slots=True)
+class _Scored:
+    sentence: Sentence
+    score: float
+    row: int  # row of the sentence in the TF-IDF matrix
+
+
+def stem(word: str) -> str:
+    """A light suffix stripper so that 'talks' matches 'talk' and 'leaders' matches 'leader'."""
+    if word.endswith("'s"):
+        word = word[:-2]
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def content_words(tokens: Sequence[str]) -> frozenset[str]:
+    return frozenset(stem(w) for w in tokens if w not in ENGLISH_STOP_WORDS and not w.isdigit())
+
+
+def bigrams(tokens: Sequence[str]) -> frozenset[tuple[str, str]]:
+    """Stemmed word pairs that carry content (not both stop words): the unit of a stated fact."""
+    stems = [stem(w) for w in tokens]
+    return frozenset(
+        (stems[i], stems[i + 1])
+        for i in range(len(stems) - 1)
+        if tokens[i] not in ENGLISH_STOP_WORDS or tokens[i + 1] not in ENGLISH_STOP_WORDS
+    )
+
+
+def _shared(sentences: Sequence[Sentence], n_articles: int) -> list[float]:
+    """Per sentence, the mean share of the other articles that also use each of its bigrams."""
+    pairs = [bigrams(s.words) for s in sentences]
+    per_article: list[set[tuple[str, str]]] = [set() for _ in range(n_articles)]
+    for s, p in zip(sentences, pairs, strict=True):
+        per_article[s.article] |= p
+    df = Counter(b for a in per_article for b in a)
+    others = max(n_articles - 1, 1)
+    return [sum(df[b] - 1 for b in p) / len(p) / others if p else 0.0 for p in pairs]
+
+
+def _analyzer(tokens: tuple[str, ...]) -> list[str]:
+    return [stem(w) for w in tokens if w not in ENGLISH_STOP_WORDS]
+
+
+def _vectors(
+    sentences: Sequence[Sentence], titles: Sequence[str] = ()
+) -> tuple[np.ndarray, np.ndarray]:
+    """L2-normalised TF-IDF rows of the sentences and of the titles, IDF over the sentences."""
+    vectorizer = TfidfVectorizer(analyzer=_analyzer, sublinear_tf=True, norm="l2", use_idf=_USE_IDF)
+    try:
+        matrix = vectorizer.fit_transform([s.words for s in sentences]).toarray()
+    except ValueError:  # no content word at all
+        return np.zeros((len(sentences), 1)), np.zeros((0, 1))
+    heads = vectorizer.transform([words(t) for t in titles]).toarray() if titles else None
+    return matrix, heads if heads is not None else np.zeros((0, matrix.shape[1]))
+
+
+def score_sentences(
+    sentences: Sequence[Sentence], matrix: np.ndarray, n_articles: int, titles: np.ndarray
+) -> list[_Scored]:
+    """Score every usable sentence of the event (see the module docstring).
+
+    ``titles`` is one TF-IDF row per article title, in the sentences' vocabulary.
+    """
+    title_sim = (matrix @ titles.T).mean(axis=1) if len(titles) else np.zeros(len(sentences))
+    centroid = matrix.sum(axis=0)
+    norm = np.linalg.norm(centroid)
+    centrality = matrix @ (centroid / norm) if norm else np.zeros(len(sentences))
+    sims = matrix @ matrix.T
+    articles = np.array([s.article for s in sentences])
+    shared = _shared(sentences, n_articles)
+    lead_mask = np.array([s.position < _SUPPORT_LEAD for s in sentences])
+    out: list[_Scored] = []
+    for row, sentence in enumerate(sentences):
+        if sentence.position >= _MAX_POSITION or not usable(sentence.text):
+            continue
+        support = 0.0
+        if n_articles > 1:
+            best = [
+                float(sims[row, (articles == other) & lead_mask].max(initial=0.0))
+                for other in range(n_articles)
+                if other != sentence.article
+            ]
+            support = sum(best) / len(best)
+        position = 1.0 / (1.0 + sentence.position) ** 0.5
+        score = (
+            _W_CENTROID * float(centrality[row])
+            + _W_SUPPORT * support
+            + _W_POSITION * position
+            + _W_SHARED * shared[row]
+            + _W_LENGTH * len(sentence.words) / 30
+            + _W_TITLE * float(title_sim[row])
+        )
+        out.append(_Scored(sentence, score, row))
+    return out
+
+
+def _select(candidates: list[_Scored], sims: np.ndarray, max_words: int) -> list[_Scored]:
+    """Greedy maximal marginal relevance, filling the budget with whole sentences."""
+    chosen: list[_Scored] = []
+    used = 0
+    remaining = sorted(
+        candidates, key=lambda c: (-c.score, c.sentence.article, c.sentence.position)
+    )
+    while remaining:
+        best: tuple[float, int] | None = None
+        for i, cand in enumerate(remaining):
+            n = len(cand.sentence.text.split())
+            if used + n > max_words:
+                continue
+            redundancy = max((float(sims[cand.row, c.row]) for c in chosen), default=0.0)
+            value = _MMR_LAMBDA * cand.score - (1 - _MMR_LAMBDA) * redundancy
+            if best is None or value > best[0]:
+                best = (value, i)
+        if best is None:
+            break
+        cand = remaining.pop(best[1])
+        if any(
+            float(sims[cand.row, c.row]) > _REDUNDANT_COSINE
+            or similarity(cand.sentence.words, c.sentence.words) > _REDUNDANT_JACCARD
+            for c in chosen
+        ):
+            continue
+        chosen.append(cand)
+        used += len(cand.sentence.text.split())
+    return chosen
+
+
+def _citations(
+    sentence: Sentence, all_sentences: Sequence[Sentence], articles: Sequence[Article]
+) -> tuple[str, ...]:
+    """Its own article, and every other article with a sentence stating the same thing."""
+    mine = content_words(sentence.words)
+    cited = {sentence.article}
+    for other in all_sentences:
+        if other.article in cited:
+            continue
+        if (
+            similarity(mine, content_words(other.words)) >= _CITE_JACCARD
+            or similarity(sentence.words, other.words) >= _CITE_ALL_WORDS
+        ):
+            cited.add(other.article)
+    return tuple(articles[i].id for i in sorted(cited))
 
 
 def summarize(articles: Sequence[Article], config: SummaryConfig) -> Summary:
-    headline = next((a.title for a in articles if a.title), "")
-    out: list[SummarySentence] = []
-    words = 0
-    for article in articles:
-        for para in article.paragraphs[:1]:
-            for sentence in split_single(para)[:1]:
-                n = len(sentence.split())
-                if words + n > config.max_words:
-                    break
-                out.append(SummarySentence(sentence, (article.id,)))
-                words += n
-    if not headline and out:
-        headline = out[0].text
-    return Summary(headline, tuple(out))
+    """A headline and a cited extractive summary of one event within ``config.max_words``."""
+    sentences = article_sentences(articles)
+    if not sentences:
+        return Summary(choose_headline(articles, ()), ())
+    titles = [a.title for a in articles if a.title]
+    matrix, title_rows = _vectors(sentences, titles)
+    scored = score_sentences(sentences, matrix, len(articles), title_rows)
+    sims = matrix @ matrix.T
+    chosen = _select(scored, sims, config.max_words)
+    chosen.sort(key=lambda c: (c.sentence.position, c.sentence.article))
+    out = tuple(
+        SummarySentence(c.sentence.text, _citations(c.sentence, sentences, articles))
+        for c in chosen
+    )
+    ranked = [c.sentence.text for c in sorted(scored, key=lambda c: -c.score)]
+    return Summary(choose_headline(articles, ranked), out)

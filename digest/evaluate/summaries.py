@@ -1,0 +1,263 @@
+"""Summary evaluation: ROUGE of the merged summaries against reference summaries, beside the
+extractive baselines a user would reach for, at one fixed word budget per dataset.
+
+Every gold event is pinned (``event`` front matter) so the grouping is the gold one, and the
+site is gathered exactly as ``digest build`` would. The baselines read the same cleaned articles:
+Lead (first sentences round-robin across articles) and sumy's LexRank, TextRank, LSA, Luhn and
+SumBasic. Baselines are cut at the budget word; the digest summary fills it with whole sentences.
+
+``rouge-score`` and ``sumy`` come with the ``eval`` extra; the site build never needs them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from digest.build import gather
+from digest.config import Config
+from digest.evaluate.data import GoldEvent, load_gold, write_inputs
+from digest.model import Article, Summary
+from digest.sentences import (
+    is_boilerplate,
+    leans_on_context,
+    quotes_balanced,
+    similarity,
+    split_sentences,
+    words,
+)
+from digest.summarize import summarize
+
+# Word budget per dataset, keyed by the start of the file name. The budget follows the length of
+# the dataset's references; the summarizer itself runs with the one default configuration.
+BUDGETS = {"multinews": 250, "allsides": 100}
+DEFAULT_BUDGET = 100
+SYSTEMS = ("digest", "lead", "lexrank", "textrank", "lsa", "luhn", "sumbasic")
+
+
+@dataclass(frozen=True, slots=True)
+class Scores:
+    rouge1: float
+    rouge2: float
+    rougeL: float  # noqa: N815 - the metric's own name
+
+    def row(self) -> str:
+        return f"{100 * self.rouge1:.2f} | {100 * self.rouge2:.2f} | {100 * self.rougeL:.2f}"
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetResult:
+    name: str
+    budget: int
+    events: int
+    scores: tuple[tuple[str, Scores], ...]
+    problems: tuple[str, ...]  # faithfulness problems found in the digest summaries
+    seconds: float
+
+
+def budget_for(path: Path) -> int:
+    for prefix, budget in BUDGETS.items():
+        if path.name.startswith(prefix):
+            return budget
+    return DEFAULT_BUDGET
+
+
+def pinned_events(gold: Sequence[GoldEvent]) -> list[tuple[GoldEvent, list[Article]]]:
+    """Build the gold events with the gold grouping pinned; pairs of gold event and articles."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "articles"
+        write_inputs(list(gold), folder, pin_events=True)
+        digest = gather(Config(source=str(folder)))
+    by_pin: dict[str, list[Article]] = {}
+    for event in digest.events:
+        for article in event.articles:
+            by_pin.setdefault(article.event or "", []).append(article)
+    return [(g, by_pin.get(g.id, [])) for g in gold if g.summary]
+
+
+def truncate(text: str, budget: int) -> str:
+    return " ".join(text.split()[:budget])
+
+
+def lead(articles: Sequence[Article], budget: int) -> str:
+    """First sentences of the articles, round-robin, until the budget is reached."""
+    per_article = [[s for p in a.paragraphs for s in split_sentences(p)] for a in articles]
+    out: list[str] = []
+    n = 0
+    for position in range(max((len(s) for s in per_article), default=0)):
+        for sentences in per_article:
+            if position < len(sentences) and n < budget:
+                out.append(sentences[position])
+                n += len(sentences[position].split())
+    return truncate(" ".join(out), budget)
+
+
+class _Tokenizer:
+    """sumy tokenizer on the project's own splitter (sumy's default needs NLTK data)."""
+
+    language = "english"
+
+    def to_sentences(self, paragraph: str) -> tuple[str, ...]:
+        return tuple(split_sentences(paragraph))
+
+    def to_words(self, sentence: str) -> tuple[str, ...]:
+        return tuple(re.findall(r"[^\W_]+(?:['’][^\W_]+)*", sentence))
+
+
+def _sumy(name: str) -> Callable[[Sequence[Article], int], str]:
+    from sumy.nlp.stemmers import Stemmer
+    from sumy.parsers.plaintext import PlaintextParser
+    from sumy.summarizers.lex_rank import LexRankSummarizer
+    from sumy.summarizers.lsa import LsaSummarizer
+    from sumy.summarizers.luhn import LuhnSummarizer
+    from sumy.summarizers.sum_basic import SumBasicSummarizer
+    from sumy.summarizers.text_rank import TextRankSummarizer
+    from sumy.utils import get_stop_words
+
+    classes = {
+        "lexrank": LexRankSummarizer,
+        "textrank": TextRankSummarizer,
+        "lsa": LsaSummarizer,
+        "luhn": LuhnSummarizer,
+        "sumbasic": SumBasicSummarizer,
+    }
+    summarizer = classes[name](Stemmer("english"))
+    summarizer.stop_words = get_stop_words("english")
+    tokenizer = _Tokenizer()
+
+    def run(articles: Sequence[Article], budget: int) -> str:
+        text = "\n\n".join(p for a in articles for p in a.paragraphs)
+        if not text.strip():
+            return ""
+        document = PlaintextParser.from_string(text, tokenizer).document
+
+        def until_budget(infos: list) -> list:
+            # Best-rated sentences until the budget is covered (then read in document order).
+            taken, n = [], 0
+            for info in infos:
+                if n >= budget:
+                    break
+                taken.append(info)
+                n += len(str(info.sentence).split())
+            return taken
+
+        sentences = summarizer(document, until_budget)
+        return truncate(" ".join(str(s) for s in sentences), budget)
+
+    return run
+
+
+def digest_summary(articles: Sequence[Article], budget: int) -> Summary:
+    config = Config().summary
+    return summarize(articles, dataclasses.replace(config, max_words=budget))
+
+
+def faithfulness_problems(summary: Summary, articles: Sequence[Article]) -> list[str]:
+    """What breaks the faithfulness rules in one summary (empty when it is faithful)."""
+    problems: list[str] = []
+    ids = {a.id for a in articles}
+    flat = {a.id: " ".join(" ".join(a.paragraphs).split()) for a in articles}
+    sentences_of = {
+        a.id: [words(s) for p in a.paragraphs for s in split_sentences(p)] for a in articles
+    }
+    for s in summary.sentences:
+        text = " ".join(s.text.split())
+        if not s.sources or not set(s.sources) <= ids:
+            problems.append(f"cites articles outside the event: {s.text!r}")
+            continue
+        # A span of the cited article; only the first letter may change case after trimming.
+        if not any(text in flat[i] or text[1:] in flat[i] for i in s.sources[:1] + s.sources):
+            problems.append(f"not a span of its sources: {s.text!r}")
+        if not quotes_balanced(s.text):
+            problems.append(f"unbalanced quotes: {s.text!r}")
+        if leans_on_context(s.text):
+            problems.append(f"leans on missing context: {s.text!r}")
+        if is_boilerplate(s.text):
+            problems.append(f"boilerplate: {s.text!r}")
+        own = words(s.text)
+        for article_id, sentences in sentences_of.items():
+            if article_id not in s.sources and any(similarity(own, o) >= 0.8 for o in sentences):
+                problems.append(f"does not cite {article_id}, which states it: {s.text!r}")
+    for i, a in enumerate(summary.sentences):
+        for b in summary.sentences[i + 1 :]:
+            if similarity(words(a.text), words(b.text)) >= 0.6:
+                problems.append(f"says the same thing twice: {a.text!r} / {b.text!r}")
+    return problems
+
+
+def _mean(values: list[tuple[float, float, float]]) -> Scores:
+    n = max(len(values), 1)
+    return Scores(*(sum(v[k] for v in values) / n for k in range(3)))
+
+
+def evaluate_file(
+    path: Path, systems: Sequence[str] = SYSTEMS, limit: int | None = None
+) -> DatasetResult:
+    """ROUGE F1 of every system on one gold file."""
+    from rouge_score import rouge_scorer
+
+    start = time.perf_counter()
+    budget = budget_for(path)
+    pairs = pinned_events(load_gold(path, limit))
+    scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], use_stemmer=True)
+    runners: dict[str, Callable[[Sequence[Article], int], str]] = {
+        "digest": lambda arts, b: " ".join(s.text for s in digest_summary(arts, b).sentences),
+        "lead": lead,
+    }
+    for name in systems:
+        if name not in runners:
+            runners[name] = _sumy(name)
+    values: dict[str, list[tuple[float, float, float]]] = {name: [] for name in systems}
+    problems: list[str] = []
+    for gold, articles in pairs:
+        for name in systems:
+            text = runners[name](articles, budget)
+            r = scorer.score(gold.summary or "", text)
+            values[name].append((r["rouge1"].fmeasure, r["rouge2"].fmeasure, r["rougeL"].fmeasure))
+        default = summarize(articles, Config().summary)
+        problems.extend(f"{gold.id}: {p}" for p in faithfulness_problems(default, articles))
+    return DatasetResult(
+        name=path.name,
+        budget=budget,
+        events=len(pairs),
+        scores=tuple((name, _mean(values[name])) for name in systems),
+        problems=tuple(problems),
+        seconds=time.perf_counter() - start,
+    )
+
+
+def report(results: Sequence[DatasetResult]) -> str:
+    """A Markdown table per dataset, best baseline and margins."""
+    lines: list[str] = []
+    for r in results:
+        lines.append(f"{r.name}: {r.events} events, budget {r.budget} words ({r.seconds:.0f} s)")
+        lines.append("")
+        lines.append("| system | ROUGE-1 | ROUGE-2 | ROUGE-L |")
+        lines.append("|---|---|---|---|")
+        for name, s in r.scores:
+            lines.append(f"| {name} | {s.row()} |")
+        scores = dict(r.scores)
+        baselines = [(n, s) for n, s in r.scores if n != "digest"]
+        if "digest" in scores and baselines:
+            best1 = max(baselines, key=lambda x: x[1].rouge1)
+            best2 = max(baselines, key=lambda x: x[1].rouge2)
+            d = scores["digest"]
+            lines.append("")
+            lines.append(
+                f"margin: ROUGE-1 {100 * (d.rouge1 - best1[1].rouge1):+.2f} over {best1[0]}, "
+                f"ROUGE-2 {100 * (d.rouge2 - best2[1].rouge2):+.2f} over {best2[0]}"
+            )
+        lines.append(f"faithfulness problems (default budget): {len(r.problems)}")
+        lines.extend(f"  {p}" for p in r.problems[:20])
+        lines.append("")
+    return "\n".join(lines)
+
+
+def run(paths: Sequence[Path], systems: Sequence[str] = SYSTEMS, limit: int | None = None) -> str:
+    """Evaluate every file and return the report."""
+    return report([evaluate_file(p, systems, limit) for p in paths])

@@ -1,0 +1,302 @@
+"""Sentences of an event's articles: splitting, light trimming and the checks that keep a merged
+summary faithful (no sentence that leans on missing context, no boilerplate, whole quotes).
+
+Every candidate keeps the exact text it was cut from, so a summary sentence is always a span of a
+source article: trimming only removes words at the start, it never adds or changes one (apart
+from capitalising the new first letter).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from segtok.segmenter import split_single
+
+from digest.model import Article
+
+# A sentence shorter than this rarely states a fact on its own; a longer one is usually a run-on
+# of several sentences the splitter could not separate (lists, scraped tables).
+MIN_WORDS = 6
+MAX_WORDS = 60
+
+# Most sentences a quotation may span before it is treated as unbalanced.
+_QUOTE_PIECES = 4
+
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.U)
+_TERMINAL = re.compile(r"[.!?][\"'”’)\]]*$")
+
+# Discourse markers set off by a comma carry no fact: dropping them leaves a sentence that stands
+# on its own ("However, the court ruled ..." -> "The court ruled ...").
+_LEADING_MARKER = re.compile(
+    r"^(however|meanwhile|still|also|additionally|in addition|moreover|furthermore|nevertheless|"
+    r"nonetheless|indeed|in fact|separately|elsewhere|as a result|at the same time|for now|"
+    r"now|first|second|finally|earlier|later|previously|in the meantime)\s*,\s+(?=\S)",
+    re.I,
+)
+
+# Openings that point back to something the sentence does not carry.
+_DEPENDENT_OPENING = re.compile(
+    r"^[\"“‘']?(he|she|they|it|this|that|these|those|his|her|their|its|him|them|such|there's|"
+    r"but|and|or|so|yet|then|thus|therefore|meanwhile|however|instead|otherwise|also|still|"
+    r"besides|hence|both|another|the latter|the former|the two|the same|the other|other|"
+    r"others|some of|many of|most of|all of|here|that's|it's|which|who|where|as well|"
+    r"likewise|similarly|again|too)\b",
+    re.I,
+)
+_PERSONAL = re.compile(r"\b(he|she|him|her|his|hers|they|them|their|theirs)\b", re.I)
+_PRONOUN_ATTRIBUTION = re.compile(
+    r"([,.!?]|[,.!?][\"”’'])\s*(he|she|they)\s+(said|says|added|adds|told|wrote|explained|"
+    r"continued|noted|argued|insisted|asked|replied|recalled|warned|stressed|acknowledged)\b|"
+    r"\b(said|says|added|wrote|continued|noted|asked|recalled)\s+(he|she)\b",
+    re.I,
+)
+_INTRO_PRONOUN = re.compile(r"^[^,\"“]{0,60},\s*(he|she|they)\b", re.I)
+_QUOTED = re.compile(r"\"[^\"]*\"|“[^”]*”")
+# Words that frame a sentence without naming anyone a pronoun could refer to.
+_FRAME_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "in",
+        "on",
+        "at",
+        "of",
+        "for",
+        "to",
+        "by",
+        "with",
+        "from",
+        "as",
+        "after",
+        "before",
+        "during",
+        "when",
+        "while",
+        "since",
+        "until",
+        "and",
+        "or",
+        "but",
+        "if",
+        "then",
+        "that",
+        "this",
+        "these",
+        "those",
+        "there",
+        "here",
+        "it",
+        "its",
+        "i",
+        "we",
+        "you",
+        "our",
+        "my",
+        "your",
+        "me",
+        "us",
+        "is",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "has",
+        "have",
+        "had",
+        "do",
+        "did",
+        "does",
+        "not",
+        "no",
+        "also",
+        "just",
+        "so",
+        "very",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "today",
+        "yesterday",
+        "tonight",
+        "morning",
+        "afternoon",
+        "evening",
+        "night",
+        "week",
+        "weekend",
+        "month",
+        "year",
+        "last",
+        "next",
+        "earlier",
+        "later",
+        "ago",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "said",
+        "says",
+        "told",
+        "added",
+        "asked",
+        "according",
+        "speaking",
+        "interview",
+        "statement",
+    ]
+)
+# Page furniture the clean stage may have missed: links, handles, captions, teasers, comments.
+_BOILERPLATE = re.compile(
+    r"(https?://|www\.|pic\.twitter\.com|\S+@\S+\.\w+|(^|\s)@\w+|(^|\s)#[^\W\d_]\w*|"
+    r"\b(read (also|more)|see also|click here|sign up|subscribe|newsletter|follow us|"
+    r"all rights reserved|copyright|getty images|photo(graph)? (by|credit)|image (source|credit)|"
+    r"file photo|ap photo|advertisement|share this|related:|comments?:|"
+    r"this (story|article) (has been|was) (updated|corrected)|cookies?|javascript|"
+    r"contributed to this report|editor'?s note|log ?in|sign in|watch:|video:|listen:)\b)",
+    re.I,
+)
+# Datelines and captions are told by their capitals, so this pattern is case-sensitive.
+_FURNITURE = re.compile(r"(\s\|\s|^[A-Z][A-Z .,'’-]{3,}\s*[-—–(]|\((AP|Reuters|AFP)\)|…$|\.\.\.$)")
+_CAPS_RUN = re.compile(r"\b[A-Z]{2,}(?:\s+[A-Z]{2,}){3,}\b")
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """One sentence of an article, as it will appear in a summary, and where it came from."""
+
+    text: str
+    article: int  # index of the article in the event
+    position: int  # index of the sentence in its article
+    words: tuple[str, ...]  # lower-cased word tokens
+
+
+def words(text: str) -> tuple[str, ...]:
+    """Lower-cased word tokens, the unit of every comparison between sentences."""
+    return tuple(w.lower().replace("’", "'") for w in _WORD.findall(text))
+
+
+def _opens_quote(text: str) -> bool:
+    return text.count('"') % 2 == 1 or text.count("“") > text.count("”")
+
+
+def split_sentences(paragraph: str) -> list[str]:
+    """The sentences of one paragraph (segtok's rule-based splitter: fast and deterministic).
+
+    A quotation that runs over several sentences stays whole: the pieces are joined back until
+    its closing mark (at most ``_QUOTE_PIECES`` of them).
+    """
+    pieces = [s.strip() for s in split_single(paragraph) if s.strip()]
+    out: list[str] = []
+    i = 0
+    while i < len(pieces):
+        text = pieces[i]
+        j = i + 1
+        while _opens_quote(text) and j < len(pieces) and j - i < _QUOTE_PIECES:
+            text = f"{text} {pieces[j]}"
+            j += 1
+        if _opens_quote(text):  # never closed: keep the pieces as the splitter cut them
+            out.append(pieces[i])
+            i += 1
+        else:
+            out.append(text)
+            i = j
+    return out
+
+
+def trim(text: str) -> str:
+    """Drop a leading discourse marker; the rest of the sentence is kept exactly."""
+    m = _LEADING_MARKER.match(text)
+    if m is None:
+        return text
+    rest = text[m.end() :]
+    return rest[:1].upper() + rest[1:]
+
+
+def quotes_balanced(text: str) -> bool:
+    """True when every quotation opened in the sentence is closed in it, and none is orphaned."""
+    if text.count('"') % 2:
+        return False
+    if text.count("“") != text.count("”"):
+        return False
+    # Single curly quotes double as apostrophes; only a quote opened at a word start counts.
+    opened = len(re.findall(r"(^|[\s(\[])‘", text))
+    closed = len(re.findall(r"’(?=$|[\s.,;:!?)\]])", text))
+    return opened <= closed
+
+
+def leans_on_context(text: str) -> bool:
+    """True when the sentence needs the sentences before it to be understood.
+
+    It opens with a pronoun, a connective or a back-reference; it attributes a quote to a bare
+    pronoun ('"We won," he said.'); or, outside quotes, a third-person pronoun comes before any
+    word it could refer to ('In an interview, she ...').
+    """
+    if _DEPENDENT_OPENING.match(text) or _PRONOUN_ATTRIBUTION.search(text):
+        return True
+    if _INTRO_PRONOUN.match(text):
+        return True
+    unquoted = _QUOTED.sub(" ", text)
+    m = _PERSONAL.search(unquoted)
+    if m is None:
+        return False
+    before = [w for w in words(unquoted[: m.start()]) if w not in _FRAME_WORDS]
+    return not before
+
+
+def is_boilerplate(text: str) -> bool:
+    """True for page furniture: links, handles, captions, teasers, bylines, comment prompts."""
+    return bool(_BOILERPLATE.search(text) or _FURNITURE.search(text) or _CAPS_RUN.search(text))
+
+
+def usable(text: str) -> bool:
+    """Whether a (trimmed) sentence may stand in a summary on its own."""
+    n = len(text.split())
+    if n < MIN_WORDS or n > MAX_WORDS:
+        return False
+    if not _TERMINAL.search(text) or not text[:1].isupper() and text[:1] not in "\"“‘'":
+        return False
+    if text.rstrip("\"”’' ").endswith("?") or text.endswith(":"):
+        return False
+    return quotes_balanced(text) and not leans_on_context(text) and not is_boilerplate(text)
+
+
+def article_sentences(articles: Sequence[Article]) -> list[Sentence]:
+    """Every sentence of every article, trimmed, in article then reading order.
+
+    Unusable sentences are kept (with their positions) so that position features stay true to
+    the article; callers filter with ``usable``.
+    """
+    out: list[Sentence] = []
+    for index, article in enumerate(articles):
+        position = 0
+        for paragraph in article.paragraphs:
+            for raw in split_sentences(paragraph):
+                text = trim(raw)
+                out.append(Sentence(text, index, position, words(text)))
+                position += 1
+    return out
+
+
+def similarity(a: Sequence[str], b: Sequence[str]) -> float:
+    """Jaccard similarity of two sentences' word sets."""
+    sa, sb = set(a), set(b)
+    if not sa or not sb:
+        return 0.0
+    return len(sa & sb) / len(sa | sb)

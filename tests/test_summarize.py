@@ -1,0 +1,135 @@
+"""Summarize stage: budget, citations, redundancy, stand-alone sentences, headlines."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from digest.config import SummaryConfig
+from digest.headline import choose_headline, clean_title
+from digest.sentences import leans_on_context, split_sentences, trim, usable
+from digest.summarize import summarize
+from tests.conftest import make_article
+
+A = make_article(
+    "a",
+    "Storm floods the harbour town of Marlow",
+    "A powerful storm flooded the harbour town of Marlow on Tuesday, forcing hundreds of "
+    "residents to leave their homes.\n\n"
+    "He said the water rose faster than anyone expected.\n\n"
+    "The town council opened three emergency shelters in the school and the sports hall.\n\n"
+    "However, the coast guard said no one was missing after the flood.",
+)
+B = make_article(
+    "b",
+    "Marlow flooded as storm hits the coast",
+    "A powerful storm flooded the harbour town of Marlow on Tuesday, forcing hundreds of "
+    "residents to leave their homes.\n\n"
+    "Electricity was cut to about four thousand households across the region overnight.\n\n"
+    '"We have never seen anything like it. The sea came into the streets," said Marlow mayor '
+    "Anna Berg.",
+)
+C = make_article(
+    "c",
+    "Storm in Marlow: council opens shelters",
+    "The Marlow town council opened emergency shelters for families forced out by the flood.\n\n"
+    "Forecasters at the national weather office expect the rain to ease by Thursday morning.\n\n"
+    "This is the worst flood in the region in forty years.",
+)
+
+
+def _summary(*articles, words=100):
+    return summarize(list(articles), SummaryConfig(max_words=words))
+
+
+def test_summary_stays_within_the_budget_with_whole_sentences():
+    for budget in (20, 35, 60, 100):
+        summary = _summary(A, B, C, words=budget)
+        total = sum(len(s.text.split()) for s in summary.sentences)
+        assert total <= budget
+        for s in summary.sentences:
+            assert s.text[-1] in '.!?"”'
+
+
+def test_every_sentence_is_a_span_of_a_cited_article():
+    summary = _summary(A, B, C)
+    texts = {a.id: " ".join(a.paragraphs) for a in (A, B, C)}
+    assert summary.sentences
+    for s in summary.sentences:
+        assert any(s.text in texts[i] or s.text[1:] in texts[i] for i in s.sources)
+
+
+def test_a_fact_stated_by_two_outlets_cites_both():
+    summary = _summary(A, B, C)
+    lead = [s for s in summary.sentences if s.text.startswith("A powerful storm")]
+    assert len(lead) == 1
+    assert lead[0].sources == ("a", "b")
+
+
+def test_no_two_sentences_say_the_same_thing():
+    summary = _summary(A, B, C, words=200)
+    texts = [s.text for s in summary.sentences]
+    assert len(texts) == len(set(texts))
+    shelters = [t for t in texts if "shelters" in t]
+    assert len(shelters) == 1
+
+
+def test_context_leaning_sentences_are_left_out_and_markers_trimmed():
+    summary = _summary(A, B, C, words=300)
+    texts = [s.text for s in summary.sentences]
+    assert not any(t.startswith(("He said", "This is")) for t in texts)
+    assert "The coast guard said no one was missing after the flood." in texts
+
+
+def test_quotes_stay_whole():
+    sentences = split_sentences(B.paragraphs[2])
+    assert sentences == [B.paragraphs[2]]
+    assert usable(sentences[0])
+
+
+def test_leans_on_context():
+    assert leans_on_context("He said the talks would resume next week in Geneva.")
+    assert leans_on_context('"We will not give up on this," she said on Monday evening.')
+    assert leans_on_context("But the plan was rejected by the committee on Monday.")
+    assert leans_on_context("In an interview, he denied that the company knew of it.")
+    assert not leans_on_context("Police said they found the car near the border on Monday.")
+    assert not leans_on_context("The minister said her office would publish the report.")
+
+
+def test_trim_only_removes_a_leading_marker():
+    assert trim("However, the vote was delayed.") == "The vote was delayed."
+    assert trim("The vote, however, was delayed.") == "The vote, however, was delayed."
+
+
+def test_boilerplate_is_never_used():
+    assert not usable("Read also: Ten things you need to know about the storm today.")
+    assert not usable("Follow us on Twitter for the latest news about the storm in Marlow.")
+    assert not usable("The storm flooded the town, forcing residents out of their homes...")
+
+
+def test_headline_is_the_most_representative_title():
+    assert _summary(A, B, C).headline in {A.title, B.title, C.title}
+    assert _summary(A, B, C).headline != C.title  # C's title shares least with the others
+
+
+def test_headline_without_titles_is_a_whole_short_sentence():
+    untitled = [dataclasses.replace(a, title="") for a in (A, B, C)]
+    summary = summarize(untitled, SummaryConfig(max_words=100))
+    sentences = {s for a in untitled for p in a.paragraphs for s in split_sentences(p)}
+    assert summary.headline in sentences
+    assert len(summary.headline.split()) <= 24
+
+
+def test_outlet_suffix_is_cut_from_titles():
+    assert clean_title("Storm floods Marlow | Reuters", "Reuters") == "Storm floods Marlow"
+    assert choose_headline([make_article("x", "Storm closes the port - The Daily Bugle")], []) == (
+        "Storm closes the port"
+    )
+
+
+def test_summary_is_deterministic_and_order_independent_of_calls():
+    assert _summary(A, B, C) == _summary(A, B, C)
+
+
+def test_empty_event():
+    summary = summarize([make_article("e", "", "")], SummaryConfig())
+    assert summary.sentences == ()
