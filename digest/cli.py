@@ -175,5 +175,46 @@ def init(folder: str) -> None:
     click.echo(f"next: cd {folder} && digest serve", err=True)
 
 
+@cli.command("eval")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--task",
+    "tasks",
+    type=click.Choice(["grouping", "dedupe", "summaries", "keywords"]),
+    multiple=True,
+    default=("grouping",),
+    show_default=True,
+    help="What to measure (repeat for several): grouping (B-cubed, with noise rejections), "
+    "dedupe (near-duplicate precision and recall), summaries (ROUGE against references, with "
+    "baselines and faithfulness checks) or keywords (main-entity recall against plain YAKE).",
+)
+@click.option(
+    "--baseline/--no-baseline",
+    default=True,
+    show_default=True,
+    help="Also score a TF-IDF average-link baseline with its threshold tuned on each file.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of generated copies.")
+def eval_command(files: tuple[str, ...], tasks: tuple[str, ...], baseline: bool, seed: int) -> None:
+    """Score the pipeline on gold FILES (JSON Lines of events, see docs/quality.md)."""
+    paths = [Path(f) for f in files]
+    if "grouping" in tasks:
+        from digest.evaluate import grouping
+
+        grouping.run(paths, with_baseline=baseline, echo=click.echo)
+    if "dedupe" in tasks:
+        from digest.evaluate import dedupe as dedupe_eval
+
+        dedupe_eval.run(paths, seed=seed, echo=click.echo)
+    if "summaries" in tasks:
+        from digest.evaluate import summaries
+
+        click.echo(summaries.run(paths))
+    if "keywords" in tasks:
+        from digest.evaluate import keywords
+
+        click.echo(keywords.run(paths))
+
+
 def main() -> None:
     cli()

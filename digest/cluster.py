@@ -1,21 +1,287 @@
-"""Cluster stage: group articles into events (initial version)."""
+"""Cluster stage: group articles into events.
+
+1. Every article becomes a TF-IDF vector (``digest.features``) whose word weights blend the
+   folder's own counts with general-English rarity, so five files already group well.
+2. Candidate pairs come from the sparse product of *pruned* vectors (each article's most
+   telling words, common words left out), computed a block of rows at a time: only articles that
+   share a distinctive word are ever compared, never all pairs.
+3. Pairs further apart in time than ``window_days`` (when both are dated) are dropped.
+4. Average-link agglomerative clustering on that sparse graph (a missing pair counts as zero)
+   merges the closest groups while their mean similarity stays above ``threshold``.
+
+Editor pins (``Article.event``) come first: articles with the same pin form one event, and no
+other article joins it.
+"""
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Sequence
 
+import numpy as np
+import scipy.sparse as sp
+
+from digest.background import Rarity, english_frequencies
 from digest.config import GroupingConfig
-from digest.model import Copies
+from digest.features import phrase_matrix, tfidf_matrix
+from digest.model import Article, Copies
+
+_BLOCK = 2048  # rows per block of the candidate product: bounds memory at any folder size
+PHRASES_FOR_FULL_BONUS = 5  # shared phrases at which the phrase bonus is complete
 
 
 def group(items: Sequence[Copies], config: GroupingConfig) -> list[list[Copies]]:
-    """Articles pinned to the same ``event`` form one event; others stand alone."""
+    """Group items into events; each event's items keep their input order."""
     pinned: dict[str, list[Copies]] = {}
-    groups: list[list[Copies]] = []
+    free: list[Copies] = []
     for item in items:
         if item.article.event:
             pinned.setdefault(item.article.event, []).append(item)
         else:
-            groups.append([item])
-    groups.extend(pinned.values())
+            free.append(item)
+    groups = [list(g) for g in pinned.values()]
+    if free:
+        labels = cluster_articles([c.article for c in free], config)
+        by_label: dict[int, list[Copies]] = {}
+        for item, label in zip(free, labels, strict=True):
+            by_label.setdefault(label, []).append(item)
+        groups.extend(by_label.values())
     return sorted(groups, key=lambda g: min(c.article.id for c in g))
+
+
+def cluster_articles(
+    articles: Sequence[Article], config: GroupingConfig, rarity: Rarity | None = None
+) -> list[int]:
+    """A cluster label per article (labels are dense ints, stable for a given input)."""
+    n = len(articles)
+    if n <= 1:
+        return [0] * n
+    rarity = rarity or Rarity(english_frequencies())
+    x, _, df = tfidf_matrix(articles, rarity)
+    rows, cols, sims = similar_pairs(x, df, config)
+    if config.phrase_bonus and len(rows):
+        # Shared long phrases (a quote, a wire sentence) are strong evidence of one event.
+        phrases = phrase_matrix(articles, config.phrase_words, max(50, n // 200))
+        shared = _pair_cosines(phrases, rows, cols)
+        sims = sims + config.phrase_bonus * np.minimum(1.0, shared / PHRASES_FOR_FULL_BONUS)
+    rows, cols, sims = _within_window(articles, rows, cols, sims, config.window_days)
+    sims = _local_scale(n, rows, cols, sims, config.local_scaling)
+    sources = [(a.source or "").strip().lower() or None for a in articles]
+    days = [a.date.timestamp() / 86400.0 if a.date is not None else np.nan for a in articles]
+    return average_link(
+        n,
+        rows,
+        cols,
+        sims,
+        config.threshold,
+        config.centroid_size,
+        sources,
+        config.source_penalty,
+        days,
+        config.window_days,
+    )
+
+
+def _prune(x: sp.csr_matrix, df: np.ndarray, config: GroupingConfig) -> sp.csr_matrix:
+    """Keep each row's ``candidate_terms`` heaviest words among those not in too many articles."""
+    n = x.shape[0]
+    max_df = max(config.candidate_max_df, int(0.01 * n))
+    common = df > max_df
+    k = config.candidate_terms
+    indptr = [0]
+    indices: list[np.ndarray] = []
+    data: list[np.ndarray] = []
+    for i in range(n):
+        lo, hi = x.indptr[i], x.indptr[i + 1]
+        idx, val = x.indices[lo:hi], x.data[lo:hi]
+        keep = ~common[idx]
+        idx, val = idx[keep], val[keep]
+        if len(idx) > k:
+            top = np.argpartition(-val, k - 1)[:k]
+            idx, val = idx[top], val[top]
+        indices.append(idx)
+        data.append(val)
+        indptr.append(indptr[-1] + len(idx))
+    return sp.csr_matrix(
+        (
+            np.concatenate(data) if data else np.zeros(0),
+            np.concatenate(indices) if indices else np.zeros(0, dtype=np.int64),
+            indptr,
+        ),
+        shape=x.shape,
+    )
+
+
+def similar_pairs(
+    x: sp.csr_matrix, df: np.ndarray, config: GroupingConfig
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs (i < j) sharing a distinctive word, with their full cosine similarity."""
+    pruned = _prune(x, df, config)
+    pruned_t = sp.csr_matrix(pruned.T)
+    floor = config.min_similarity
+    out_r: list[np.ndarray] = []
+    out_c: list[np.ndarray] = []
+    out_s: list[np.ndarray] = []
+    for start in range(0, x.shape[0], _BLOCK):
+        stop = min(start + _BLOCK, x.shape[0])
+        cand = sp.coo_matrix(pruned[start:stop] @ pruned_t)
+        r = cand.row + start
+        c = cand.col
+        keep = r < c
+        r, c = r[keep], c[keep]
+        if not len(r):
+            continue
+        # Exact cosine over the full vectors, for candidates only.
+        sims = _pair_cosines(x, r, c)
+        keep = sims >= floor
+        out_r.append(r[keep])
+        out_c.append(c[keep])
+        out_s.append(sims[keep])
+    if not out_r:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0)
+    return np.concatenate(out_r), np.concatenate(out_c), np.concatenate(out_s)
+
+
+def _pair_cosines(x: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Dot products of the given row pairs of ``x`` (rows are unit vectors)."""
+    out = np.empty(len(rows))
+    step = 50_000
+    for lo in range(0, len(rows), step):
+        a = x[rows[lo : lo + step]]
+        b = x[cols[lo : lo + step]]
+        out[lo : lo + step] = np.asarray(a.multiply(b).sum(axis=1)).ravel()
+    return out
+
+
+def _within_window(
+    articles: Sequence[Article],
+    rows: np.ndarray,
+    cols: np.ndarray,
+    sims: np.ndarray,
+    window_days: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Drop pairs of dated articles further apart than the window; undated pairs stay."""
+    stamps = np.array(
+        [a.date.timestamp() if a.date is not None else np.nan for a in articles], dtype=np.float64
+    )
+    gap = np.abs(stamps[rows] - stamps[cols]) / 86400.0
+    keep = ~(gap > window_days)  # NaN (a side undated) compares False, so it is kept
+    return rows[keep], cols[keep], sims[keep]
+
+
+def _local_scale(
+    n: int, rows: np.ndarray, cols: np.ndarray, sims: np.ndarray, power: float
+) -> np.ndarray:
+    """Raise pairs that are each other's best match, lower those that are not.
+
+    A story on a busy topic is close to many others, so its absolute similarities say less than
+    how they rank: each similarity is divided by the geometric mean of both sides' best
+    similarity, raised to ``power``.
+    """
+    if not power or not len(sims):
+        return sims
+    best = np.zeros(n)
+    np.maximum.at(best, rows, sims)
+    np.maximum.at(best, cols, sims)
+    scale = np.sqrt(best[rows] * best[cols])
+    return sims * (sims / np.maximum(scale, 1e-9)) ** power
+
+
+def average_link(
+    n: int,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    sims: np.ndarray,
+    threshold: float,
+    centroid_size: int = 0,
+    sources: Sequence[str | None] | None = None,
+    source_penalty: float = 0.0,
+    days: Sequence[float] | None = None,
+    window_days: float = float("inf"),
+) -> list[int]:
+    """Agglomerative clustering over a sparse similarity graph; a cluster label per node.
+
+    Repeatedly merges the two clusters with the highest linkage score (pairs not in the graph
+    count as 0) while it is at least ``threshold``. For small clusters the score is the mean
+    pairwise similarity (average link); as the larger of the two grows to ``centroid_size`` it
+    moves to the cosine of the clusters' summed vectors, which does not punish a large, loosely
+    knit event (a story covered by hundreds of headlines that each share a word or two).
+    Outlets rarely report one event twice, so when two clusters share outlets the score is
+    lowered by ``source_penalty`` times the share of the smaller cluster's outlets found in both.
+    Dated members (``days``, NaN when undated) of one cluster never span more than
+    ``window_days``, so an undated article cannot bridge two reports a year apart.
+    Cost: O(E log E) for E edges, as each merge folds the smaller cluster's links into the
+    larger one's.
+    """
+    size = [1] * n
+    inner = [0.0] * n  # sum of similarities of the pairs inside each cluster
+    links: list[dict[int, float]] = [{} for _ in range(n)]
+    for r, c, s in zip(rows.tolist(), cols.tolist(), sims.tolist(), strict=True):
+        if r != c:
+            links[r][c] = links[r].get(c, 0.0) + s
+            links[c][r] = links[c].get(r, 0.0) + s
+
+    outlets: list[set[str]] = [
+        {sources[i]} if sources is not None and sources[i] else set() for i in range(n)
+    ]
+
+    def score(a: int, b: int) -> float:
+        mass = (size[a] + 2.0 * inner[a]) * (size[b] + 2.0 * inner[b])
+        pairs = size[a] * size[b]
+        larger = max(size[a], size[b])
+        c = min(1.0, (larger - 1) / (centroid_size - 1)) if centroid_size > 1 else 0.0
+        value = links[a][b] / (pairs ** (1.0 - c) * mass ** (0.5 * c))
+        if source_penalty and outlets[a] and outlets[b]:
+            small, large = sorted((outlets[a], outlets[b]), key=len)
+            shared = sum(1 for o in small if o in large)
+            value *= 1.0 - source_penalty * shared / len(small)
+        return value
+
+    first = [d if d == d else np.inf for d in (days if days is not None else [np.nan] * n)]
+    last = [d if d == d else -np.inf for d in (days if days is not None else [np.nan] * n)]
+
+    def in_window(a: int, b: int) -> bool:
+        return max(last[a], last[b]) - min(first[a], first[b]) <= window_days
+
+    heap = [(-score(a, b), a, b) for a in range(n) for b in links[a] if a < b]
+    heap = [h for h in heap if -h[0] >= threshold]
+    heapq.heapify(heap)
+    alive = [True] * n
+    parent = list(range(n))
+    while heap:
+        neg, a, b = heapq.heappop(heap)
+        if not (alive[a] and alive[b]) or abs(score(a, b) + neg) > 1e-12:
+            continue  # a side was merged away, or the score changed since this was pushed
+        if not in_window(a, b):
+            continue
+        if len(links[a]) < len(links[b]):
+            a, b = b, a
+        # Fold b into a.
+        alive[b] = False
+        parent[b] = a
+        inner[a] += inner[b] + links[a].pop(b)
+        size[a] += size[b]
+        for c, total in links[b].items():
+            if c == a:
+                continue
+            del links[c][b]
+            merged = links[a].get(c, 0.0) + total
+            links[a][c] = merged
+            links[c][a] = merged
+        links[b] = {}
+        outlets[a] |= outlets[b]
+        first[a], last[a] = min(first[a], first[b]), max(last[a], last[b])
+        outlets[b] = set()
+        for c in links[a]:
+            value = score(a, c)
+            if value >= threshold:
+                heapq.heappush(heap, (-value, min(a, c), max(a, c)))
+    labels: dict[int, int] = {}
+    out = []
+    for i in range(n):
+        r = i
+        while parent[r] != r:
+            r = parent[r]
+        out.append(labels.setdefault(r, len(labels)))
+    return out

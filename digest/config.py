@@ -45,7 +45,9 @@ class SiteConfig:
 @dataclass(frozen=True)
 class DedupeConfig:
     threshold: float = _opt(
-        0.8, "Jaccard similarity of word shingles above which two articles are copies."
+        0.8,
+        "Share of the shorter text's word shingles found in the other above which two articles "
+        "are copies.",
     )
     shingle: int = _opt(4, "Words per shingle for near-duplicate detection.")
     num_perm: int = _opt(128, "MinHash permutations.")
@@ -54,8 +56,28 @@ class DedupeConfig:
 
 @dataclass(frozen=True)
 class GroupingConfig:
-    threshold: float = _opt(0.3, "Similarity above which two articles report the same event.")
+    threshold: float = _opt(0.21, "Similarity above which two articles report the same event.")
     window_days: int = _opt(7, "Articles further apart than this in time never share an event.")
+    centroid_size: int = _opt(
+        20,
+        "Events are compared by mean pairwise similarity (average link) while small, and move "
+        "to the cosine of their centroids as the larger grows to this many articles (0: "
+        "always average link).",
+    )
+    source_penalty: float = _opt(
+        0.5,
+        "How much less likely two groups are to merge when the same outlets appear in both "
+        "(0: not at all; 1: never when all outlets of one recur in the other).",
+    )
+    local_scaling: float = _opt(
+        0.0,
+        "How much a pair's similarity counts relative to each side's best match (0: absolute "
+        "similarity only), so busy topics do not run together.",
+    )
+    phrase_bonus: float = _opt(
+        0.15, "Similarity added to two articles that share several long phrases (quotes)."
+    )
+    phrase_words: int = _opt(6, "Words in a phrase for the shared-phrase bonus.")
     min_similarity: float = _opt(
         0.05, "Candidate pairs less similar than this are left out of the grouping graph."
     )

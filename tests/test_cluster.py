@@ -1,0 +1,141 @@
+"""Event grouping: the seeds, editor pins, and the sparse clustering itself."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import numpy as np
+
+from digest.background import Rarity, english_frequencies
+from digest.build import gather
+from digest.cluster import average_link, cluster_articles, group, similar_pairs
+from digest.config import GroupingConfig
+from digest.features import phrase_matrix, tfidf_matrix
+from digest.model import Copies
+from tests.conftest import SEEDS, config_for, make_article
+
+QUAKE = (
+    "A magnitude 7.1 earthquake struck near Kathmandu on Saturday, flattening houses in the "
+    "Gorkha district and killing at least 150 people, Nepal's home ministry said.\n\n"
+    "Rescue teams from India and China were flying to Kathmandu as aftershocks shook the valley."
+)
+QUAKE_2 = (
+    "At least 150 people died when a strong earthquake hit Nepal's Gorkha district on Saturday, "
+    "officials in Kathmandu said, as aftershocks rattled the valley.\n\n"
+    "India and China sent rescue teams to Kathmandu."
+)
+BUDGET = (
+    "Portugal's parliament approved the 2025 budget on Friday after the Socialists abstained, "
+    "sparing Prime Minister Luis Montenegro a snap election, lawmakers in Lisbon said.\n\n"
+    "The budget cuts income tax for young workers and raises pensions."
+)
+BUDGET_2 = (
+    "Lawmakers in Lisbon passed Prime Minister Luis Montenegro's 2025 budget on Friday as the "
+    "Socialists abstained, avoiding a snap election.\n\n"
+    "Young workers get an income tax cut and pensions rise."
+)
+
+
+def _copies(*articles):
+    return [Copies(a) for a in articles]
+
+
+def _ids(groups):
+    return sorted(sorted(c.article.id for c in g) for g in groups)
+
+
+def test_seeds_form_their_three_events(tmp_path):
+    digest = gather(config_for(SEEDS, tmp_path / "out"))
+    groups = sorted(
+        sorted(a.id[:3] for c in e.members for a in (c.article, *c.duplicates))
+        for e in digest.events
+    )
+    assert groups == [["000", "001", "002"], ["003"], ["004"]]
+
+
+def test_two_events_are_told_apart():
+    items = _copies(
+        make_article("q1", "Earthquake kills 150 in Nepal", QUAKE),
+        make_article("b1", "Portugal passes budget", BUDGET),
+        make_article("q2", "Nepal quake toll rises", QUAKE_2),
+        make_article("b2", "Lisbon budget approved", BUDGET_2),
+    )
+    assert _ids(group(items, GroupingConfig())) == [["b1", "b2"], ["q1", "q2"]]
+
+
+def test_pinned_articles_form_one_event_and_nothing_joins_them():
+    items = _copies(
+        make_article("q1", "Earthquake kills 150 in Nepal", QUAKE, event="pin-a"),
+        make_article("b1", "Portugal passes budget", BUDGET, event="pin-a"),
+        make_article("q2", "Nepal quake toll rises", QUAKE_2),
+        make_article("q3", "Nepal quake toll rises", QUAKE_2 + "\n\nMore later."),
+    )
+    groups = _ids(group(items, GroupingConfig()))
+    assert ["b1", "q1"] in groups  # the pin wins over the text
+    assert ["q2", "q3"] in groups  # the unpinned copy-alike never joins the pinned event
+    assert len(groups) == 2
+
+
+def test_articles_far_apart_in_time_never_share_an_event():
+    early = make_article(
+        "q1", "Earthquake kills 150 in Nepal", QUAKE, date=datetime(2015, 4, 25, tzinfo=UTC)
+    )
+    late = make_article(
+        "q2", "Nepal quake toll rises", QUAKE_2, date=datetime(2016, 4, 25, tzinfo=UTC)
+    )
+    undated = make_article("q3", "Nepal quake", QUAKE_2)
+    labels = cluster_articles([early, late, undated], GroupingConfig())
+    assert labels[0] != labels[1]
+
+
+def test_candidates_come_only_from_shared_distinctive_words():
+    articles = [
+        make_article("q1", "Earthquake kills 150 in Nepal", QUAKE),
+        make_article("b1", "Portugal passes budget", BUDGET),
+        make_article("q2", "Nepal quake toll rises", QUAKE_2),
+    ]
+    x, _, df = tfidf_matrix(articles, Rarity(english_frequencies()))
+    rows, cols, _ = similar_pairs(x, df, GroupingConfig())
+    assert {(int(r), int(c)) for r, c in zip(rows, cols, strict=True)} == {(0, 2)}
+
+
+def test_average_link_merges_by_mean_similarity():
+    # 0-1 and 1-2 are close, 0-2 unrelated: average link keeps 2 out when the mean is too low.
+    rows, cols, sims = np.array([0, 1]), np.array([1, 2]), np.array([0.9, 0.5])
+    assert average_link(3, rows, cols, sims, threshold=0.4) == [0, 0, 1]
+    assert average_link(3, rows, cols, sims, threshold=0.2) == [0, 0, 0]
+    assert average_link(3, rows, cols, sims, threshold=0.95) == [0, 1, 2]
+
+
+def test_same_outlet_lowers_the_merge_score():
+    rows, cols, sims = np.array([0]), np.array([1]), np.array([0.3])
+    assert average_link(2, rows, cols, sims, 0.25, sources=["AP", "AP"], source_penalty=0.5) == [
+        0,
+        1,
+    ]
+    assert average_link(2, rows, cols, sims, 0.25, sources=["AP", "BBC"], source_penalty=0.5) == [
+        0,
+        0,
+    ]
+
+
+def test_shared_phrases_are_found():
+    quote = "we will rebuild every school and every road in the valley"
+    a = make_article("a", "One", f"The minister said {quote} on Monday.")
+    b = make_article("b", "Two", f"Speaking in Kathmandu, she promised: {quote}.")
+    c = make_article("c", "Three", "A different story about football scores entirely today.")
+    m = phrase_matrix([a, b, c], 6, 50)
+    shared = (m @ m.T).toarray()
+    assert shared[0, 1] >= 5 and shared[0, 2] == 0
+
+
+def test_grouping_is_deterministic():
+    items = _copies(
+        make_article("q1", "Earthquake kills 150 in Nepal", QUAKE),
+        make_article("b1", "Portugal passes budget", BUDGET),
+        make_article("q2", "Nepal quake toll rises", QUAKE_2),
+        make_article("b2", "Lisbon budget approved", BUDGET_2),
+    )
+    assert _ids(group(items, GroupingConfig())) == _ids(
+        group(list(reversed(items)), GroupingConfig())
+    )

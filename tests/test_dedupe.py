@@ -1,0 +1,112 @@
+"""Near-duplicate detection: exact and edited copies fold together, distinct stories do not."""
+
+from __future__ import annotations
+
+import random
+
+from digest.config import DedupeConfig
+from digest.dedupe import dedupe
+from digest.evaluate.data import GoldArticle
+from digest.evaluate.dedupe import edit_copy
+from tests.conftest import make_article
+
+STORY = "\n\n".join(
+    [
+        "The European Central Bank held its key interest rate at 4 percent on Thursday, saying "
+        "inflation in the euro zone was falling faster than its economists had expected.",
+        "President Christine Lagarde told reporters in Frankfurt that the governing council had "
+        "not discussed cutting rates and that it was “premature” to do so before the summer.",
+        "Markets had priced in a first cut by April, and the euro slipped against the dollar as "
+        "traders pushed back their bets after Lagarde's remarks.",
+        "Wage growth remains the bank's main worry: unions in Germany and the Netherlands have "
+        "won raises of more than 5 percent for the coming year.",
+        "The bank will publish new staff projections at its next meeting in March, when most "
+        "analysts expect a clearer signal on the timing of cuts.",
+    ]
+)
+OTHER = "\n\n".join(
+    [
+        "Japan's parliament approved a record defence budget on Friday, with spending on "
+        "long-range missiles and air defence rising by a quarter from last year.",
+        "Prime Minister Fumio Kishida has pledged to double defence spending to 2 percent of "
+        "economic output by 2027, citing threats from China and North Korea.",
+        "Opposition lawmakers criticised the plan to fund it through higher corporate and "
+        "tobacco taxes, saying the public had not been consulted.",
+    ]
+)
+
+
+def _groups(copies):
+    return sorted(sorted([c.article.id, *(d.id for d in c.duplicates)]) for c in copies)
+
+
+def test_exact_copies_collapse():
+    a = make_article("a", "ECB holds rates", STORY)
+    b = make_article("b", "ECB holds rates", STORY)
+    assert _groups(dedupe([a, b], DedupeConfig())) == [["a", "b"]]
+
+
+def test_edited_wire_copy_collapses():
+    trimmed = "\n\n".join(STORY.split("\n\n")[:4])
+    paras = trimmed.split("\n\n")
+    paras[1], paras[2] = paras[2], paras[1]
+    edited = "\n\n".join(
+        ["Sign up for our newsletter to get the top stories every morning."]
+        + [p.replace("“", '"').replace("”", '"').replace("'", "’") for p in paras]
+    )
+    a = make_article("a", "ECB holds rates", STORY)
+    b = make_article("b", "Lagarde: too early to cut rates", edited)
+    assert _groups(dedupe([a, b], DedupeConfig())) == [["a", "b"]]
+
+
+def test_generated_copies_collapse():
+    gold = GoldArticle("g", "e", "ECB holds rates", STORY, None, "Wire", None)
+    rng = random.Random(3)
+    copies = [edit_copy(gold, rng, f"g-copy{n}") for n in range(5)]
+    articles = [make_article("g", "ECB holds rates", STORY)] + [
+        make_article(c.id, c.title or "", c.text or "") for c in copies
+    ]
+    assert _groups(dedupe(articles, DedupeConfig())) == [sorted(a.id for a in articles)]
+
+
+def test_different_stories_stay_apart():
+    a = make_article("a", "ECB holds rates", STORY)
+    b = make_article("b", "Japan approves defence budget", OTHER)
+    assert _groups(dedupe([a, b], DedupeConfig())) == [["a"], ["b"]]
+
+
+def test_fullest_version_is_kept():
+    short = "\n\n".join(STORY.split("\n\n")[:3])
+    a = make_article("a", "ECB holds rates", short)
+    b = make_article("b", "ECB holds rates", STORY)
+    (copies,) = dedupe([a, b], DedupeConfig())
+    assert copies.article.id == "b" and [d.id for d in copies.duplicates] == ["a"]
+
+
+def test_syndicated_headlines_collapse_but_generic_ones_do_not():
+    items = [
+        make_article("h1", "McDonald's sales dip amid shifting eating habits", ""),
+        make_article("h2", "McDonald's sales dip amid shifting eating habits ...", ""),
+        make_article("h3", "UPDATE 1-McDonald's sales dip amid shifting eating habits", ""),
+        make_article("h4", "McDonald's to try build-your-own-burger menu", ""),
+        make_article("s1", "Stocks fall", ""),
+        make_article("s2", "Stocks rise", ""),
+    ]
+    assert _groups(dedupe(items, DedupeConfig())) == [["h1", "h2", "h3"], ["h4"], ["s1"], ["s2"]]
+
+
+def test_copies_pinned_to_different_events_stay_apart():
+    a = make_article("a", "ECB holds rates", STORY, event="one")
+    b = make_article("b", "ECB holds rates", STORY, event="two")
+    c = make_article("c", "ECB holds rates", STORY)
+    groups = _groups(dedupe([a, b, c], DedupeConfig()))
+    assert len(groups) == 2 and ["a", "c"] in groups
+
+
+def test_dedupe_is_deterministic():
+    items = [
+        make_article("a", "ECB holds rates", STORY),
+        make_article("b", "ECB", STORY.replace("Thursday", "Thursday morning")),
+        make_article("c", "Japan", OTHER),
+    ]
+    assert _groups(dedupe(items, DedupeConfig())) == _groups(dedupe(items[::-1], DedupeConfig()))
