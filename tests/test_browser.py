@@ -177,6 +177,8 @@ def test_pages_read_without_javascript(browser, base_url: str, seeds_json: dict)
 def _axe_violations(page, axe: str, path: str, scheme: str) -> list[str]:
     page.emulate_media(color_scheme=scheme)
     page.goto(path)
+    if path.startswith("search.html"):
+        page.locator("#search-results li").first.wait_for(timeout=15000)
     # Injected through the automation channel, which the page's CSP does not govern.
     page.evaluate(axe + "\n;true")
     result = page.evaluate("async () => await axe.run(document)")
@@ -194,14 +196,13 @@ def test_axe_finds_no_violations(page, axe_source: str, seeds_site: Path, seeds_
         for p in (seeds_site / "articles").glob("*.html")
         if p.stem == re.sub(r"[^a-z0-9]+", "-", article.lower()).strip("-")
     )
-    keyword_page = sorted(p for p in (seeds_site / "keywords").glob("*.html") if p.stem != "index")[
-        0
-    ]
+    keywords = sorted(p for p in (seeds_site / "keywords").glob("*.html") if p.stem != "index")
     paths = [
         "index.html",
         f"events/{event['id']}.html",
-        keyword_page.relative_to(seeds_site).as_posix(),
+        keywords[0].relative_to(seeds_site).as_posix(),
         article_page,
+        f"search.html?q={_search_word(event)}",  # with its results shown
     ]
     violations = [
         v
