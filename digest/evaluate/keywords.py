@@ -103,5 +103,8 @@ def report(results: Sequence[KeywordResult]) -> str:
 
 
 def run(paths: Sequence[Path], limit: int | None = None) -> str:
-    """Evaluate keywords on every file that carries ``main_entities`` (BASIL)."""
-    return report([evaluate_file(p, limit) for p in paths])
+    """Evaluate keywords on every file that carries ``main_entities`` (BASIL); skip the rest."""
+    usable = [p for p in paths if any(e.get("main_entities") for e in load_gold(p, 20))]
+    if not usable:
+        return "keywords: no file with main_entities (BASIL) given"
+    return report([evaluate_file(p, limit) for p in usable])

@@ -259,5 +259,12 @@ def report(results: Sequence[DatasetResult]) -> str:
 
 
 def run(paths: Sequence[Path], systems: Sequence[str] = SYSTEMS, limit: int | None = None) -> str:
-    """Evaluate every file and return the report."""
-    return report([evaluate_file(p, systems, limit) for p in paths])
+    """Evaluate every file with reference summaries and article text; return the report."""
+    usable = [
+        p
+        for p in paths
+        if any(e.summary and any(a.text for a in e.articles) for e in load_gold(p, 20))
+    ]
+    if not usable:
+        return "summaries: no file with reference summaries and article text given"
+    return report([evaluate_file(p, systems, limit) for p in usable])
