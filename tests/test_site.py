@@ -282,3 +282,37 @@ def test_only_the_search_page_lets_webassembly_compile(seeds_site: Path):
             continue
         meta = tags(page).find("meta", **{"http-equiv": "Content-Security-Policy"})[0]
         assert ("'wasm-unsafe-eval'" in meta["content"]) == (page.name == "search.html"), page
+
+
+def test_empty_source_builds_a_site_that_says_so(tmp_path: Path):
+    src = tmp_path / "src"
+    src.mkdir()
+    out = tmp_path / "out"
+    build(
+        dataclasses.replace(
+            config_for(src, out, cache=str(tmp_path / "cache")), site=SiteConfig(search=False)
+        )
+    )
+    assert "No events yet" in (out / "index.html").read_text("utf-8")
+    assert "No keywords yet" in (out / "keywords" / "index.html").read_text("utf-8")
+    assert (out / "about.html").is_file() and (out / "feed.xml").is_file()
+
+
+def test_article_text_stays_escaped_in_feeds_and_lists(tmp_path: Path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "evil.md").write_text(
+        "---\ntitle: '<script>alert(1)</script> Storm hits <b>coast</b>'\nsource: '<i>Outlet</i>'\n"
+        "date: 2024-05-01\n---\nThe <script>alert(2)</script> storm hit the Coast of Normandy "
+        "on Monday, and the Coast Guard of Normandy said roads were closed.\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    build(
+        dataclasses.replace(
+            config_for(src, out, cache=str(tmp_path / "cache")), site=SiteConfig(search=False)
+        )
+    )
+    for path in [*out.rglob("*.html"), *out.rglob("*.xml")]:
+        text = path.read_text("utf-8")
+        assert "<script>" not in text and "<b>coast" not in text and "<i>Outlet" not in text, path
