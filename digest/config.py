@@ -56,7 +56,7 @@ class DedupeConfig:
 
 @dataclass(frozen=True)
 class GroupingConfig:
-    threshold: float = _opt(0.21, "Similarity above which two articles report the same event.")
+    threshold: float = _opt(0.2, "Similarity above which two articles report the same event.")
     window_days: int = _opt(7, "Articles further apart than this in time never share an event.")
     centroid_size: int = _opt(
         20,
@@ -214,7 +214,25 @@ def _build(
     return cls(**kwargs)
 
 
-def _check_values(config: Config, file: str, errors: list[str]) -> None:
+def _key_lines(node: yaml.Node | None, prefix: str, file: str, errors: list[str]) -> dict[str, int]:
+    """Line of every key in the file (``site.title``: 3); duplicate keys are reported."""
+    lines: dict[str, int] = {}
+    if not isinstance(node, yaml.MappingNode):
+        return lines
+    for knode, vnode in node.value:
+        key = prefix + str(knode.value)
+        if key in lines:
+            errors.append(
+                f"{file}:{_line_of(knode)}: duplicate key '{key}' (first at line {lines[key]})"
+            )
+        lines[key] = _line_of(knode) or 0
+        lines.update(_key_lines(vnode, key + ".", file, errors))
+    return lines
+
+
+def _check_values(
+    config: Config, file: str, errors: list[str], lines: dict[str, int] | None = None
+) -> None:
     checks = [
         ("dedupe.threshold", 0.0 <= config.dedupe.threshold <= 1.0, "must be in [0.0, 1.0]"),
         ("grouping.threshold", 0.0 <= config.grouping.threshold <= 1.0, "must be in [0.0, 1.0]"),
@@ -232,7 +250,8 @@ def _check_values(config: Config, file: str, errors: list[str]) -> None:
     ]
     for key, ok, message in checks:
         if not ok:
-            errors.append(f"{file}: '{key}' {message}")
+            line = (lines or {}).get(key)
+            errors.append(f"{file}{f':{line}' if line else ''}: '{key}' {message}")
 
 
 def load_config(path: Path | None = None, overrides: dict[str, Any] | None = None) -> Config:
@@ -258,6 +277,8 @@ def load_config(path: Path | None = None, overrides: dict[str, Any] | None = Non
             raise ConfigError(f"{file}: config file not found") from None
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{file}: not valid YAML: {exc}") from None
+        except OSError as exc:  # a folder, or a file we may not read
+            raise ConfigError(f"{file}: cannot read config file: {exc.strerror or exc}") from None
         if loaded is None:
             loaded = {}
         if not isinstance(loaded, dict):
@@ -268,12 +289,14 @@ def load_config(path: Path | None = None, overrides: dict[str, Any] | None = Non
         if value is not None:
             config = dataclasses.replace(config, **{key: value})
     config = dataclasses.replace(config, base_dir=str(base_dir))
-    _check_values(config, file, errors)
+    lines = _key_lines(node, "", file, errors)
+    _check_values(config, file, errors, lines)
     from digest.theme import theme_problem  # the theme module owns what a valid theme is
 
     problem = theme_problem(config)
     if problem:
-        errors.append(f"{file}: 'theme' {problem}")
+        line = lines.get("theme")
+        errors.append(f"{file}{f':{line}' if line else ''}: 'theme' {problem}")
     if errors:
         raise ConfigError("invalid configuration:\n" + "\n".join(f"  {e}" for e in errors))
     return config
@@ -282,6 +305,7 @@ def load_config(path: Path | None = None, overrides: dict[str, Any] | None = Non
 def describe_schema(cls: type = Config, prefix: str = "") -> list[tuple[str, str, str]]:
     """Every config key with its default and help line, for docs and `digest init`."""
     rows: list[tuple[str, str, str]] = []
+    hints = typing.get_type_hints(cls)
     for f in dataclasses.fields(cls):
         if f.metadata.get("internal"):
             continue
@@ -289,6 +313,33 @@ def describe_schema(cls: type = Config, prefix: str = "") -> list[tuple[str, str
         if dataclasses.is_dataclass(default):
             rows.append((prefix + f.name, "", f.metadata["help"]))
             rows.extend(describe_schema(type(default), prefix + f.name + "."))
-        else:
-            rows.append((prefix + f.name, repr(default), f.metadata["help"]))
+            continue
+        rows.append((prefix + f.name, repr(default), f.metadata["help"]))
+        item_type = (typing.get_args(hints[f.name]) or (None,))[0]
+        if typing.get_origin(hints[f.name]) is list and dataclasses.is_dataclass(item_type):
+            rows.extend(describe_schema(item_type, f"{prefix}{f.name}[]."))
     return rows
+
+
+def reference_markdown() -> str:
+    """The configuration reference (docs/configuration.md is this text)."""
+    lines = [
+        "# Configuration reference",
+        "",
+        "Every key of `digest.yaml`, with its default. Generated from the schema in",
+        "`digest/config.py` by `python -m digest.config > docs/configuration.md`; a test keeps",
+        "the two in step. Unknown keys, wrong types and bad values are reported all at once,",
+        "each with its file and line. Paths are relative to the folder holding the config file.",
+        "",
+        "| key | default | meaning |",
+        "|---|---|---|",
+    ]
+    for key, default, help_text in describe_schema():
+        shown = f"`{default}`" if default else ""
+        escaped = help_text.replace("|", "\\|")
+        lines.append(f"| `{key}` | {shown} | {escaped} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(reference_markdown(), end="")

@@ -22,6 +22,9 @@ def make_article(id: str = "a", title: str = "A title", text: str = "Some text."
 
 
 def config_for(source: Path, out: Path, **kw) -> Config:
+    """A config for building ``source`` into ``out``, with a cache folder of its own so that
+    concurrent test builds never share one."""
+    kw.setdefault("cache", str(out.parent / f".cache-{out.name}"))
     return Config(source=str(source), out=str(out), base_dir=str(ROOT), **kw)
 
 

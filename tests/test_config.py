@@ -45,3 +45,12 @@ def test_not_a_mapping(tmp_path: Path):
 def test_schema_has_help_for_every_key():
     rows = describe_schema(Config)
     assert rows and all(help_text for _, _, help_text in rows)
+
+
+def test_configuration_reference_is_in_step_with_the_schema():
+    from digest.config import reference_markdown
+
+    doc = Path(__file__).resolve().parent.parent / "docs" / "configuration.md"
+    assert doc.read_text(encoding="utf-8") == reference_markdown(), (
+        "regenerate with: python -m digest.config > docs/configuration.md"
+    )
