@@ -235,7 +235,9 @@ def average_link(
         if source_penalty and outlets[a] and outlets[b]:
             small, large = sorted((outlets[a], outlets[b]), key=len)
             shared = sum(1 for o in small if o in large)
-            value *= 1.0 - source_penalty * shared / len(small)
+            # A big, running story is reported by the same outlet many times: the penalty
+            # fades as the linkage moves to centroids.
+            value *= 1.0 - source_penalty * (1.0 - c) * shared / len(small)
         return value
 
     first = [d if d == d else np.inf for d in (days if days is not None else [np.nan] * n)]

@@ -34,7 +34,7 @@ _STOP = frozenset(ENGLISH_STOP_WORDS) | {
 TITLE_WEIGHT = 3.0
 LEAD_WORDS = 120
 LEAD_WEIGHT = 1.5
-BODY_WORDS = 600  # words past this point add more background than signal
+BODY_WORDS = 1500  # words past this point add more background than signal
 NAME_BOOST = 1.5  # a capitalised word inside a sentence: a person, place or organisation
 
 

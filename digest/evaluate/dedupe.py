@@ -131,8 +131,9 @@ class DedupeResult:
         return self.found_pairs / self.true_pairs if self.true_pairs else 1.0
 
 
-def predicted_pairs(folder: Path) -> tuple[set[tuple[str, str]], float]:
-    """Duplicate pairs the build pipeline finds in ``folder``, and the seconds it took."""
+def predicted_pairs(folder: Path) -> tuple[set[tuple[str, str]], set[str], float]:
+    """Duplicate pairs the build pipeline finds in ``folder``, the ids it rejected as not
+    articles, and the seconds it took."""
     import time
 
     from digest.build import gather
@@ -146,7 +147,7 @@ def predicted_pairs(folder: Path) -> tuple[set[tuple[str, str]], float]:
         for copies in event.members:
             ids = sorted(a.id for a in (copies.article, *copies.duplicates))
             pairs.update(combinations(ids, 2))
-    return pairs, seconds
+    return pairs, {r.id for r in digest.rejected}, seconds
 
 
 def _pairs_of(groups: dict[str, list[str]]) -> set[tuple[str, str]]:
@@ -162,7 +163,10 @@ def _score(
     event_of = {a.id: e.id for e in events for a in e.articles}
     with tempfile.TemporaryDirectory(prefix="digest-dedupe-") as tmp:
         n = write_inputs(list(events), Path(tmp) / "articles")
-        found, seconds = predicted_pairs(Path(tmp) / "articles")
+        found, rejected, seconds = predicted_pairs(Path(tmp) / "articles")
+    # Pages the noise stage rejected (archive notices, widgets) are not articles to dedupe.
+    scored = set(scored) - rejected
+    truth = {p for p in truth if p[0] in scored and p[1] in scored}
     found = {p for p in found if p[0] in scored and p[1] in scored}
     return DedupeResult(
         name=name,
