@@ -39,6 +39,8 @@ HEADLINE_SHINGLE = 2
 HEADLINE_CONTAINMENT = 0.9
 _MASK61 = np.uint64((1 << 61) - 1)
 _BUCKET_WINDOW = 32
+# LSH is tuned to find pairs of this Jaccard similarity (found with probability 0.99 at 0.5).
+CANDIDATE_JACCARD = 0.3
 
 
 def words(text: str) -> list[str]:
@@ -186,9 +188,9 @@ def dedupe(articles: Sequence[Article], config: DedupeConfig) -> list[Copies]:
     present = [i for i in range(n) if len(sets[i])]
     if len(present) > 1:
         sig = _signatures([sets[i] for i in present], config.num_perm, config.seed)
-        # Candidates at a lower Jaccard than the containment threshold: a copy trimmed to half
-        # its length has Jaccard 0.5 with the original but containment 1.
-        for x, y in sorted(_candidates(sig, config.threshold * 0.5)):
+        # Candidates at a much lower Jaccard than the containment threshold: a copy trimmed to
+        # half its length has Jaccard 0.5 with the original but containment 1.
+        for x, y in sorted(_candidates(sig, CANDIDATE_JACCARD)):
             i, j = present[x], present[y]
             if headline_only[i] != headline_only[j] or _find(parent, i) == _find(parent, j):
                 continue
