@@ -14,6 +14,8 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
+from digest.errors import BuildError
+
 # Words per typical news story: turns a per-token frequency into the chance a story contains
 # the word at least once (1 - exp(-f * L)).
 _STORY_WORDS = 400
@@ -27,8 +29,12 @@ _MIN_IDF = 0.05
 
 def english_frequencies() -> Mapping[str, float]:
     """Per-token frequencies of English words (lower-case), from wordfreq's bundled tables."""
-    import wordfreq  # imported here: loading its tables is only needed when grouping
-
+    try:
+        import wordfreq  # imported here: loading its tables is only needed when grouping
+    except ImportError:
+        raise BuildError(
+            "the 'wordfreq' package is missing; reinstall digest (pip install digest) to get it"
+        ) from None
     return wordfreq.get_frequency_dict("en", wordlist="best")
 
 
