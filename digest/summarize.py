@@ -1,12 +1,15 @@
 """Summarize stage: one headline and one merged, cited, extractive summary per event.
 
 Every article is split into sentences; those that cannot stand alone (pronoun openings, broken
-quotes, page furniture) are set aside. Each remaining sentence is scored on three signals:
+quotes, page furniture) are set aside. Each remaining sentence is scored on these signals:
 
 * centrality: TF-IDF cosine with the centroid of the whole event,
 * support: how closely the other outlets state the same thing (the best match in each other
   article, averaged), so facts several sources report come first,
-* position: news is written lead first, so early sentences weigh more.
+* shared wording: the share of the other articles that use each of its word pairs,
+* closeness to the articles' titles, which are the outlets' own one-line summaries,
+* position: news is written lead first, so early sentences weigh a little more,
+* length: a longer sentence carries more of the story per pick.
 
 Sentences are then picked greedily with maximal marginal relevance (a sentence too close to one
 already picked is skipped outright), filling the word budget sentence by sentence, never cutting
@@ -29,24 +32,23 @@ from digest.headline import choose_headline
 from digest.model import Article, Summary, SummarySentence
 from digest.sentences import Sentence, article_sentences, similarity, usable, words
 
-# Weights of the three signals; set once on the development data of every source together.
+# Weights of the signals; set once on the development data of every source together.
 _W_CENTROID = 0.6
 _W_SUPPORT = 0.4
-_W_POSITION = 0.3
+_W_POSITION = 0.2
 _W_SHARED = 0.6
-_W_LENGTH = -0.06
-_W_TITLE = 0.5
+_W_LENGTH = 0.1
+_W_TITLE = 1.0
 # Maximal marginal relevance: share of the score kept against redundancy with picked sentences.
 _MMR_LAMBDA = 0.7
 # A candidate this close (TF-IDF cosine) to a picked sentence says the same thing: skip it.
-_REDUNDANT_COSINE = 0.45
+_REDUNDANT_COSINE = 0.35
 _REDUNDANT_JACCARD = 0.5
 # Two sentences of different articles this close in content words state the same fact: cite both.
 _CITE_JACCARD = 0.5
 _CITE_ALL_WORDS = 0.6
-# Support is measured against this many first sentences of each other article.
-_SUPPORT_LEAD = 1000
-_USE_IDF = True
+# Position weight 1 / (1 + index) ** decay: a gentle slope, the lead is not everything.
+_POSITION_DECAY = 0.5
 # Sentences read per article; later ones are rarely summary material and cost time.
 _MAX_POSITION = 60
 
@@ -102,7 +104,7 @@ def _vectors(
     sentences: Sequence[Sentence], titles: Sequence[str] = ()
 ) -> tuple[np.ndarray, np.ndarray]:
     """L2-normalised TF-IDF rows of the sentences and of the titles, IDF over the sentences."""
-    vectorizer = TfidfVectorizer(analyzer=_analyzer, sublinear_tf=True, norm="l2", use_idf=_USE_IDF)
+    vectorizer = TfidfVectorizer(analyzer=_analyzer, sublinear_tf=True, norm="l2")
     try:
         matrix = vectorizer.fit_transform([s.words for s in sentences]).toarray()
     except ValueError:  # no content word at all
@@ -125,7 +127,6 @@ def score_sentences(
     sims = matrix @ matrix.T
     articles = np.array([s.article for s in sentences])
     shared = _shared(sentences, n_articles)
-    lead_mask = np.array([s.position < _SUPPORT_LEAD for s in sentences])
     out: list[_Scored] = []
     for row, sentence in enumerate(sentences):
         if sentence.position >= _MAX_POSITION or not usable(sentence.text):
@@ -133,12 +134,12 @@ def score_sentences(
         support = 0.0
         if n_articles > 1:
             best = [
-                float(sims[row, (articles == other) & lead_mask].max(initial=0.0))
+                float(sims[row, articles == other].max(initial=0.0))
                 for other in range(n_articles)
                 if other != sentence.article
             ]
             support = sum(best) / len(best)
-        position = 1.0 / (1.0 + sentence.position) ** 0.5
+        position = 1.0 / (1.0 + sentence.position) ** _POSITION_DECAY
         score = (
             _W_CENTROID * float(centrality[row])
             + _W_SUPPORT * support
