@@ -9,7 +9,6 @@ the cosine of two articles is one sparse dot product.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Sequence
 
@@ -21,7 +20,8 @@ from digest.background import Rarity
 from digest.model import Article
 
 _WORD = re.compile(r"[^\W\d_](?:[\w’'&.-]*\w)?|\d[\d,.]*\d|\d", re.U)
-_SENTENCE_END = re.compile(r"[.!?:;\"“”]\s*$")
+# A word with what ends the sentence before it, if anything: a capital after that is no name.
+_TOKEN = re.compile(r"([.!?:;\"“”]\s*)?(" + _WORD.pattern + ")", re.U)
 _STOP = frozenset(ENGLISH_STOP_WORDS) | {
     "said", "says", "say", "told", "according", "mr", "mrs", "ms", "dr", "new", "news", "just",
     "like", "year", "years", "time", "also", "would", "could", "one", "two", "people", "week",
@@ -45,46 +45,61 @@ def _norm(token: str) -> str:
     return token
 
 
-def weighted_terms(article: Article) -> dict[str, float]:
+class _Words:
+    """Tokenizer with a memo of each raw token's normal form (a folder repeats its words)."""
+
+    def __init__(self) -> None:
+        self._memo: dict[str, tuple[str, bool]] = {}
+
+    def norm(self, raw: str) -> tuple[str, bool]:
+        """The normal form of a raw token and whether it is a content word."""
+        found = self._memo.get(raw)
+        if found is None:
+            word = _norm(raw)
+            content = not (len(word) < 2 or word in _STOP or word.isdigit() and len(word) < 4)
+            found = self._memo[raw] = (word, content)
+        return found
+
+    def content(self, text: str, names: bool) -> list[tuple[str, bool]]:
+        """Content words of ``text``, each with whether it is capitalised inside a sentence."""
+        out = []
+        first = True
+        for end, raw in _TOKEN.findall(text):
+            word, content = self.norm(raw)
+            name = names and not first and not end and raw[0].isupper()
+            first = False
+            out.append((word if content else "", name))
+        return out
+
+    def all(self, text: str) -> list[str]:
+        norm = self.norm
+        return [norm(raw)[0] for raw in _WORD.findall(text)]
+
+
+def weighted_terms(article: Article, words: _Words | None = None) -> dict[str, float]:
     """Each content word of the article with its position- and name-weighted count."""
+    words = words or _Words()
     terms: dict[str, float] = {}
 
-    def add(text: str, weight: float, budget: int, names: bool) -> int:
-        used = 0
-        for m in _WORD.finditer(text):
-            if used >= budget:
-                break
-            used += 1
-            raw = m.group()
-            word = _norm(raw)
-            if len(word) < 2 or word in _STOP or word.isdigit() and len(word) < 4:
-                continue
-            w = weight
-            if names and raw[0].isupper() and m.start() > 0:
-                before = text[max(0, m.start() - 3) : m.start()]
-                if not _SENTENCE_END.search(before):
-                    w *= NAME_BOOST
-            terms[word] = terms.get(word, 0.0) + w
-        return used
+    def add(tokens: list[tuple[str, bool]], weight: float) -> None:
+        for word, name in tokens:
+            if word:
+                terms[word] = terms.get(word, 0.0) + (weight * NAME_BOOST if name else weight)
 
     if article.title:
         # Headlines are often in Title Case, so capitals there do not mark names.
-        add(article.title, TITLE_WEIGHT, 60, names=False)
+        add(words.content(article.title, names=False)[:60], TITLE_WEIGHT)
     if article.place:
-        add(article.place, TITLE_WEIGHT, 10, names=False)  # a dateline place, cut from the text
+        add(words.content(article.place, names=False)[:10], TITLE_WEIGHT)  # a cut dateline
     used = 0
     for para in article.paragraphs:
         if used >= BODY_WORDS:
             break
-        lead_left = max(0, LEAD_WORDS - used)
-        if lead_left:
-            n = add(para, LEAD_WEIGHT, lead_left, names=True)
-            if n >= lead_left:
-                rest = " ".join(para.split()[n:])
-                n += add(rest, 1.0, BODY_WORDS - used - n, names=True)
-        else:
-            n = add(para, 1.0, BODY_WORDS - used, names=True)
-        used += max(n, 1)
+        tokens = words.content(para, names=True)[: BODY_WORDS - used]
+        lead = max(0, LEAD_WORDS - used)
+        add(tokens[:lead], LEAD_WEIGHT)
+        add(tokens[lead:], 1.0)
+        used += max(len(tokens), 1)
     return terms
 
 
@@ -96,8 +111,9 @@ def tfidf_matrix(
     indptr = [0]
     indices: list[int] = []
     data: list[float] = []
+    words_memo = _Words()
     for article in articles:
-        for word, count in sorted(weighted_terms(article).items()):
+        for word, count in sorted(weighted_terms(article, words_memo).items()):
             indices.append(vocab.setdefault(word, len(vocab)))
             data.append(count)
         indptr.append(len(indices))
@@ -126,31 +142,32 @@ def phrase_matrix(articles: Sequence[Article], n: int, max_df: int) -> sp.csr_ma
     reports of different events almost never share a long word sequence. Phrases found in more
     than ``max_df`` articles are boilerplate or set phrases and are left out.
     """
+    words = _Words()
+    vocab: dict[str, int] = {}
     rows: list[np.ndarray] = []
     for article in articles:
-        tokens = [_norm(m.group()) for m in _WORD.finditer(f"{article.title}\n{article.text}")]
-        if len(tokens) < n:
-            rows.append(np.zeros(0, dtype=np.int64))
+        tokens = words.all(f"{article.title}\n{article.text}")
+        ids = np.fromiter(
+            (vocab.setdefault(t, len(vocab) + 1) for t in tokens),
+            dtype=np.uint64,
+            count=len(tokens),
+        )
+        if len(ids) < n:
+            rows.append(np.zeros(0, dtype=np.uint64))
             continue
-        grams = {hash_phrase(" ".join(tokens[i : i + n])) for i in range(len(tokens) - n + 1)}
-        rows.append(np.fromiter(sorted(grams), dtype=np.int64, count=len(grams)))
-    flat = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
-    keys, inverse, counts = np.unique(flat, return_inverse=True, return_counts=True)
+        # Polynomial hash of each n-word window; uint64 arithmetic wraps, which is intended.
+        h = np.zeros(len(ids) - n + 1, dtype=np.uint64)
+        for k in range(n):
+            h = h * np.uint64(1_000_003) + ids[k : len(ids) - n + 1 + k]
+        rows.append(np.unique(h))
+    flat = np.concatenate(rows) if rows else np.zeros(0, dtype=np.uint64)
+    _, inverse, counts = np.unique(flat, return_inverse=True, return_counts=True)
     keep = (counts >= 2) & (counts <= max_df)
     col = np.cumsum(keep) - 1
-    indptr = [0]
-    indices: list[np.ndarray] = []
-    pos = 0
-    for r in rows:
-        inv = inverse[pos : pos + len(r)]
-        pos += len(r)
-        mask = keep[inv]
-        indices.append(col[inv[mask]])
-        indptr.append(indptr[-1] + int(mask.sum()))
-    idx = np.concatenate(indices) if indices else np.zeros(0, dtype=np.int64)
-    return sp.csr_matrix((np.ones(len(idx)), idx, indptr), shape=(len(articles), int(keep.sum())))
-
-
-def hash_phrase(text: str) -> int:
-    """A stable 63-bit hash of a phrase (Python's own hash differs between runs)."""
-    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little") >> 1
+    sizes = np.array([len(r) for r in rows], dtype=np.int64)
+    row_of = np.repeat(np.arange(len(rows)), sizes)
+    mask = keep[inverse]
+    return sp.csr_matrix(
+        (np.ones(int(mask.sum())), (row_of[mask], col[inverse[mask]])),
+        shape=(len(articles), int(keep.sum())),
+    )
