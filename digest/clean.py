@@ -117,7 +117,10 @@ def _parse_date(value: Any) -> datetime | None:
         return None
     if dt.tzinfo is None:
         return dt.replace(tzinfo=UTC)
-    return dt.astimezone(UTC)
+    try:
+        return dt.astimezone(UTC)
+    except (OverflowError, ValueError):  # "0001-01-01 00:00+05:00" falls before year 1 in UTC
+        return None
 
 
 def _byline_date(text: str) -> datetime | None:
@@ -307,7 +310,10 @@ def _markdown_to_paragraphs(body: str) -> tuple[list[str], str | None]:
 def _host_outlet(url: str | None) -> str | None:
     if not url:
         return None
-    host = urlsplit(url).hostname or ""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:  # a malformed address ("http://[::1") names no outlet
+        return None
     host = re.sub(r"^(www\d?|m|amp|edition|news)\.", "", host)
     return host or None
 

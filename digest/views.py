@@ -14,13 +14,16 @@ import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import markdown as md
 import nh3
+from markdown_it import MarkdownIt
 
 from digest.config import Config
 from digest.model import Article, Digest, Event
 
 ALLOWED_SCHEMES = {"http", "https", "mailto"}
+# Longer Markdown bodies are shown as their cleaned paragraphs: no article needs more, and it
+# bounds the time any one page can take.
+MAX_MARKDOWN_CHARS = 100_000
 
 
 @dataclass(frozen=True)
@@ -201,7 +204,16 @@ def display_title(article: Article) -> str:
 
 
 def sanitize_markdown(text: str) -> str:
-    html = md.markdown(text, output_format="html")
+    """Markdown as sanitized HTML, or "" when it is too long to render (see docs/robustness.md).
+
+    markdown-it (CommonMark) rather than Python-Markdown: the latter takes quadratic time on
+    unclosed brackets and tags and overflows the stack on deeply nested lists, so one hostile
+    article could stall or crash the build; markdown-it is linear and caps nesting.
+    """
+    if len(text) > MAX_MARKDOWN_CHARS:
+        return ""
+    renderer = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+    html = renderer.render(text)
     return nh3.clean(html, url_schemes=ALLOWED_SCHEMES, link_rel="noopener noreferrer nofollow")
 
 
