@@ -79,6 +79,21 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
 )
 
+# Words at least one of which every match of the pattern of the same kind contains.
+_TRIGGERS: tuple[tuple[str, ...], ...] = (
+    ("tweet", "facebook", "like us"),
+    ("cookie", "consent"),
+    ("alexa", "wayback", "archive", "crawl", "curated", "publicly accessible"),
+    (
+        "found", "404", "denied", "available", "javascript", "domain mapping", "almost there",
+        "transcript", "try again", "page url", "no longer be here", "webmaster",
+    ),
+    (
+        "mailing list", "newsletter", "account", "confirm your", "licensing", "subscribe",
+        "registering", "check your email", "asking this", "sign in",
+    ),
+)  # fmt: skip
+
 # Without a headline, a text shorter than this is a fragment (a caption, a teaser, a label).
 MIN_UNTITLED_WORDS = 15
 # Share of a page's words in matching paragraphs above which the page is that kind of page.
@@ -93,8 +108,10 @@ def noise_reason(article: Article) -> str | None:
     counts: dict[str, int] = {}
     for para in article.paragraphs:
         words = len(para.split())
-        for reason, pattern in _KINDS:
-            if pattern.search(para):
+        low = para.lower()
+        for (reason, pattern), triggers in zip(_KINDS, _TRIGGERS, strict=True):
+            # A plain substring test first: the patterns are slow on long story paragraphs.
+            if any(t in low for t in triggers) and pattern.search(para):
                 counts[reason] = counts.get(reason, 0) + words
                 break
     if counts:
