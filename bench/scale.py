@@ -105,7 +105,10 @@ def prepare(work: Path, n: int) -> tuple[Path, dict[str, str]]:
     source = work / f"n{n}" / "source"
     marker = work / f"n{n}" / "gold.json"
     if marker.is_file() and source.is_dir():
-        return source, json.loads(marker.read_text())
+        gold = json.loads(marker.read_text())
+        # An interrupted incremental run can leave its added articles behind: start afresh then.
+        if sum(1 for _ in source.iterdir()) == len(gold):
+            return source, gold
     shutil.rmtree(source, ignore_errors=True)
     articles, gold = first_articles(n)
     write_articles(articles, source)
@@ -258,20 +261,27 @@ def _bcubed_f1(labels: Mapping[str, int], gold: Mapping[str, str]) -> float:
 # --- the benchmark --------------------------------------------------------------------------
 
 
-def measure(n: int, runs: int, jobs: int, work: Path, incremental: bool, peers: bool) -> Figures:
+def measure(
+    n: int, runs: int, jobs: int, work: Path, incremental: bool, peers: bool, warm: bool = False
+) -> Figures:
     source, gold = prepare(work, n)
     base = work / f"n{n}"
     out, cache, labels = base / "output", base / "cache", base / "labels.json"
     figures = Figures(articles=n, jobs=jobs)
-    for i in range(runs):
+    if warm and not (out.is_dir() and cache.is_dir()):
+        raise SystemExit(f"--warm: no built site in {base}; run without --warm first")
+    for i in range(0 if warm else runs):
         shutil.rmtree(out, ignore_errors=True)
         shutil.rmtree(cache, ignore_errors=True)
         figures.load.append(os.getloadavg()[0])
         run = run_build(source, out, cache, jobs, labels if i == 0 else None)
         figures.runs.append(run)
         _say(f"  cold {i + 1}/{runs}: {_line(run)}")
-    figures.bcubed_f1 = bcubed_f1(json.loads(labels.read_text()), gold)
+    if labels.is_file():
+        figures.bcubed_f1 = bcubed_f1(json.loads(labels.read_text()), gold)
     if incremental:
+        if warm:
+            figures.load.append(os.getloadavg()[0])
         for i in range(runs):
             run = run_build(source, out, cache, jobs)
             figures.no_change.append(run)
@@ -287,7 +297,7 @@ def measure(n: int, runs: int, jobs: int, work: Path, incremental: bool, peers: 
             figures.added.append(run)
             _say(f"  +{ADDED} articles {i + 1}/{runs}: {_line(run)}")
             run_build(source, out, cache, jobs)  # back to the N-article site, untimed
-    if peers:
+    if peers and figures.runs:
         from bench.peers import compare
 
         figures.peers = compare(source, figures.runs, work / f"n{n}" / "peers", runs)
@@ -327,12 +337,13 @@ def summary(figures: Figures) -> dict[str, object]:
     out: dict[str, object] = {
         "articles": figures.articles,
         "jobs": figures.jobs,
-        "runs": len(figures.runs),
-        "cold": median_run(figures.runs),
+        "runs": max(len(figures.runs), len(figures.no_change)),
         "bcubed_f1": figures.bcubed_f1,
         "load_average": statistics.median(figures.load) if figures.load else None,
         "cores": os.cpu_count(),
     }
+    if figures.runs:
+        out["cold"] = median_run(figures.runs)
     if figures.no_change:
         out["no_change"] = median_run(figures.no_change)
     if figures.added:
@@ -343,26 +354,30 @@ def summary(figures: Figures) -> dict[str, object]:
 
 
 def format_summary(s: Mapping[str, object]) -> str:
-    cold = s["cold"]
+    load = s["load_average"]
     lines = [
         f"N={s['articles']} jobs={s['jobs']} (median of {s['runs']} runs; load average "
-        f"{s['load_average']:.1f} on {s['cores']} cores before the cold builds)",
-        f"  cold build: {cold['wall_s']:.2f} s wall ({cold['build_s']:.2f} s in build, "
-        f"{cold['cpu_s']:.1f} s CPU), "
-        f"peak memory {cold['peak_mb']:.0f} MB, "
-        f"{cold['pages']} pages, {cold['events']} events, {cold['pages_per_s']:.0f} pages/s "
-        f"overall, render {cold['render_pages_per_s'] or 0:.0f} pages/s",
-        "  stages: " + ", ".join(f"{k} {v:.2f}s" for k, v in cold["stages_s"].items()),
-        f"  grouping B-cubed F1 vs gold: {s['bcubed_f1']:.4f}",
+        f"{load if load is not None else float('nan'):.1f} on {s['cores']} cores before the "
+        "first builds)"
     ]
+    cold = s.get("cold")
+    if cold:
+        lines += [
+            f"  cold build: {cold['wall_s']:.2f} s wall ({cold['build_s']:.2f} s in build, "
+            f"{cold['cpu_s']:.1f} s CPU), peak memory {cold['peak_mb']:.0f} MB, "
+            f"{cold['pages']} pages, {cold['events']} events, {cold['pages_per_s']:.0f} "
+            f"pages/s overall, render {cold['render_pages_per_s'] or 0:.0f} pages/s",
+            "  stages: " + ", ".join(f"{k} {v:.2f}s" for k, v in cold["stages_s"].items()),
+        ]
+    if s.get("bcubed_f1") is not None:
+        lines.append(f"  grouping B-cubed F1 vs gold: {s['bcubed_f1']:.4f}")
     labels = (("no_change", "rebuild, no change"), (f"added_{ADDED}", f"+{ADDED} articles"))
     for key, label in labels:
         if key in s:
             r = s[key]
             lines.append(
                 f"  {label}: {r['wall_s']:.2f} s wall ({r['build_s']:.2f} s in build, "
-                f"{r['cpu_s']:.1f} s CPU), "
-                f"peak memory {r['peak_mb']:.0f} MB ("
+                f"{r['cpu_s']:.1f} s CPU), peak memory {r['peak_mb']:.0f} MB ("
                 + ", ".join(f"{k} {v:.2f}s" for k, v in r["stages_s"].items())
                 + ")"
             )
@@ -399,6 +414,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--incremental", action="store_true", help="Also time no-change and +100 rebuilds."
     )
     parser.add_argument("--peers", action="store_true", help="Also render with Hugo and Pelican.")
+    parser.add_argument(
+        "--warm",
+        action="store_true",
+        help="Skip the cold builds: time rebuilds of the site and cache a previous run left.",
+    )
     parser.add_argument("--json", help="Write every figure to this JSON file.")
     args = parser.parse_args(argv)
     if not SCALE_FILE.is_file():
@@ -408,7 +428,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     results = []
     for n in args.articles:
         _say(f"N={n}: preparing inputs in {work}")
-        figures = measure(n, args.runs, args.jobs, work, args.incremental, args.peers)
+        figures = measure(n, args.runs, args.jobs, work, args.incremental, args.peers, args.warm)
         s = summary(figures)
         s["raw"] = asdict(figures)
         results.append(s)
