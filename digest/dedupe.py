@@ -54,7 +54,10 @@ def _stable_hash(token: str) -> int:
 
 def _shingle_hashes(tokens: list[str], k: int, vocab: dict[str, int]) -> np.ndarray:
     """Sorted unique 61-bit hashes of the k-word shingles of ``tokens``."""
-    ids = np.array([vocab.setdefault(t, _stable_hash(t)) for t in tokens], dtype=np.uint64)
+    ids = np.array(
+        [vocab[t] if t in vocab else vocab.setdefault(t, _stable_hash(t)) for t in tokens],
+        dtype=np.uint64,
+    )
     ids &= _MASK61
     if len(ids) < k:
         k = max(1, len(ids))
