@@ -133,3 +133,40 @@ def test_summary_is_deterministic_and_order_independent_of_calls():
 def test_empty_event():
     summary = summarize([make_article("e", "", "")], SummaryConfig())
     assert summary.sentences == ()
+
+
+def _gold_file(folder, extra=None):
+    import json
+
+    event = {
+        "event_id": "storm-1",
+        "summary": "A storm flooded Marlow on Tuesday and the council opened shelters.",
+        "date": "2024-01-02",
+        "articles": [
+            {"id": a.id, "title": a.title, "text": "\n\n".join(a.paragraphs), "source": a.id}
+            for a in (A, B, C)
+        ],
+        **(extra or {}),
+    }
+    path = folder / "tiny.dev.jsonl"
+    path.write_text(json.dumps(event) + "\n", encoding="utf-8")
+    return path
+
+
+def test_summary_evaluation_scores_every_system(tmp_path):
+    from digest.evaluate.summaries import SYSTEMS, run
+
+    report = run([_gold_file(tmp_path)])
+    for name in SYSTEMS:
+        assert f"| {name} |" in report
+    assert "faithfulness problems (default budget): 0" in report
+
+
+def test_keyword_evaluation_compares_with_plain_yake(tmp_path):
+    from digest.evaluate.keywords import entity_found, run
+
+    report = run([_gold_file(tmp_path, {"main_entities": ["Marlow", "Anna Berg"]})])
+    assert "| digest |" in report and "| yake |" in report
+    assert entity_found("Barack Obama", ["Obama"])
+    assert entity_found("Marlow", ["Marlow town council"])
+    assert not entity_found("Senate Democrats", ["Senate"])
