@@ -71,10 +71,6 @@ class _Words:
             out.append((word if content else "", name))
         return out
 
-    def all(self, text: str) -> list[str]:
-        norm = self.norm
-        return [norm(raw)[0] for raw in _WORD.findall(text)]
-
 
 def weighted_terms(article: Article, words: _Words | None = None) -> dict[str, float]:
     """Each content word of the article with its position- and name-weighted count."""
@@ -142,11 +138,11 @@ def phrase_matrix(articles: Sequence[Article], n: int, max_df: int) -> sp.csr_ma
     reports of different events almost never share a long word sequence. Phrases found in more
     than ``max_df`` articles are boilerplate or set phrases and are left out.
     """
-    words = _Words()
     vocab: dict[str, int] = {}
     rows: list[np.ndarray] = []
     for article in articles:
-        tokens = words.all(f"{article.title}\n{article.text}")
+        text = f"{article.title}\n{article.text}".lower().replace("’", "'")
+        tokens = _WORD.findall(text)
         ids = np.fromiter(
             (vocab.setdefault(t, len(vocab) + 1) for t in tokens),
             dtype=np.uint64,
