@@ -430,3 +430,44 @@ def test_the_build_report_names_every_rejection(tmp_path: Path):
     for path in ("yaml-malformed/malformed.md", "yaml-malformed/tabs.md", "empty/empty.md"):
         assert re.search(rf"rejected {re.escape(path)}: \S", result.output), path
     assert "warning yaml-wrong-types/types.md: date 'yesterday'" in result.output
+
+
+def test_bad_config_reports_every_problem_and_leaves_output_alone(tmp_path: Path):
+    from click.testing import CliRunner
+
+    from digest.cli import cli
+
+    out = tmp_path / "output"
+    out.mkdir()
+    (out / "index.html").write_text("the previous site", encoding="utf-8")
+    config = tmp_path / "digest.yaml"
+    config.write_text(
+        "site:\n"
+        "  title: 42\n"  # 2: wrong type
+        "  colour: red\n"  # 3: unknown key
+        "dedupe:\n"
+        "  threshold: 2.5\n"  # 5: out of range
+        "theme: no-such-theme\n"  # 6: missing theme (and duplicated below)
+        "grouping:\n"
+        "  window_days: seven\n"  # 8: wrong type
+        "theme: still-missing\n"  # 9: duplicate key
+        "summary: [1, 2]\n",  # 10: not a mapping
+        encoding="utf-8",
+    )
+    before = sorted(p.name for p in tmp_path.iterdir())
+    result = CliRunner().invoke(cli, ["build", "--config", str(config), "-q"])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    for line, key in [
+        (2, "site.title"),
+        (3, "site.colour"),
+        (5, "dedupe.threshold"),
+        (8, "grouping.window_days"),
+        (9, "theme"),
+        (10, "summary"),
+    ]:
+        assert re.search(rf"digest\.yaml:{line}: .*'{re.escape(key)}'", result.output), key
+    assert "duplicate key 'theme' (first at line 6)" in result.output
+    assert "does not exist" in result.output
+    assert (out / "index.html").read_text(encoding="utf-8") == "the previous site"
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
