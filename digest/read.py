@@ -186,8 +186,10 @@ def default_readers() -> dict[str, Reader]:
 
 
 def display_path(rel: str) -> str:
-    """A path as text that can be printed and written: undecodable name bytes become U+FFFD."""
-    return clean_text(os.fsencode(rel).decode("utf-8", errors="replace"))
+    """A path as text that can be printed and written: undecodable name bytes and control
+    characters become U+FFFD (never dropped, so a name is never empty)."""
+    text = os.fsencode(rel).decode("utf-8", errors="replace")
+    return re.sub(r"[\x00-\x1f\x7f-\x9f]", "\ufffd", text)
 
 
 def _walk(folder: Path) -> Iterator[tuple[Path, bool, str | None]]:
