@@ -25,8 +25,8 @@ from digest.model import Article, Summary
 from digest.sentences import split_sentences
 
 # Words of text YAKE reads per event, and sentences taken from the start of each article.
-MAX_WORDS = 600
-LEAD_SENTENCES = 3
+MAX_WORDS = 250
+LEAD_SENTENCES = 2
 # Candidates read from YAKE before cleaning; cleaning drops and merges many of them.
 CANDIDATES = 40
 

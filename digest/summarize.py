@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
@@ -60,6 +61,7 @@ class _Scored:
     row: int  # row of the sentence in the TF-IDF matrix
 
 
+@lru_cache(maxsize=1 << 16)  # a pure function over a vocabulary that repeats across events
 def stem(word: str) -> str:
     """A light suffix stripper so that 'talks' matches 'talk' and 'leaders' matches 'leader'."""
     if word.endswith("'s"):
@@ -100,31 +102,39 @@ def _analyzer(tokens: tuple[str, ...]) -> list[str]:
     return [stem(w) for w in tokens if w not in ENGLISH_STOP_WORDS]
 
 
-def _vectors(
-    sentences: Sequence[Sentence], titles: Sequence[str] = ()
-) -> tuple[np.ndarray, np.ndarray]:
-    """L2-normalised TF-IDF rows of the sentences and of the titles, IDF over the sentences."""
+@dataclass(frozen=True, slots=True)
+class _Vectors:
+    """Sparse TF-IDF rows of an event's sentences, their cosines, and the titles' closeness."""
+
+    centrality: np.ndarray  # cosine of each sentence with the event centroid
+    sims: np.ndarray  # sentence-by-sentence cosines (dense: a few hundred rows at most)
+    title_sim: np.ndarray  # mean cosine of each sentence with the article titles
+
+
+def _vectors(sentences: Sequence[Sentence], titles: Sequence[str] = ()) -> _Vectors:
+    """TF-IDF (IDF over the event's own sentences), kept sparse: vocabularies run to thousands."""
+    n = len(sentences)
     vectorizer = TfidfVectorizer(analyzer=_analyzer, sublinear_tf=True, norm="l2")
     try:
-        matrix = vectorizer.fit_transform([s.words for s in sentences]).toarray()
+        matrix = vectorizer.fit_transform([s.words for s in sentences])
     except ValueError:  # no content word at all
-        return np.zeros((len(sentences), 1)), np.zeros((0, 1))
-    heads = vectorizer.transform([words(t) for t in titles]).toarray() if titles else None
-    return matrix, heads if heads is not None else np.zeros((0, matrix.shape[1]))
+        return _Vectors(np.zeros(n), np.zeros((n, n)), np.zeros(n))
+    centroid = np.asarray(matrix.sum(axis=0)).ravel()
+    norm = np.linalg.norm(centroid)
+    centrality = matrix @ (centroid / norm) if norm else np.zeros(n)
+    sims = (matrix @ matrix.T).toarray()
+    title_sim = np.zeros(n)
+    if titles:
+        heads = vectorizer.transform([words(t) for t in titles])
+        title_sim = np.asarray((matrix @ heads.T).mean(axis=1)).ravel()
+    return _Vectors(np.asarray(centrality).ravel(), sims, title_sim)
 
 
 def score_sentences(
-    sentences: Sequence[Sentence], matrix: np.ndarray, n_articles: int, titles: np.ndarray
+    sentences: Sequence[Sentence], vectors: _Vectors, n_articles: int
 ) -> list[_Scored]:
-    """Score every usable sentence of the event (see the module docstring).
-
-    ``titles`` is one TF-IDF row per article title, in the sentences' vocabulary.
-    """
-    title_sim = (matrix @ titles.T).mean(axis=1) if len(titles) else np.zeros(len(sentences))
-    centroid = matrix.sum(axis=0)
-    norm = np.linalg.norm(centroid)
-    centrality = matrix @ (centroid / norm) if norm else np.zeros(len(sentences))
-    sims = matrix @ matrix.T
+    """Score every usable sentence of the event (see the module docstring)."""
+    centrality, sims, title_sim = vectors.centrality, vectors.sims, vectors.title_sim
     articles = np.array([s.article for s in sentences])
     shared = _shared(sentences, n_articles)
     out: list[_Scored] = []
@@ -184,16 +194,19 @@ def _select(candidates: list[_Scored], sims: np.ndarray, max_words: int) -> list
 
 
 def _citations(
-    sentence: Sentence, all_sentences: Sequence[Sentence], articles: Sequence[Article]
+    sentence: Sentence,
+    all_sentences: Sequence[Sentence],
+    contents: Sequence[frozenset[str]],
+    articles: Sequence[Article],
 ) -> tuple[str, ...]:
     """Its own article, and every other article with a sentence stating the same thing."""
     mine = content_words(sentence.words)
     cited = {sentence.article}
-    for other in all_sentences:
+    for other, theirs in zip(all_sentences, contents, strict=True):
         if other.article in cited:
             continue
         if (
-            similarity(mine, content_words(other.words)) >= _CITE_JACCARD
+            similarity(mine, theirs) >= _CITE_JACCARD
             or similarity(sentence.words, other.words) >= _CITE_ALL_WORDS
         ):
             cited.add(other.article)
@@ -206,13 +219,13 @@ def summarize(articles: Sequence[Article], config: SummaryConfig) -> Summary:
     if not sentences:
         return Summary(choose_headline(articles, ()), ())
     titles = [a.title for a in articles if a.title]
-    matrix, title_rows = _vectors(sentences, titles)
-    scored = score_sentences(sentences, matrix, len(articles), title_rows)
-    sims = matrix @ matrix.T
-    chosen = _select(scored, sims, config.max_words)
+    vectors = _vectors(sentences, titles)
+    scored = score_sentences(sentences, vectors, len(articles))
+    chosen = _select(scored, vectors.sims, config.max_words)
     chosen.sort(key=lambda c: (c.sentence.position, c.sentence.article))
+    contents = [content_words(s.words) for s in sentences] if chosen else []
     out = tuple(
-        SummarySentence(c.sentence.text, _citations(c.sentence, sentences, articles))
+        SummarySentence(c.sentence.text, _citations(c.sentence, sentences, contents, articles))
         for c in chosen
     )
     ranked = [c.sentence.text for c in sorted(scored, key=lambda c: -c.score)]
