@@ -208,10 +208,11 @@ def test_concurrent_build_is_refused_with_a_clear_message(sources, tmp_path: Pat
     child, marker = _start(b, out, tmp_path, "after-render", 60)
     try:
         _wait_for(marker, child)
+        # Source b: a build whose site is already in place (a) would have nothing to write.
         with pytest.raises(BuildError, match="another build is writing to"):
-            build(config_for(a, out, cache=str(tmp_path / "cache")), jobs=1)
+            build(config_for(b, out, cache=str(tmp_path / "cache")), jobs=1)
         config = tmp_path / "digest.yaml"
-        config.write_text(f"source: {a}\nout: {out}\ncache: cache\n", encoding="utf-8")
+        config.write_text(f"source: {b}\nout: {out}\ncache: cache\n", encoding="utf-8")
         result = CliRunner().invoke(cli, ["build", "--config", str(config), "-q"])
         assert result.exit_code == 1
         assert "another build is writing to" in result.output
