@@ -471,3 +471,13 @@ def test_bad_config_reports_every_problem_and_leaves_output_alone(tmp_path: Path
     assert "does not exist" in result.output
     assert (out / "index.html").read_text(encoding="utf-8") == "the previous site"
     assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_colliding_ids_get_suffixes_articles_first(corpus):
+    _, _, digest, _ = corpus
+    members = [a for e in digest.events for c in e.members for a in (c.article, *c.duplicates)]
+    ids = {a.path: a.id for a in members} | {r.path: r.id for r in digest.rejected}
+    assert ids["duplicate-ids/one.md"] == "same"
+    assert ids["duplicate-ids/same.txt"] == "same-2"  # in path order
+    assert ids["duplicate-ids/two.md"] == "same-3"
+    assert ids["duplicate-ids/same.md"] == "same-4"  # the broken file never takes an article's id
