@@ -57,11 +57,17 @@ def map_ordered(
                 if bar is not None:
                     bar.update(1)
             return out
+        # The first item runs here, before the fork: whatever it loads on first use (stage
+        # modules, word tables, compiled templates) is then loaded once and shared by the
+        # workers copy-on-write, instead of once per worker.
+        out = [fn(items[0])]
+        if bar is not None:
+            bar.update(1)
+        rest = items[1:]
         # Chunks large enough to amortise pickling, small enough to balance uneven items.
-        chunk = max(1, min(64, len(items) // (workers * 8)))
+        chunk = max(1, min(64, len(rest) // (workers * 8)))
         with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
-            out = []
-            for result in pool.map(fn, items, chunksize=chunk):
+            for result in pool.map(fn, rest, chunksize=chunk):
                 out.append(result)
                 if bar is not None:
                     bar.update(1)
