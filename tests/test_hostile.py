@@ -283,6 +283,7 @@ EXPECTED: dict[str, str] = {
     "file-names/with spaces in name.md": "article",
     "file-names/новости.md": "article",
     "file-names/日本語の記事.txt": "article",
+    "html-page/page.html": "article",
     "latin1/latin1.txt": "article",
     "markdown-raw-html/raw.md": "article",
     "markup-in-metadata/scraped.txt": "article",
