@@ -482,3 +482,10 @@ def test_colliding_ids_get_suffixes_articles_first(corpus):
     assert ids["duplicate-ids/same.txt"] == "same-2"  # in path order
     assert ids["duplicate-ids/two.md"] == "same-3"
     assert ids["duplicate-ids/same.md"] == "same-4"  # the broken file never takes an article's id
+
+
+def test_every_article_has_its_own_page(corpus):
+    _, out, digest, _ = corpus
+    members = [a for e in digest.events for c in e.members for a in (c.article, *c.duplicates)]
+    pages = list((out / "articles").glob("*.html"))
+    assert len(pages) == len(members)  # titles and ids that slug alike still get a page each
