@@ -36,7 +36,7 @@ def index_site(site: Path, language: str) -> int:
     """Index every page of ``site``; returns the number of files Pagefind wrote."""
     binary = pagefind_binary()
     if binary is None:
-        raise BuildError("search is on but Pagefind is not installed: pip install 'digest[search]'")
+        raise BuildError("search is on but Pagefind is not installed: pip install pagefind")
     command = [
         str(binary),
         "--site",
