@@ -39,6 +39,21 @@ def _report(digest: Digest, files: int, out: Path, seconds: float) -> None:
     click.echo(f"open {index.as_uri()}", err=True)
 
 
+# Options several commands share, defined once so their names and help stay the same.
+source_option = click.option(
+    "--source", type=click.Path(file_okay=False), help="Folder of input articles."
+)
+out_option = click.option(
+    "--out", type=click.Path(file_okay=False), help="Folder to write the site to."
+)
+config_option = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    help="Config file (default: digest.yaml in the current folder, if present).",
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="digest")
 def cli() -> None:
@@ -46,14 +61,9 @@ def cli() -> None:
 
 
 @cli.command()
-@click.option("--source", type=click.Path(file_okay=False), help="Folder of input articles.")
-@click.option("--out", type=click.Path(file_okay=False), help="Folder to write the site to.")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False),
-    help="Config file (default: digest.yaml in the current folder, if present).",
-)
+@source_option
+@out_option
+@config_option
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems and the final report.")
 @click.option("--fetch", "fetch_first", is_flag=True, help="Run `digest fetch` first, then build.")
 @click.option(
@@ -106,12 +116,7 @@ def _fetch(config: Config, force: bool, quiet: bool) -> bool:
 
 @cli.command()
 @click.option("--source", type=click.Path(file_okay=False), help="Folder to write articles to.")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False),
-    help="Config file (default: digest.yaml in the current folder, if present).",
-)
+@config_option
 @click.option("--force", is_flag=True, help="Download again and overwrite existing articles.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only failures and the final counts.")
 def fetch(source: str | None, config_path: str | None, force: bool, quiet: bool) -> None:
@@ -129,14 +134,9 @@ def fetch(source: str | None, config_path: str | None, force: bool, quiet: bool)
 
 @cli.command()
 @click.option("--port", "-p", type=int, default=8000, show_default=True, help="Port on localhost.")
-@click.option("--source", type=click.Path(file_okay=False), help="Folder of input articles.")
-@click.option("--out", type=click.Path(file_okay=False), help="Folder to write the site to.")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False),
-    help="Config file (default: digest.yaml in the current folder, if present).",
-)
+@source_option
+@out_option
+@config_option
 def serve(port: int, source: str | None, out: str | None, config_path: str | None) -> None:
     """Build, serve the site on localhost, and rebuild and reload on every change."""
     from digest.config import CONFIG_FILE
