@@ -3,12 +3,15 @@
 Every article is split into sentences; those that cannot stand alone (pronoun openings, broken
 quotes, page furniture) are set aside. Each remaining sentence is scored on these signals:
 
-* centrality: TF-IDF cosine with the centroid of the whole event,
+* centrality: TF-IDF cosine with the centroid of the whole event; words rare in general English
+  weigh a little less, since the event's own IDF already favours them and a summary is told in
+  the story's common words,
 * support: how closely the other outlets state the same thing (the best match in each other
   article, averaged), so facts several sources report come first,
 * shared wording: the share of the other articles that use each of its word pairs,
 * closeness to the articles' titles, which are the outlets' own one-line summaries,
-* position: news is written lead first, so early sentences weigh a little more,
+* position: news is written lead first, so early sentences weigh a little more; position counts
+  the article's usable sentences only, so a dateline or a caption does not push its lead back,
 * length: a longer sentence carries more of the story per pick.
 
 Sentences are then picked greedily with maximal marginal relevance (a sentence too close to one
@@ -26,8 +29,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+from sklearn.preprocessing import normalize
 
+from digest.background import Rarity, english_frequencies
 from digest.config import SummaryConfig
 from digest.headline import choose_headline
 from digest.model import Article, Summary, SummarySentence
@@ -37,7 +43,7 @@ from digest.sentences import Sentence, article_sentences, similarity, usable, wo
 _W_CENTROID = 0.6
 _W_SUPPORT = 0.4
 _W_POSITION = 0.2
-_W_SHARED = 0.6
+_W_SHARED = 0.8
 _W_LENGTH = 0.1
 _W_TITLE = 1.0
 # Maximal marginal relevance: share of the score kept against redundancy with picked sentences.
@@ -50,6 +56,9 @@ _CITE_JACCARD = 0.5
 _CITE_ALL_WORDS = 0.6
 # Position weight 1 / (1 + index) ** decay: a gentle slope, the lead is not everything.
 _POSITION_DECAY = 0.5
+# Exponent on a word's general-English rarity (-log of the chance a story has it) applied on top
+# of the event's own IDF: negative, so it damps rather than boosts the rarest words.
+_RARITY_EXPONENT = -0.2
 # Sentences read per article; later ones are rarely summary material and cost time.
 _MAX_POSITION = 60
 
@@ -111,6 +120,12 @@ class _Vectors:
     title_sim: np.ndarray  # mean cosine of each sentence with the article titles
 
 
+def _rarity_weights(vocabulary: Sequence[str], rarity: Rarity) -> np.ndarray:
+    """Per word, (-log chance a typical story contains it) ** ``_RARITY_EXPONENT``."""
+    rare = np.array([-np.log(max(rarity.prior_df(w), 1e-6)) for w in vocabulary])
+    return np.maximum(rare, 1e-3) ** _RARITY_EXPONENT
+
+
 def _vectors(sentences: Sequence[Sentence], titles: Sequence[str] = ()) -> _Vectors:
     """TF-IDF (IDF over the event's own sentences), kept sparse: vocabularies run to thousands."""
     n = len(sentences)
@@ -119,6 +134,9 @@ def _vectors(sentences: Sequence[Sentence], titles: Sequence[str] = ()) -> _Vect
         matrix = vectorizer.fit_transform([s.words for s in sentences])
     except ValueError:  # no content word at all
         return _Vectors(np.zeros(n), np.zeros((n, n)), np.zeros(n))
+    rarity = Rarity(english_frequencies())  # wordfreq caches its table: cheap after the first
+    scale = sp.diags(_rarity_weights(vectorizer.get_feature_names_out(), rarity))
+    matrix = normalize(matrix @ scale)
     centroid = np.asarray(matrix.sum(axis=0)).ravel()
     norm = np.linalg.norm(centroid)
     centrality = matrix @ (centroid / norm) if norm else np.zeros(n)
@@ -138,9 +156,12 @@ def score_sentences(
     articles = np.array([s.article for s in sentences])
     shared = _shared(sentences, n_articles)
     out: list[_Scored] = []
+    rank = Counter[int]()  # usable sentences seen so far per article
     for row, sentence in enumerate(sentences):
         if sentence.position >= _MAX_POSITION or not usable(sentence.text):
             continue
+        position = 1.0 / (1.0 + rank[sentence.article]) ** _POSITION_DECAY
+        rank[sentence.article] += 1
         support = 0.0
         if n_articles > 1:
             best = [
@@ -149,7 +170,6 @@ def score_sentences(
                 if other != sentence.article
             ]
             support = sum(best) / len(best)
-        position = 1.0 / (1.0 + sentence.position) ** _POSITION_DECAY
         score = (
             _W_CENTROID * float(centrality[row])
             + _W_SUPPORT * support
