@@ -23,7 +23,7 @@ import scipy.sparse as sp
 
 from digest.background import Rarity, english_frequencies
 from digest.config import GroupingConfig
-from digest.features import phrase_matrix, tfidf_matrix
+from digest.features import headline_terms, phrase_matrix, tfidf_matrix
 from digest.model import Article, Copies
 
 _BLOCK = 2048  # rows per block of the candidate product: bounds memory at any folder size
@@ -64,6 +64,10 @@ def cluster_articles(
         phrases = phrase_matrix(articles, config.phrase_words, max(50, n // 200))
         shared = _pair_cosines(phrases, rows, cols)
         sims = sims + config.phrase_bonus * np.minimum(1.0, shared / PHRASES_FOR_FULL_BONUS)
+    if config.headline_bonus and len(rows):
+        # Headlines name the event in a few words: their own cosine is not diluted by the body.
+        headlines, _, _ = tfidf_matrix(articles, rarity, headline_terms)
+        sims = sims + config.headline_bonus * _pair_cosines(headlines, rows, cols)
     rows, cols, sims = _within_window(articles, rows, cols, sims, config.window_days)
     sims = _local_scale(n, rows, cols, sims, config.local_scaling)
     sources = [(a.source or "").strip().lower() or None for a in articles]

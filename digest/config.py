@@ -56,7 +56,7 @@ class DedupeConfig:
 
 @dataclass(frozen=True)
 class GroupingConfig:
-    threshold: float = _opt(0.2, "Similarity above which two articles report the same event.")
+    threshold: float = _opt(0.205, "Similarity above which two articles report the same event.")
     window_days: int = _opt(7, "Articles further apart than this in time never share an event.")
     centroid_size: int = _opt(
         20,
@@ -65,7 +65,7 @@ class GroupingConfig:
         "always average link).",
     )
     source_penalty: float = _opt(
-        0.5,
+        0.9,
         "How much less likely two groups are to merge when the same outlets appear in both "
         "(0: not at all; 1: never when all outlets of one recur in the other).",
     )
@@ -78,6 +78,9 @@ class GroupingConfig:
         0.15, "Similarity added to two articles that share several long phrases (quotes)."
     )
     phrase_words: int = _opt(6, "Words in a phrase for the shared-phrase bonus.")
+    headline_bonus: float = _opt(
+        0.1, "Share of two articles' headline cosine added to their similarity (0: none)."
+    )
     min_similarity: float = _opt(
         0.05, "Candidate pairs less similar than this are left out of the grouping graph."
     )

@@ -10,7 +10,7 @@ the cosine of two articles is one sparse dot product.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -99,17 +99,33 @@ def weighted_terms(article: Article, words: _Words | None = None) -> dict[str, f
     return terms
 
 
+def headline_terms(article: Article, words: _Words | None = None) -> dict[str, float]:
+    """The content words of the headline alone, weighted as in ``weighted_terms``."""
+    words = words or _Words()
+    terms: dict[str, float] = {}
+    for word, _ in words.content(article.title or "", names=False)[:60]:
+        if word:
+            terms[word] = terms.get(word, 0.0) + TITLE_WEIGHT
+    return terms
+
+
 def tfidf_matrix(
-    articles: Sequence[Article], rarity: Rarity
+    articles: Sequence[Article],
+    rarity: Rarity,
+    terms: Callable[[Article, _Words], dict[str, float]] = weighted_terms,
 ) -> tuple[sp.csr_matrix, list[str], np.ndarray]:
-    """Rows of L2-normalised TF-IDF vectors, the vocabulary and each word's document frequency."""
+    """Rows of L2-normalised TF-IDF vectors, the vocabulary and each word's document frequency.
+
+    ``terms`` gives an article's weighted words: the whole article by default, or
+    ``headline_terms`` for headline vectors.
+    """
     vocab: dict[str, int] = {}
     indptr = [0]
     indices: list[int] = []
     data: list[float] = []
     words_memo = _Words()
     for article in articles:
-        for word, count in sorted(weighted_terms(article, words_memo).items()):
+        for word, count in sorted(terms(article, words_memo).items()):
             indices.append(vocab.setdefault(word, len(vocab)))
             data.append(count)
         indptr.append(len(indices))

@@ -10,7 +10,7 @@ from digest.background import Rarity, english_frequencies
 from digest.build import gather
 from digest.cluster import average_link, cluster_articles, group, similar_pairs
 from digest.config import GroupingConfig
-from digest.features import phrase_matrix, tfidf_matrix
+from digest.features import headline_terms, phrase_matrix, tfidf_matrix
 from digest.model import Copies
 from tests.conftest import SEEDS, config_for, make_article
 
@@ -139,3 +139,30 @@ def test_grouping_is_deterministic():
     assert _ids(group(items, GroupingConfig())) == _ids(
         group(list(reversed(items)), GroupingConfig())
     )
+
+
+def test_headline_terms_read_the_headline_only():
+    article = make_article("h", "Volcano erupts in Iceland", "Lava reached the town of Grindavik.")
+    terms = headline_terms(article)
+    assert set(terms) == {"volcano", "erupts", "iceland"}
+    assert "grindavik" not in terms
+
+
+def test_shared_headlines_add_to_the_similarity():
+    # Two reports whose bodies share little but whose headlines name the same event.
+    a = make_article(
+        "v1",
+        "Volcano erupts near Grindavik in Iceland",
+        "Residents were evacuated overnight as fountains of lava rose from a fissure.",
+    )
+    b = make_article(
+        "v2",
+        "Iceland volcano erupts near Grindavik",
+        "Flights at Keflavik airport continued normally, the operator Isavia stated.",
+    )
+    items = _copies(a, b)
+    # Their full vectors are ~0.46 alike (the headline words weigh in) and the headlines ~1.0.
+    apart = group(items, GroupingConfig(threshold=0.6, headline_bonus=0.0))
+    together = group(items, GroupingConfig(threshold=0.6, headline_bonus=0.3))
+    assert _ids(apart) == [["v1"], ["v2"]]
+    assert _ids(together) == [["v1", "v2"]]
