@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
+
+from digest.background import Rarity
 from digest.config import SummaryConfig
 from digest.headline import choose_headline, clean_title
-from digest.sentences import leans_on_context, split_sentences, trim, usable
-from digest.summarize import summarize
+from digest.sentences import article_sentences, leans_on_context, split_sentences, trim, usable
+from digest.summarize import _rarity_weights, _vectors, score_sentences, summarize
 from tests.conftest import make_article
 
 A = make_article(
@@ -128,6 +131,23 @@ def test_outlet_suffix_is_cut_from_titles():
 
 def test_summary_is_deterministic_and_order_independent_of_calls():
     assert _summary(A, B, C) == _summary(A, B, C)
+
+
+def test_position_counts_only_usable_sentences():
+    # A pronoun-led sentence before the lead is never used, so it must not push the lead back.
+    lead = "A powerful storm flooded the harbour town of Marlow on Tuesday night."
+    plain = make_article("p", "", lead)
+    padded = make_article("q", "", "He said the water rose fast.\n\n" + lead)
+    sentences = article_sentences([plain, padded])
+    scored = score_sentences(sentences, _vectors(sentences), 2)
+    assert [c.sentence.text for c in scored] == [lead, lead]
+    assert scored[0].score == pytest.approx(scored[1].score)
+
+
+def test_rarity_damps_the_rarest_words():
+    rarity = Rarity({"storm": 1e-4, "town": 1e-4, "marlow": 1e-8})
+    common, rare = _rarity_weights(["storm", "marlow"], rarity)
+    assert 0 < rare < common
 
 
 def test_empty_event():
