@@ -119,7 +119,7 @@ class FetchConfig:
     backoff: float = _opt(1.0, "Seconds before the first retry; doubled for each further retry.")
     max_bytes: int = _opt(5_000_000, "Largest page or feed downloaded, in bytes; bigger ones fail.")
     user_agent: str = _opt(
-        "digest/0.1 (+https://github.com/digest-news/digest; static news digest)",
+        "digest/0.1 (static news-digest generator)",
         "User-Agent sent with every request.",
     )
 
