@@ -241,6 +241,10 @@ def quotes_balanced(text: str) -> bool:
     return opened <= closed
 
 
+def _is_acronym(word: str) -> bool:
+    return len(word) > 1 and word.isupper() and " " not in word
+
+
 def leans_on_context(text: str) -> bool:
     """True when the sentence needs the sentences before it to be understood.
 
@@ -248,7 +252,11 @@ def leans_on_context(text: str) -> bool:
     pronoun ('"We won," he said.'); or, outside quotes, a third-person pronoun comes before any
     word it could refer to ('In an interview, she ...').
     """
-    if _DEPENDENT_OPENING.match(text) or _PRONOUN_ATTRIBUTION.search(text):
+    opening = _DEPENDENT_OPENING.match(text)
+    # An all-capitals opening word is an acronym ("WHO officials", "IT firms"), not a pronoun.
+    if opening is not None and not _is_acronym(opening.group(1)):
+        return True
+    if _PRONOUN_ATTRIBUTION.search(text):
         return True
     if _INTRO_PRONOUN.match(text):
         return True

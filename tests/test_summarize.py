@@ -190,3 +190,11 @@ def test_keyword_evaluation_compares_with_plain_yake(tmp_path):
     assert entity_found("Barack Obama", ["Obama"])
     assert entity_found("Marlow", ["Marlow town council"])
     assert not entity_found("Senate Democrats", ["Senate"])
+
+
+def test_acronym_openings_are_not_pronouns():
+    from digest.sentences import leans_on_context
+
+    assert not leans_on_context("WHO officials said the outbreak had peaked in the region.")
+    assert leans_on_context("Who knows what the officials will decide next week?")
+    assert leans_on_context("This was the first visit of the year.")
