@@ -170,6 +170,20 @@ def read_markdown(path: Path, rel: str, doc_id: str) -> list[Document]:
     ]
 
 
+# Web pages and feed files are read by digest.webread, whose libraries (trafilatura, lxml,
+# feedparser) take a third of a second to import: imported only when such a file is met.
+WEB_SUFFIXES = (".html", ".htm", ".xml", ".rss", ".atom")
+
+
+def _web_reader(suffix: str) -> Reader:
+    def read(path: Path, rel: str, doc_id: str) -> list[Document]:
+        from digest import webread
+
+        return webread.readers()[suffix](path, rel, doc_id)
+
+    return read
+
+
 def default_readers() -> dict[str, Reader]:
     """Readers by file suffix."""
     readers: dict[str, Reader] = {
@@ -177,11 +191,7 @@ def default_readers() -> dict[str, Reader]:
         ".md": read_markdown,
         ".markdown": read_markdown,
     }
-    try:
-        from digest import webread  # html and feed files; optional while that stage grows
-    except ImportError:
-        return readers
-    readers.update(webread.readers())
+    readers.update({suffix: _web_reader(suffix) for suffix in WEB_SUFFIXES})
     return readers
 
 

@@ -42,3 +42,11 @@ def test_symlink_outside_source_is_not_followed(source_dir: Path, tmp_path: Path
     docs, rejected = read_folder(source_dir)
     assert docs == []
     assert "outside the source folder" in rejected[0].reason
+
+
+def test_web_readers_cover_every_suffix_webread_reads():
+    from digest import webread
+    from digest.read import WEB_SUFFIXES, default_readers
+
+    assert set(webread.readers()) == set(WEB_SUFFIXES)
+    assert set(WEB_SUFFIXES) <= set(default_readers())
