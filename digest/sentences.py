@@ -1,5 +1,6 @@
 """Sentences of an event's articles: splitting, light trimming and the checks that keep a merged
-summary faithful (no sentence that leans on missing context, no boilerplate, whole quotes).
+summary faithful (no sentence that leans on context it does not carry, no boilerplate, whole
+quotes).
 
 Every candidate keeps the exact text it was cut from, so a summary sentence is always a span of a
 source article: trimming only removes words at the start, it never adds or changes one (apart
@@ -273,8 +274,12 @@ def is_boilerplate(text: str) -> bool:
     return bool(_BOILERPLATE.search(text) or _FURNITURE.search(text) or _CAPS_RUN.search(text))
 
 
-def usable(text: str) -> bool:
-    """Whether a (trimmed) sentence may stand in a summary on its own."""
+def usable(text: str, *, continuation: bool = False) -> bool:
+    """Whether a (trimmed) sentence may stand in a summary on its own.
+
+    With ``continuation``, the sentence will follow its own predecessor in the summary, which
+    carries the context it leans on: every rule but that one still applies.
+    """
     n = len(text.split())
     if n < MIN_WORDS or n > MAX_WORDS:
         return False
@@ -282,7 +287,9 @@ def usable(text: str) -> bool:
         return False
     if text.rstrip("\"”’' ").endswith("?") or text.endswith(":"):
         return False
-    return quotes_balanced(text) and not leans_on_context(text) and not is_boilerplate(text)
+    if not quotes_balanced(text) or is_boilerplate(text):
+        return False
+    return continuation or not leans_on_context(text)
 
 
 def article_sentences(articles: Sequence[Article]) -> list[Sentence]:

@@ -1,7 +1,9 @@
 """Summarize stage: one headline and one merged, cited, extractive summary per event.
 
-Every article is split into sentences; those that cannot stand alone (pronoun openings, broken
-quotes, page furniture) are set aside. Each remaining sentence is scored on these signals:
+Every article is split into sentences; broken quotes and page furniture are set aside. A
+sentence that leans on context ("He said ...", "But ...") is kept only as a continuation: it may
+be picked once the sentence before it in its article is picked, and is then read right after
+it, which carries the context. Each candidate is scored on these signals:
 
 * centrality: TF-IDF cosine with the centroid of the whole event; words rare in general English
   weigh a little less, since the event's own IDF already favours them and a summary is told in
@@ -18,7 +20,7 @@ Sentences are then picked greedily with maximal marginal relevance (a sentence t
 already picked is skipped outright), filling the word budget sentence by sentence, never cutting
 one. Each picked sentence cites its own article and every other article that states it in
 near-identical words. The picked sentences are read in story order: by position in their
-article, earlier first.
+article, earlier first, each continuation right after its predecessor.
 """
 
 from __future__ import annotations
@@ -68,6 +70,8 @@ class _Scored:
     sentence: Sentence
     score: float
     row: int  # row of the sentence in the TF-IDF matrix
+    # Row of the predecessor a context-leaning sentence must follow; -1 for one that stands alone.
+    after: int = -1
 
 
 @lru_cache(maxsize=1 << 16)  # a pure function over a vocabulary that repeats across events
@@ -158,10 +162,22 @@ def score_sentences(
     out: list[_Scored] = []
     rank = Counter[int]()  # usable sentences seen so far per article
     for row, sentence in enumerate(sentences):
-        if sentence.position >= _MAX_POSITION or not usable(sentence.text):
+        if sentence.position >= _MAX_POSITION:
             continue
+        after = -1
+        if not usable(sentence.text):
+            # A sentence that leans on context may still follow its own predecessor.
+            previous = sentences[row - 1] if row else None
+            if (
+                previous is None
+                or previous.article != sentence.article
+                or not usable(sentence.text, continuation=True)
+            ):
+                continue
+            after = row - 1
         position = 1.0 / (1.0 + rank[sentence.article]) ** _POSITION_DECAY
-        rank[sentence.article] += 1
+        if after < 0:  # position counts the sentences that stand alone
+            rank[sentence.article] += 1
         support = 0.0
         if n_articles > 1:
             best = [
@@ -178,7 +194,7 @@ def score_sentences(
             + _W_LENGTH * len(sentence.words) / 30
             + _W_TITLE * float(title_sim[row])
         )
-        out.append(_Scored(sentence, score, row))
+        out.append(_Scored(sentence, score, row, after))
     return out
 
 
@@ -189,11 +205,12 @@ def _select(candidates: list[_Scored], sims: np.ndarray, max_words: int) -> list
     remaining = sorted(
         candidates, key=lambda c: (-c.score, c.sentence.article, c.sentence.position)
     )
+    picked: set[int] = set()
     while remaining:
         best: tuple[float, int] | None = None
         for i, cand in enumerate(remaining):
             n = len(cand.sentence.text.split())
-            if used + n > max_words:
+            if used + n > max_words or (cand.after >= 0 and cand.after not in picked):
                 continue
             redundancy = max((float(sims[cand.row, c.row]) for c in chosen), default=0.0)
             value = _MMR_LAMBDA * cand.score - (1 - _MMR_LAMBDA) * redundancy
@@ -209,8 +226,23 @@ def _select(candidates: list[_Scored], sims: np.ndarray, max_words: int) -> list
         ):
             continue
         chosen.append(cand)
+        picked.add(cand.row)
         used += len(cand.sentence.text.split())
     return chosen
+
+
+def _story_order(chosen: Sequence[_Scored]) -> list[_Scored]:
+    """Sentences by position in their article, each continuation right after its predecessor."""
+    follower = {c.after: c for c in chosen if c.after >= 0}
+    out: list[_Scored] = []
+    for head in sorted(
+        (c for c in chosen if c.after < 0), key=lambda c: (c.sentence.position, c.sentence.article)
+    ):
+        c: _Scored | None = head
+        while c is not None:
+            out.append(c)
+            c = follower.get(c.row)
+    return out
 
 
 def _citations(
@@ -241,12 +273,11 @@ def summarize(articles: Sequence[Article], config: SummaryConfig) -> Summary:
     titles = [a.title for a in articles if a.title]
     vectors = _vectors(sentences, titles)
     scored = score_sentences(sentences, vectors, len(articles))
-    chosen = _select(scored, vectors.sims, config.max_words)
-    chosen.sort(key=lambda c: (c.sentence.position, c.sentence.article))
+    chosen = _story_order(_select(scored, vectors.sims, config.max_words))
     contents = [content_words(s.words) for s in sentences] if chosen else []
     out = tuple(
         SummarySentence(c.sentence.text, _citations(c.sentence, sentences, contents, articles))
         for c in chosen
     )
-    ranked = [c.sentence.text for c in sorted(scored, key=lambda c: -c.score)]
+    ranked = [c.sentence.text for c in sorted(scored, key=lambda c: -c.score) if c.after < 0]
     return Summary(choose_headline(articles, ranked), out)

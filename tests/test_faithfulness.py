@@ -41,6 +41,31 @@ def test_checker_catches_unfaithful_summaries():
     assert any("does not cite b" in p for p in faithfulness_problems(uncited, [a, b]))
 
 
+def test_context_leaning_sentence_needs_its_predecessor_just_before_it():
+    from digest.model import Summary, SummarySentence
+
+    lead = "The mayor of Marlow closed the harbour road on Monday."
+    said = "He said the road would reopen once the water went down."
+    a = make_article("a", "T", f"{lead} {said}\n\nThe council opened two shelters in town.")
+    b = make_article("b", "T", "Forecasters expect the rain to ease by Thursday morning.")
+    other = "Forecasters expect the rain to ease by Thursday morning."
+    follows = Summary("h", (SummarySentence(lead, ("a",)), SummarySentence(said, ("a",))))
+    assert faithfulness_problems(follows, [a, b]) == []
+    alone = Summary("h", (SummarySentence(said, ("a",)),))
+    assert any("leans on missing context" in p for p in faithfulness_problems(alone, [a, b]))
+    apart = Summary(
+        "h",
+        (
+            SummarySentence(lead, ("a",)),
+            SummarySentence(other, ("b",)),
+            SummarySentence(said, ("a",)),
+        ),
+    )
+    assert any("leans on missing context" in p for p in faithfulness_problems(apart, [a, b]))
+    swapped = Summary("h", (SummarySentence(said, ("a",)), SummarySentence(lead, ("a",))))
+    assert any("leans on missing context" in p for p in faithfulness_problems(swapped, [a, b]))
+
+
 @pytest.mark.parametrize("name", ["allsides.dev.jsonl", "multinews.dev.jsonl"])
 def test_dev_slice_summaries_are_faithful(name):
     path = EVAL_DIR / name
