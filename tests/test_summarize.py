@@ -205,7 +205,7 @@ def test_summary_evaluation_scores_every_system(tmp_path):
     report = run([_gold_file(tmp_path)])
     for name in SYSTEMS:
         assert f"| {name} |" in report
-    assert "faithfulness problems (default budget): 0" in report
+    assert "faithfulness problems (site and evaluation budgets): 0" in report
 
 
 def test_keyword_evaluation_compares_with_plain_yake(tmp_path):
