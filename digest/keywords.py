@@ -22,7 +22,7 @@ import yake
 
 from digest.config import KeywordsConfig
 from digest.model import Article, Summary
-from digest.sentences import split_sentences
+from digest.sentences import MONTHS, WEEKDAYS, split_sentences
 
 # Words of text YAKE reads per event, and sentences taken from the start of each article.
 MAX_WORDS = 250
@@ -84,29 +84,12 @@ _TITLE_WORDS = frozenset(
 )
 _DATE_WORDS = frozenset(
     [
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
+        *WEEKDAYS,
         "today",
         "yesterday",
         "tomorrow",
         "tonight",
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
+        *MONTHS,
         "jan",
         "feb",
         "mar",

@@ -56,6 +56,22 @@ _PRONOUN_ATTRIBUTION = re.compile(
 _INTRO_PRONOUN = re.compile(r"^[^,\"“]{0,60},\s*(he|she|they)\b", re.I)
 _QUOTED = re.compile(r"\"[^\"]*\"|“[^”]*”")
 # Words that frame a sentence without naming anyone a pronoun could refer to.
+# Calendar words: frame words here, date junk for keywords.
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
 _FRAME_WORDS = frozenset(
     [
         "a",
@@ -117,13 +133,7 @@ _FRAME_WORDS = frozenset(
         "just",
         "so",
         "very",
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
+        *WEEKDAYS,
         "today",
         "yesterday",
         "tonight",
@@ -140,18 +150,7 @@ _FRAME_WORDS = frozenset(
         "earlier",
         "later",
         "ago",
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
+        *MONTHS,
         "said",
         "says",
         "told",
