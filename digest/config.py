@@ -37,6 +37,11 @@ class SiteConfig:
     )
     language: str = _opt("en", "Language code of the site (html lang attribute).")
     per_page: int = _opt(30, "Events per index page before paging.")
+    keyword_min_events: int = _opt(
+        2,
+        "Events a keyword must carry to get its own page and Atom feed; a rarer keyword is "
+        "shown as plain text (1: a page for every keyword).",
+    )
     search: bool = _opt(
         True, "Build the Pagefind search index and page (when the pagefind package is installed)."
     )
@@ -80,6 +85,9 @@ class GroupingConfig:
     phrase_words: int = _opt(6, "Words in a phrase for the shared-phrase bonus.")
     headline_bonus: float = _opt(
         0.1, "Share of two articles' headline cosine added to their similarity (0: none)."
+    )
+    name_bonus: float = _opt(
+        0.0, "Share of two articles' cosine over the names they mention added to their similarity."
     )
     min_similarity: float = _opt(
         0.05, "Candidate pairs less similar than this are left out of the grouping graph."
@@ -242,6 +250,7 @@ def _check_values(
         ("summary.max_words", config.summary.max_words > 0, "must be positive"),
         ("keywords.count", config.keywords.count >= 0, "must be zero or more"),
         ("site.per_page", config.site.per_page > 0, "must be positive"),
+        ("site.keyword_min_events", config.site.keyword_min_events > 0, "must be positive"),
         ("dedupe.shingle", config.dedupe.shingle > 0, "must be positive"),
         ("dedupe.num_perm", config.dedupe.num_perm > 0, "must be positive"),
         ("fetch.timeout", config.fetch.timeout > 0, "must be positive"),

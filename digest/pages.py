@@ -86,7 +86,7 @@ def day_key(when: datetime | None) -> str:
 class SitePlan:
     """Every page path of the site and the lists the pages show."""
 
-    def __init__(self, digest: Digest, per_page: int) -> None:
+    def __init__(self, digest: Digest, per_page: int, keyword_min_events: int = 1) -> None:
         self.events = digest.events
         self.event_href: dict[str, str] = {}
         self.article_href: dict[str, str] = {}
@@ -97,7 +97,7 @@ class SitePlan:
             for article in all_articles(event):
                 base = f"articles/{slugify(article.id, 80) or 'article'}"
                 self.article_href[article.id] = _claim(base, taken)
-        self.topics = self._topics(digest.events, per_page)
+        self.topics = self._topics(digest.events, per_page, keyword_min_events)
         self._topic_by_slug = {t.slug: t for t in self.topics}
         self.event_slugs: dict[str, tuple[str, ...]] = {
             e.id: tuple(dict.fromkeys(keyword_slug(k) for k in e.keywords)) for e in digest.events
@@ -110,7 +110,7 @@ class SitePlan:
         self.related = related_events(digest.events, self.event_slugs)
 
     @staticmethod
-    def _topics(events: tuple[Event, ...], per_page: int) -> list[Topic]:
+    def _topics(events: tuple[Event, ...], per_page: int, min_events: int) -> list[Topic]:
         forms: dict[str, Counter[str]] = {}
         members: dict[str, list[Event]] = {}
         for event in events:
@@ -122,7 +122,10 @@ class SitePlan:
                     seen.add(slug)
                     members.setdefault(slug, []).append(event)
         topics = []
-        for slug in sorted(members):
+        # A keyword of a single event would get a page listing only that event: most keywords
+        # are such (nine in ten at 10,000 articles), and their pages and feeds were most of the
+        # site's files while telling the reader nothing the event page does not.
+        for slug in sorted(s for s in members if len(members[s]) >= min_events):
             # The most used spelling names the topic; ties go to the alphabetically first.
             name = min(forms[slug].items(), key=lambda kv: (-kv[1], kv[0]))[0]
             href = f"keywords/{slug}.html"
@@ -173,7 +176,11 @@ class SitePlan:
         return self._topic_by_slug[slug]
 
     def keyword_refs(self, event: Event) -> tuple[KeywordRef, ...]:
-        return tuple(
-            KeywordRef(self.topic(slug).name, self.topic(slug).href)
-            for slug in self.event_slugs[event.id]
-        )
+        """The event's keywords, each linked to its page when it has one (``href`` "": none)."""
+        names = {keyword_slug(k): k for k in reversed(event.keywords)}  # first spelling wins
+        refs = []
+        for slug in self.event_slugs[event.id]:
+            topic = self._topic_by_slug.get(slug)
+            ref = KeywordRef(topic.name, topic.href) if topic else KeywordRef(names[slug], "")
+            refs.append(ref)
+        return tuple(refs)

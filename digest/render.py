@@ -234,7 +234,7 @@ def render_site(digest: Digest, config: Config, dest: Path, jobs: int | None = N
     """
     search_on = config.site.search and search.available()
     site = site_view(digest, config, search_on)
-    plan = SitePlan(digest, config.site.per_page)
+    plan = SitePlan(digest, config.site.per_page, config.site.keyword_min_events)
     out = _Writer(dest, previous=config.path(config.out))
     pages = _Pages(config, site, out, search_on, jobs)
     cards = {

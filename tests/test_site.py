@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from datetime import UTC, datetime
+from html import escape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -42,25 +43,55 @@ def links(path: Path) -> set[str]:
     return {a["href"] for a in tags(path).find("a")}
 
 
-def test_a_keyword_page_per_keyword_listing_its_events(seeds_site: Path, seeds_json: dict):
+def _keyword_events(seeds_json: dict) -> dict[str, set[str]]:
     slugs: dict[str, set[str]] = {}
     for event in seeds_json["events"]:
         for keyword in event["keywords"]:
             slugs.setdefault(keyword_slug(keyword), set()).add(event["id"])
-    assert slugs, "the seeds have keywords"
+    return slugs
+
+
+def test_a_keyword_page_per_shared_keyword_listing_its_events(seeds_site: Path, seeds_json: dict):
+    slugs = _keyword_events(seeds_json)
+    shared = {slug: ids for slug, ids in slugs.items() if len(ids) >= 2}
+    assert shared and len(shared) < len(slugs), "the seeds have shared and single keywords"
     index_links = links(seeds_site / "keywords" / "index.html")
-    for slug, event_ids in slugs.items():
+    for slug, event_ids in shared.items():
         page = seeds_site / "keywords" / f"{slug}.html"
         assert f"../keywords/{slug}.html" in index_links
+        assert (seeds_site / "keywords" / f"{slug}.xml").is_file()
         listed = {h.rsplit("/", 1)[-1][:-5] for h in links(page) if h.startswith("../events/")}
         assert listed == event_ids, slug
+    # A keyword of one event gets no page and no feed (keyword_min_events defaults to 2).
+    for slug in set(slugs) - set(shared):
+        assert not (seeds_site / "keywords" / f"{slug}.html").exists()
+        assert not (seeds_site / "keywords" / f"{slug}.xml").exists()
+        assert f"../keywords/{slug}.html" not in index_links
 
 
 def test_event_keywords_link_to_their_pages(seeds_site: Path, seeds_json: dict):
+    slugs = _keyword_events(seeds_json)
     for event in seeds_json["events"]:
-        page_links = links(seeds_site / "events" / f"{event['id']}.html")
+        page = seeds_site / "events" / f"{event['id']}.html"
+        page_links = links(page)
+        html = page.read_text(encoding="utf-8")
         for keyword in event["keywords"]:
-            assert f"../keywords/{keyword_slug(keyword)}.html" in page_links
+            href = f"../keywords/{keyword_slug(keyword)}.html"
+            if len(slugs[keyword_slug(keyword)]) >= 2:
+                assert href in page_links
+            else:  # shown, escaped, but not a link to a page that does not exist
+                assert href not in page_links
+                assert f"<span>{escape(keyword)}</span>" in html
+
+
+def test_every_keyword_gets_a_page_with_min_events_one(tmp_path: Path, seeds_json: dict):
+    config = config_for(SEEDS, tmp_path / "out", cache=str(tmp_path / "cache"))
+    config = dataclasses.replace(config, site=SiteConfig(keyword_min_events=1, search=False))
+    build(config)
+    for slug, event_ids in _keyword_events(seeds_json).items():
+        page = tmp_path / "out" / "keywords" / f"{slug}.html"
+        listed = {h.rsplit("/", 1)[-1][:-5] for h in links(page) if h.startswith("../events/")}
+        assert listed == event_ids, slug
 
 
 def test_day_archive_has_stable_urls(seeds_site: Path, seeds_json: dict):
@@ -88,9 +119,12 @@ def test_index_pages_past_per_page(tmp_path: Path, seeds_json: dict):
     assert "page/2.html" in links(out / "index.html")
     assert "../index.html" in links(out / "page" / "2.html")
     # Keyword and day pages page too: every event of a keyword is on one of its pages.
+    shared = {s for s, ids in _keyword_events(seeds_json).items() if len(ids) >= 2}
     for event in seeds_json["events"]:
         for keyword in event["keywords"]:
             slug = keyword_slug(keyword)
+            if slug not in shared:
+                continue
             parts = [out / "keywords" / f"{slug}.html"]
             parts += sorted((out / "keywords" / slug).glob("*.html"))
             hrefs = {h.rsplit("/", 1)[-1] for part in parts for h in links(part)}
