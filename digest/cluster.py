@@ -27,6 +27,8 @@ from digest.features import headline_terms, phrase_matrix, tfidf_matrix
 from digest.model import Article, Copies
 
 _BLOCK = 2048  # rows per block of the candidate product: bounds memory at any folder size
+# Content words in a long headline: an article with this many or fewer is as short as a headline.
+HEADLINE_TERMS = 12
 PHRASES_FOR_FULL_BONUS = 5  # shared phrases at which the phrase bonus is complete
 
 
@@ -72,6 +74,8 @@ def cluster_articles(
     sims = _local_scale(n, rows, cols, sims, config.local_scaling)
     sources = [(a.source or "").strip().lower() or None for a in articles]
     days = [a.date.timestamp() / 86400.0 if a.date is not None else np.nan for a in articles]
+    # How short each article is, from 1 (a headline) down towards 0 (a long text).
+    shortness = np.minimum(1.0, HEADLINE_TERMS / np.maximum(np.diff(x.indptr), 1))
     return average_link(
         n,
         rows,
@@ -83,6 +87,7 @@ def cluster_articles(
         config.source_penalty,
         days,
         config.window_days,
+        shortness.tolist(),
     )
 
 
@@ -203,6 +208,7 @@ def average_link(
     source_penalty: float = 0.0,
     days: Sequence[float] | None = None,
     window_days: float = float("inf"),
+    shortness: Sequence[float] | None = None,
 ) -> list[int]:
     """Agglomerative clustering over a sparse similarity graph; a cluster label per node.
 
@@ -211,6 +217,10 @@ def average_link(
     pairwise similarity (average link); as the larger of the two grows to ``centroid_size`` it
     moves to the cosine of the clusters' summed vectors, which does not punish a large, loosely
     knit event (a story covered by hundreds of headlines that each share a word or two).
+    That move is scaled by how short the members are (``shortness`` per node, 1 for a
+    headline, towards 0 for a long text; None: all count as headlines): the cosine of two
+    headlines is noise and their centroid is sharp, while two long texts compare reliably and
+    the centroid of many texts on one subject blurs the separate events within it.
     Outlets rarely report one event twice, so when two clusters share outlets the score is
     lowered by ``source_penalty`` times the share of the smaller cluster's outlets found in both.
     Dated members (``days``, NaN when undated) of one cluster never span more than
@@ -226,6 +236,7 @@ def average_link(
             links[r][c] = links[r].get(c, 0.0) + s
             links[c][r] = links[c].get(r, 0.0) + s
 
+    short = list(shortness) if shortness is not None else [0.0] * n
     outlets: list[set[str]] = [
         {sources[i]} if sources is not None and sources[i] else set() for i in range(n)
     ]
@@ -235,6 +246,8 @@ def average_link(
         pairs = size[a] * size[b]
         larger = max(size[a], size[b])
         c = min(1.0, (larger - 1) / (centroid_size - 1)) if centroid_size > 1 else 0.0
+        if shortness is not None:
+            c *= (short[a] + short[b]) / (size[a] + size[b])
         value = links[a][b] / (pairs ** (1.0 - c) * mass ** (0.5 * c))
         if source_penalty and outlets[a] and outlets[b]:
             small, large = sorted((outlets[a], outlets[b]), key=len)
@@ -268,6 +281,7 @@ def average_link(
         parent[b] = a
         inner[a] += inner[b] + links[a].pop(b)
         size[a] += size[b]
+        short[a] += short[b]
         for c, total in links[b].items():
             if c == a:
                 continue

@@ -107,6 +107,16 @@ def test_average_link_merges_by_mean_similarity():
     assert average_link(3, rows, cols, sims, threshold=0.95) == [0, 1, 2]
 
 
+def test_centroids_compare_headlines_but_not_long_texts():
+    # 0-1 merge first; 2 is close to 0 only. Its mean similarity to {0, 1} is 0.125, while the
+    # cosine of the summed vectors is 0.25 / sqrt(2.6) = 0.155.
+    rows, cols, sims = np.array([0, 0]), np.array([1, 2]), np.array([0.3, 0.25])
+    headlines = average_link(3, rows, cols, sims, 0.15, centroid_size=2, shortness=[1.0] * 3)
+    assert headlines == [0, 0, 0]
+    texts = average_link(3, rows, cols, sims, 0.15, centroid_size=2, shortness=[0.0] * 3)
+    assert texts == [0, 0, 1]
+
+
 def test_same_outlet_lowers_the_merge_score():
     rows, cols, sims = np.array([0]), np.array([1]), np.array([0.3])
     assert average_link(2, rows, cols, sims, 0.25, sources=["AP", "AP"], source_penalty=0.5) == [
