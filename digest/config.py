@@ -45,6 +45,12 @@ class SiteConfig:
     search: bool = _opt(
         True, "Build the Pagefind search index and page (when the pagefind package is installed)."
     )
+    search_articles: bool = _opt(
+        False,
+        "Index every article's own page for search too, not only the event pages (headline, "
+        "cited summary, source titles, keywords): full texts, about three times the index's "
+        "build time, size and memory.",
+    )
 
 
 @dataclass(frozen=True)
@@ -85,9 +91,6 @@ class GroupingConfig:
     phrase_words: int = _opt(6, "Words in a phrase for the shared-phrase bonus.")
     headline_bonus: float = _opt(
         0.1, "Share of two articles' headline cosine added to their similarity (0: none)."
-    )
-    name_bonus: float = _opt(
-        0.0, "Share of two articles' cosine over the names they mention added to their similarity."
     )
     min_similarity: float = _opt(
         0.05, "Candidate pairs less similar than this are left out of the grouping graph."

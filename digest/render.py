@@ -335,7 +335,9 @@ def render_site(digest: Digest, config: Config, dest: Path, jobs: int | None = N
             "search.html",
             "search.html",
             heading="Search",
-            description=f"Search every event and article of {site.title}.",
+            description=f"Search every event{' and article' if config.site.search_articles else ''}"
+            f" of {site.title}.",
+            articles=config.site.search_articles,
         )
     pages.flush()
     _write_feeds(digest, plan, pages, out)
@@ -346,5 +348,5 @@ def render_site(digest: Digest, config: Config, dest: Path, jobs: int | None = N
     pages.flush()  # in case a page was queued after the feeds
     count = out.count
     if search_on:
-        count += search.index_site(dest, site.language)
+        count += search.index_site(dest, site.language, config.site.search_articles)
     return count

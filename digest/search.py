@@ -32,8 +32,13 @@ def available() -> bool:
     return pagefind_binary() is not None
 
 
-def index_site(site: Path, language: str) -> int:
-    """Index every page of ``site``; returns the number of files Pagefind wrote."""
+def index_site(site: Path, language: str, articles: bool = False) -> int:
+    """Index the event pages of ``site`` (and with ``articles``, the article pages); returns the
+    number of files Pagefind wrote.
+
+    Pagefind reads only the pages its glob names: listing pages repeat what event pages say, and
+    reading them too cost more time and memory than the whole rest of the render stage.
+    """
     binary = pagefind_binary()
     if binary is None:
         raise BuildError("search is on but Pagefind is not installed: pip install pagefind")
@@ -41,6 +46,8 @@ def index_site(site: Path, language: str) -> int:
         str(binary),
         "--site",
         str(site),
+        "--glob",
+        "{events,articles}/*.html" if articles else "events/*.html",
         "--output-subdir",
         BUNDLE,
         "--force-language",

@@ -283,6 +283,23 @@ def test_search_index_is_built_by_default(seeds_site: Path):
     assert "data-pagefind-body" in event
 
 
+@pytest.mark.skipif(not search_available(), reason="pagefind is not installed")
+def test_search_indexes_event_pages_and_articles_on_request(
+    tmp_path: Path, seeds_site: Path, seeds_json: dict
+):
+    # Pagefind writes one fragment per indexed page.
+    events = len(seeds_json["events"])
+    articles = len(list((seeds_site / "articles").glob("*.html")))
+    assert len(list((seeds_site / "pagefind" / "fragment").iterdir())) == events
+    config = config_for(SEEDS, tmp_path / "out", cache=str(tmp_path / "cache"))
+    build(dataclasses.replace(config, site=SiteConfig(search_articles=True)))
+    fragments = len(list((tmp_path / "out" / "pagefind" / "fragment").iterdir()))
+    assert fragments == events + articles
+    assert 'placeholder="Search events and articles"' in (
+        tmp_path / "out" / "search.html"
+    ).read_text("utf-8")
+
+
 def test_search_can_be_turned_off(tmp_path: Path):
     config = config_for(SEEDS, tmp_path / "out", cache=str(tmp_path / "cache"))
     build(dataclasses.replace(config, site=SiteConfig(search=False)))

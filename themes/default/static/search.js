@@ -43,7 +43,7 @@ async function run(query) {
   const ticket = ++latest;
   if (!query.trim()) {
     list.replaceChildren();
-    show("Type a word to search every event and article.");
+    show("Type a word to search the digest.");
     return;
   }
   show("Searching…");
