@@ -29,6 +29,9 @@ from digest.model import Article, Copies
 _BLOCK = 2048  # rows per block of the candidate product: bounds memory at any folder size
 # Content words in a long headline: an article with this many or fewer is as short as a headline.
 HEADLINE_TERMS = 12
+# Folder size at which local scaling works at half its strength: in a handful of articles the
+# third-closest one is not a neighbourhood.
+TRUSTED_NEIGHBOURHOOD = 100
 PHRASES_FOR_FULL_BONUS = 5  # shared phrases at which the phrase bonus is complete
 
 
@@ -71,11 +74,18 @@ def cluster_articles(
         headlines, _, _ = tfidf_matrix(articles, rarity, headline_terms)
         sims = sims + config.headline_bonus * _pair_cosines(headlines, rows, cols)
     rows, cols, sims = _within_window(articles, rows, cols, sims, config.window_days)
-    sims = _local_scale(n, rows, cols, sims, config.local_scaling)
-    sources = [(a.source or "").strip().lower() or None for a in articles]
-    days = [a.date.timestamp() / 86400.0 if a.date is not None else np.nan for a in articles]
     # How short each article is, from 1 (a headline) down towards 0 (a long text).
     shortness = np.minimum(1.0, HEADLINE_TERMS / np.maximum(np.diff(x.indptr), 1))
+    # Neighbourhoods say little in a small folder, and a headline's nearest neighbours are
+    # syndicated copies of it: local scaling grows with the folder and fades for headlines.
+    power = (
+        config.local_scaling
+        * (n / (n + TRUSTED_NEIGHBOURHOOD))
+        * (1.0 - 0.5 * (shortness[rows] + shortness[cols]))
+    )
+    sims = _local_scale(n, rows, cols, sims, power, config.local_neighbour, config.min_similarity)
+    sources = [(a.source or "").strip().lower() or None for a in articles]
+    days = [a.date.timestamp() / 86400.0 if a.date is not None else np.nan for a in articles]
     return average_link(
         n,
         rows,
@@ -180,21 +190,34 @@ def _within_window(
 
 
 def _local_scale(
-    n: int, rows: np.ndarray, cols: np.ndarray, sims: np.ndarray, power: float
+    n: int,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    sims: np.ndarray,
+    power: np.ndarray,
+    neighbour: int,
+    floor: float,
 ) -> np.ndarray:
-    """Raise pairs that are each other's best match, lower those that are not.
+    """Raise pairs that stand out of both sides' neighbourhoods, lower those that do not.
 
     A story on a busy topic is close to many others, so its absolute similarities say less than
-    how they rank: each similarity is divided by the geometric mean of both sides' best
-    similarity, raised to ``power``.
+    how they rank; a story on a subject nobody else covers has low similarities even to its own
+    reports. Each article's scale is its similarity to its ``neighbour``-th closest article (its
+    weakest when it has fewer, never below ``floor``); each similarity is multiplied by its
+    ratio to the geometric mean of both sides' scales, raised to ``power`` (one per pair).
     """
-    if not power or not len(sims):
+    if not len(sims) or not np.any(power):
         return sims
-    best = np.zeros(n)
-    np.maximum.at(best, rows, sims)
-    np.maximum.at(best, cols, sims)
-    scale = np.sqrt(best[rows] * best[cols])
-    return sims * (sims / np.maximum(scale, 1e-9)) ** power
+    ends = np.concatenate([rows, cols])
+    vals = np.concatenate([sims, sims])
+    order = np.lexsort((-vals, ends))  # by article, most similar first
+    ends, vals = ends[order], vals[order]
+    starts = np.searchsorted(ends, np.arange(n))
+    counts = np.bincount(ends, minlength=n)
+    pick = np.minimum(starts + np.minimum(neighbour, counts) - 1, len(vals) - 1)
+    scale = np.where(counts > 0, vals[np.maximum(pick, 0)], floor)
+    scale = np.maximum(scale, floor)
+    return sims * (sims / np.sqrt(scale[rows] * scale[cols])) ** power
 
 
 def average_link(

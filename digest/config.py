@@ -81,9 +81,12 @@ class GroupingConfig:
         "(0: not at all; 1: never when all outlets of one recur in the other).",
     )
     local_scaling: float = _opt(
-        0.0,
-        "How much a pair's similarity counts relative to each side's best match (0: absolute "
-        "similarity only), so busy topics do not run together.",
+        1.0,
+        "How much a pair's similarity counts relative to each side's neighbourhood (0: absolute "
+        "similarity only), so busy topics do not run together and lone stories still group.",
+    )
+    local_neighbour: int = _opt(
+        3, "Rank of the neighbour whose similarity sets an article's neighbourhood scale."
     )
     phrase_bonus: float = _opt(
         0.15, "Similarity added to two articles that share several long phrases (quotes)."
@@ -250,6 +253,7 @@ def _check_values(
     checks = [
         ("dedupe.threshold", 0.0 <= config.dedupe.threshold <= 1.0, "must be in [0.0, 1.0]"),
         ("grouping.threshold", 0.0 <= config.grouping.threshold <= 1.0, "must be in [0.0, 1.0]"),
+        ("grouping.local_neighbour", config.grouping.local_neighbour > 0, "must be positive"),
         ("summary.max_words", config.summary.max_words > 0, "must be positive"),
         ("keywords.count", config.keywords.count >= 0, "must be zero or more"),
         ("site.per_page", config.site.per_page > 0, "must be positive"),

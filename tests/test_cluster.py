@@ -8,7 +8,7 @@ import numpy as np
 
 from digest.background import Rarity, english_frequencies
 from digest.build import gather
-from digest.cluster import average_link, cluster_articles, group, similar_pairs
+from digest.cluster import _local_scale, average_link, cluster_articles, group, similar_pairs
 from digest.config import GroupingConfig
 from digest.features import headline_terms, phrase_matrix, tfidf_matrix
 from digest.model import Copies
@@ -115,6 +115,34 @@ def test_centroids_compare_headlines_but_not_long_texts():
     assert headlines == [0, 0, 0]
     texts = average_link(3, rows, cols, sims, 0.15, centroid_size=2, shortness=[0.0] * 3)
     assert texts == [0, 0, 1]
+
+
+def test_local_scaling_raises_lone_pairs_and_lowers_pairs_on_a_busy_topic():
+    # 0-3 are one busy topic (0.4 between most of them); 0-1 is weaker than both sides' second
+    # neighbour. 4-5 are a story nobody else covers: 0.15 stands far above their other links.
+    pairs = [(0, 1, 0.2), (0, 2, 0.4), (0, 3, 0.4), (1, 2, 0.4), (1, 3, 0.4), (2, 3, 0.4)]
+    pairs += [(4, 5, 0.15), (0, 4, 0.06), (1, 5, 0.06)]
+    rows, cols, sims = (np.array(v) for v in zip(*pairs, strict=True))
+    power = np.ones(len(sims))
+    scaled = _local_scale(6, rows, cols, sims, power, neighbour=2, floor=0.05)
+    assert scaled[0] == 0.2 * (0.2 / 0.4)  # lowered
+    assert scaled[6] == 0.15 * (0.15 / 0.06)  # raised
+    assert np.array_equal(_local_scale(6, rows, cols, sims, power * 0, 2, 0.05), sims)
+
+
+def test_local_scaling_leaves_headlines_alone():
+    # A headline's closest neighbours are syndicated copies of it: its scale says nothing.
+    titles = [
+        "Apple releases iOS 7.1 with CarPlay",
+        "iOS 7.1 update brings CarPlay and Siri fixes",
+        "Apple iOS 7.1 is out",
+        "Titanfall review: a fine shooter",
+        "Titanfall launches on Xbox One",
+        "Xbox One Titanfall bundle on sale",
+    ]
+    articles = [make_article(f"h{i}", t, "") for i, t in enumerate(titles)]
+    plain = cluster_articles(articles, GroupingConfig(local_scaling=0.0))
+    assert cluster_articles(articles, GroupingConfig(local_scaling=1.0)) == plain
 
 
 def test_same_outlet_lowers_the_merge_score():
