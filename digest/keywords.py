@@ -247,12 +247,33 @@ def _is_junk(tokens: tuple[str, ...], junk: frozenset[str]) -> bool:
     return all(any(c.isdigit() for c in t) for t in lowered)
 
 
+def _forms(tokens: tuple[str, ...], flat: str, lowered: str) -> Counter[str]:
+    """How often each casing of the phrase occurs as whole words in ``flat`` (whitespace already
+    collapsed to single spaces; ``lowered`` is its lower case, of the same length)."""
+    target = " ".join(tokens).lower()
+    forms: Counter[str] = Counter()
+    start = lowered.find(target)
+    while start >= 0:
+        end = start + len(target)
+        if (start == 0 or not lowered[start - 1].isalnum() and lowered[start - 1] != "_") and (
+            end == len(lowered) or not lowered[end].isalnum() and lowered[end] != "_"
+        ):
+            forms[flat[start:end]] += 1
+        start = lowered.find(target, start + 1)
+    return forms
+
+
 def _casing(tokens: tuple[str, ...], text: str) -> str:
     """The keyword in its most common casing in the text (ties: the first seen)."""
-    phrase = r"\s+".join(re.escape(t) for t in tokens)
-    forms = Counter(
-        " ".join(m.group(0).split()) for m in re.finditer(rf"(?<!\w){phrase}(?!\w)", text, re.I)
-    )
+    flat = " ".join(text.split())
+    lowered = flat.lower()
+    if len(lowered) == len(flat):
+        # A plain search: compiling a pattern per keyword cost more than YAKE's own scoring.
+        forms = _forms(tokens, flat, lowered)
+    else:  # a letter whose lower case is longer ("İ"): positions would not line up
+        phrase = r"\s+".join(re.escape(t) for t in tokens)
+        found = re.finditer(rf"(?<!\w){phrase}(?!\w)", text, re.I)
+        forms = Counter(" ".join(m.group(0).split()) for m in found)
     if not forms:
         return " ".join(tokens)
     # A lower-case form seen anywhere means the capitals were only sentence-initial.
@@ -329,10 +350,12 @@ def extract_keywords(
     candidates.sort(key=lambda c: (c.score, c.key))
     kept: list[_Candidate] = []
     for cand in candidates:
+        words = set(cand.key)
         clashes = [
             i
             for i, k in enumerate(kept)
-            if _contains(k.key, cand.key) or _contains(cand.key, k.key)
+            if not words.isdisjoint(k.key)  # cheap test first: most pairs share no word
+            and (_contains(k.key, cand.key) or _contains(cand.key, k.key))
         ]
         if not clashes:
             kept.append(cand)
