@@ -10,6 +10,7 @@ Every ``href`` is a path relative to the site root (``events/x.html``); template
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -203,6 +204,13 @@ def display_title(article: Article) -> str:
     return " ".join(words[:12]) + ("…" if len(words) > 12 else "")
 
 
+@functools.cache
+def _markdown() -> MarkdownIt:
+    # Setting up the parser (compiling its rule chains) cost more than rendering an article;
+    # render() keeps no state between calls, so one parser per process serves every page.
+    return MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+
+
 def sanitize_markdown(text: str) -> str:
     """Markdown as sanitized HTML, or "" when it is too long to render (see docs/robustness.md).
 
@@ -212,8 +220,7 @@ def sanitize_markdown(text: str) -> str:
     """
     if len(text) > MAX_MARKDOWN_CHARS:
         return ""
-    renderer = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
-    html = renderer.render(text)
+    html = _markdown().render(text)
     return nh3.clean(html, url_schemes=ALLOWED_SCHEMES, link_rel="noopener noreferrer nofollow")
 
 
