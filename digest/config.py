@@ -81,7 +81,7 @@ class GroupingConfig:
         "(0: not at all; 1: never when all outlets of one recur in the other).",
     )
     local_scaling: float = _opt(
-        1.0,
+        1.5,
         "How much a pair's similarity counts relative to each side's neighbourhood (0: absolute "
         "similarity only), so busy topics do not run together and lone stories still group.",
     )
