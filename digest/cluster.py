@@ -64,6 +64,10 @@ def cluster_articles(
     rarity = rarity or Rarity(english_frequencies())
     x, _, df = tfidf_matrix(articles, rarity)
     rows, cols, sims = similar_pairs(x, df, config)
+    # How short each article is, from 1 (a headline) down towards 0 (a long text).
+    shortness = np.minimum(1.0, HEADLINE_TERMS / np.maximum(np.diff(x.indptr), 1))
+    if config.headline_topics and config.topic_weight and len(rows):
+        sims = _topic_blend(x, rows, cols, sims, shortness, config)
     if config.phrase_bonus and len(rows):
         # Shared long phrases (a quote, a wire sentence) are strong evidence of one event.
         phrases = phrase_matrix(articles, config.phrase_words, max(50, n // 200))
@@ -74,8 +78,6 @@ def cluster_articles(
         headlines, _, _ = tfidf_matrix(articles, rarity, headline_terms)
         sims = sims + config.headline_bonus * _pair_cosines(headlines, rows, cols)
     rows, cols, sims = _within_window(articles, rows, cols, sims, config.window_days)
-    # How short each article is, from 1 (a headline) down towards 0 (a long text).
-    shortness = np.minimum(1.0, HEADLINE_TERMS / np.maximum(np.diff(x.indptr), 1))
     # Neighbourhoods say little in a small folder, and a headline's nearest neighbours are
     # syndicated copies of it: local scaling grows with the folder and fades for headlines.
     power = (
@@ -160,6 +162,38 @@ def similar_pairs(
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, np.zeros(0)
     return np.concatenate(out_r), np.concatenate(out_c), np.concatenate(out_s)
+
+
+def _topic_blend(
+    x: sp.csr_matrix,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    sims: np.ndarray,
+    shortness: np.ndarray,
+    config: GroupingConfig,
+) -> np.ndarray:
+    """Move pairs of headline-short articles towards their cosine in the folder's topic space.
+
+    Two headlines on one story often share one word or none ("Titanfall review roundup",
+    "Xbox One bundle on sale tomorrow"); the words that occur together across the folder's
+    headlines tell that they belong together. The topic space is a truncated SVD (latent
+    semantic analysis) of the short articles' vectors only, so folders of full texts pay
+    nothing; a pair moves by ``topic_weight`` times its mean shortness.
+    """
+    k = config.headline_topics
+    short = np.flatnonzero(shortness >= 0.5)
+    if len(short) <= 2 * k:
+        return sims  # too few headlines for a topic space to mean anything
+    from sklearn.decomposition import TruncatedSVD  # loaded only when headlines are met
+
+    z = np.zeros((x.shape[0], k))
+    z[short] = TruncatedSVD(k, random_state=0).fit_transform(x[short])
+    z /= np.maximum(np.linalg.norm(z, axis=1, keepdims=True), 1e-12)
+    # Rounded so that floating-point noise in the SVD cannot change a grouping.
+    topic = np.round(np.maximum(np.einsum("ij,ij->i", z[rows], z[cols]), 0.0), 6)
+    both = (shortness[rows] >= 0.5) & (shortness[cols] >= 0.5)
+    weight = config.topic_weight * 0.5 * (shortness[rows] + shortness[cols]) * both
+    return sims + weight * (topic - sims)
 
 
 def _pair_cosines(x: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:

@@ -95,6 +95,14 @@ class GroupingConfig:
     headline_bonus: float = _opt(
         0.1, "Share of two articles' headline cosine added to their similarity (0: none)."
     )
+    headline_topics: int = _opt(
+        50,
+        "Dimensions of the topic space (latent semantic analysis) in which headline-only "
+        "articles are also compared (0: none).",
+    )
+    topic_weight: float = _opt(
+        0.2, "How far two headlines' similarity moves towards their topic-space cosine (0-1)."
+    )
     min_similarity: float = _opt(
         0.05, "Candidate pairs less similar than this are left out of the grouping graph."
     )
@@ -254,6 +262,7 @@ def _check_values(
         ("dedupe.threshold", 0.0 <= config.dedupe.threshold <= 1.0, "must be in [0.0, 1.0]"),
         ("grouping.threshold", 0.0 <= config.grouping.threshold <= 1.0, "must be in [0.0, 1.0]"),
         ("grouping.local_neighbour", config.grouping.local_neighbour > 0, "must be positive"),
+        ("grouping.headline_topics", config.grouping.headline_topics >= 0, "must be zero or more"),
         ("summary.max_words", config.summary.max_words > 0, "must be positive"),
         ("keywords.count", config.keywords.count >= 0, "must be zero or more"),
         ("site.per_page", config.site.per_page > 0, "must be positive"),

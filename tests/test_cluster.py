@@ -145,6 +145,30 @@ def test_local_scaling_leaves_headlines_alone():
     assert cluster_articles(articles, GroupingConfig(local_scaling=1.0)) == plain
 
 
+STORY_HEADLINES = [
+    "Titanfall review roundup",
+    "Titanfall Xbox One bundle on sale",
+    "Xbox One bundle price cut",
+    "Titanfall servers strain on Xbox One launch",
+    "Respawn patches Titanfall resolution",
+    "Bachelor finale: Juan Pablo picks Nikki",
+    "Juan Pablo and Nikki after the final rose",
+    "Bachelor Nikki Ferrell gets the final rose",
+    "Who won The Bachelor finale",
+    "Juan Pablo Galavis defends his Bachelor choice",
+]
+
+
+def test_headlines_are_also_compared_by_topic():
+    # Headlines of one story share a word or two: words seen together across the folder's
+    # headlines (Titanfall, Xbox, bundle) join what word overlap alone leaves apart.
+    articles = [make_article(f"h{i}", t, "") for i, t in enumerate(STORY_HEADLINES)]
+    words_only = cluster_articles(articles, GroupingConfig(headline_topics=0))
+    assert len(set(words_only)) > 2
+    topics = cluster_articles(articles, GroupingConfig(headline_topics=2, topic_weight=0.5))
+    assert topics == [0] * 5 + [1] * 5
+
+
 def test_same_outlet_lowers_the_merge_score():
     rows, cols, sims = np.array([0]), np.array([1]), np.array([0.3])
     assert average_link(2, rows, cols, sims, 0.25, sources=["AP", "AP"], source_penalty=0.5) == [
