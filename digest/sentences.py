@@ -25,6 +25,15 @@ MAX_WORDS = 60
 # Most sentences a quotation may span before it is treated as unbalanced.
 _QUOTE_PIECES = 4
 
+# The splitter takes the period of some abbreviations for a full stop. A title always comes before
+# a name ("said Sen." / "Sheldon Whitehouse (D-R.I.)."), and "v." before the other party of a case.
+_TITLE_END = re.compile(
+    r"(?:^|[\s(])(?:Sen|Sens|Rep|Reps|Gov|Govs|Lt|Gen|Col|Maj|Sgt|Capt|Cmdr|Adm|Supt|Atty|Dr|Drs|"
+    r"Mr|Mrs|Ms|Messrs|Prof|Rev|Hon|Pres|Fr|Insp|Det|Cpl|Pvt|v|vs)\.$"
+)
+# Initials or a label before a bill, case or rule number: "S. 1", "H.R. 4", "No. 5".
+_NUMBER_LABEL_END = re.compile(r"(?:(?:^|[\s(])(?:[A-Z]\.)+|(?:^|\s)(?:No|Nos|Res|Sec|Art)\.)$")
+
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.U)
 _TERMINAL = re.compile(r"[.!?][\"'”’)\]]*$")
 
@@ -50,7 +59,8 @@ _PERSONAL = re.compile(r"\b(he|she|him|her|his|hers|they|them|their|theirs)\b", 
 _PRONOUN_ATTRIBUTION = re.compile(
     r"([,.!?]|[,.!?][\"”’'])\s*(he|she|they)\s+(said|says|added|adds|told|wrote|explained|"
     r"continued|noted|argued|insisted|asked|replied|recalled|warned|stressed|acknowledged)\b|"
-    r"\b(said|says|added|wrote|continued|noted|asked|recalled)\s+(he|she)\b",
+    # An inverted attribution ('..., said he.'), not a named speaker's 'said she would ...'.
+    r"\b(said|says|added|wrote|continued|noted|asked|recalled)\s+(he|she)\s*(?=[.,;:!?]|$)",
     re.I,
 )
 _INTRO_PRONOUN = re.compile(r"^[^,\"“]{0,60},\s*(he|she|they)\b", re.I)
@@ -173,7 +183,11 @@ _BOILERPLATE = re.compile(
     re.I,
 )
 # Datelines and captions are told by their capitals, so this pattern is case-sensitive.
-_FURNITURE = re.compile(r"(\s\|\s|^[A-Z][A-Z .,'’-]{3,}\s*[-—–(]|\((AP|Reuters|AFP)\)|…$|\.\.\.$)")
+# A publication stamp ("PUBLISHED FEBRUARY 23, 2021: ...", "Updated: ...") is furniture too.
+_FURNITURE = re.compile(
+    r"(\s\|\s|^[A-Z][A-Z .,'’-]{3,}\s*[-—–(]|\((AP|Reuters|AFP)\)|…$|\.\.\.$|"
+    r"^(ORIGINALLY |FIRST )?(PUBLISHED|UPDATED|POSTED)\b|^(Published|Updated|Posted):)"
+)
 _CAPS_RUN = re.compile(r"\b[A-Z]{2,}(?:\s+[A-Z]{2,}){3,}\b")
 
 
@@ -200,9 +214,20 @@ def split_sentences(paragraph: str) -> list[str]:
     """The sentences of one paragraph (segtok's rule-based splitter: fast and deterministic).
 
     A quotation that runs over several sentences stays whole: the pieces are joined back until
-    its closing mark (at most ``_QUOTE_PIECES`` of them).
+    its closing mark (at most ``_QUOTE_PIECES`` of them). So is a sentence the splitter cut after
+    a title ("Sen.") or before a bill number ("S. 1").
     """
-    pieces = [s.strip() for s in split_single(paragraph) if s.strip()]
+    pieces: list[str] = []
+    for piece in (p.strip() for p in split_single(paragraph)):
+        if not piece:
+            continue
+        if pieces and (
+            (_TITLE_END.search(pieces[-1]) and piece[:1].isupper())
+            or (_NUMBER_LABEL_END.search(pieces[-1]) and piece[:1].isdigit())
+        ):
+            pieces[-1] = f"{pieces[-1]} {piece}"
+        else:
+            pieces.append(piece)
     out: list[str] = []
     i = 0
     while i < len(pieces):

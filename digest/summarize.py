@@ -25,6 +25,7 @@ article, earlier first, each continuation right after its predecessor.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,8 +33,7 @@ from functools import lru_cache
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
-from sklearn.preprocessing import normalize
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from digest.background import Rarity, english_frequencies
 from digest.config import SummaryConfig
@@ -124,30 +124,79 @@ class _Vectors:
     title_sim: np.ndarray  # mean cosine of each sentence with the article titles
 
 
-def _rarity_weights(vocabulary: Sequence[str], rarity: Rarity) -> np.ndarray:
-    """Per word, (-log chance a typical story contains it) ** ``_RARITY_EXPONENT``."""
-    rare = np.array([-np.log(max(rarity.prior_df(w), 1e-6)) for w in vocabulary])
-    return np.maximum(rare, 1e-3) ** _RARITY_EXPONENT
+@lru_cache(maxsize=1 << 16)  # a pure function of the word; the vocabulary repeats across events
+def _rarity_weight(word: str) -> float:
+    """(-log chance a typical story contains the word) ** ``_RARITY_EXPONENT``."""
+    rarity = Rarity(english_frequencies())  # wordfreq caches its table: cheap after the first
+    rare = -math.log(max(rarity.prior_df(word), 1e-6))
+    return max(rare, 1e-3) ** _RARITY_EXPONENT
+
+
+def _normalize(matrix: sp.csr_matrix) -> sp.csr_matrix:
+    """Rows scaled to unit length, in place (an empty row stays empty)."""
+    lengths = np.diff(matrix.indptr)
+    norms = np.ones(len(lengths))
+    present = lengths > 0
+    if present.any():
+        starts = matrix.indptr[:-1][present]
+        norms[present] = np.sqrt(np.add.reduceat(matrix.data**2, starts))
+    matrix.data /= np.repeat(norms, lengths)
+    return matrix
+
+
+@dataclass(frozen=True, slots=True)
+class _Tfidf:
+    """Sublinear TF-IDF with smoothed IDF over the event's own sentences, rows of unit length.
+
+    The same weighting as scikit-learn's ``TfidfVectorizer(sublinear_tf=True)``, built directly:
+    an event has a few hundred sentences at most, and setting up the general-purpose vectorizer
+    cost more than the arithmetic.
+    """
+
+    vocabulary: dict[str, int]  # word -> column, in sorted word order
+    idf: np.ndarray
+
+    @classmethod
+    def fit(cls, documents: Sequence[Sequence[str]]) -> _Tfidf:
+        terms = sorted({t for d in documents for t in d})
+        vocabulary = {t: i for i, t in enumerate(terms)}
+        df = np.zeros(len(terms))
+        for d in documents:
+            df[[vocabulary[t] for t in set(d)]] += 1
+        return cls(vocabulary, np.log((len(documents) + 1) / (df + 1)) + 1.0)
+
+    def transform(self, documents: Sequence[Sequence[str]]) -> sp.csr_matrix:
+        indptr, indices, counts = [0], [], []
+        for d in documents:
+            row = Counter(self.vocabulary[t] for t in d if t in self.vocabulary)
+            for column in sorted(row):
+                indices.append(column)
+                counts.append(row[column])
+            indptr.append(len(indices))
+        columns = np.array(indices, dtype=np.int64)
+        data = (np.log(np.array(counts, dtype=np.float64)) + 1.0) * self.idf[columns]
+        shape = (len(documents), len(self.vocabulary))
+        return _normalize(sp.csr_matrix((data, columns, np.array(indptr)), shape=shape))
 
 
 def _vectors(sentences: Sequence[Sentence], titles: Sequence[str] = ()) -> _Vectors:
     """TF-IDF (IDF over the event's own sentences), kept sparse: vocabularies run to thousands."""
     n = len(sentences)
-    vectorizer = TfidfVectorizer(analyzer=_analyzer, sublinear_tf=True, norm="l2")
-    try:
-        matrix = vectorizer.fit_transform([s.words for s in sentences])
-    except ValueError:  # no content word at all
+    documents = [_analyzer(s.words) for s in sentences]
+    tfidf = _Tfidf.fit(documents)
+    if not tfidf.vocabulary:  # no content word at all
         return _Vectors(np.zeros(n), np.zeros((n, n)), np.zeros(n))
-    rarity = Rarity(english_frequencies())  # wordfreq caches its table: cheap after the first
-    scale = sp.diags(_rarity_weights(vectorizer.get_feature_names_out(), rarity))
-    matrix = normalize(matrix @ scale)
+    matrix = tfidf.transform(documents)
+    scale = np.array([_rarity_weight(w) for w in tfidf.vocabulary])
+    matrix.data *= scale[matrix.indices]
+    matrix = _normalize(matrix)
     centroid = np.asarray(matrix.sum(axis=0)).ravel()
     norm = np.linalg.norm(centroid)
     centrality = matrix @ (centroid / norm) if norm else np.zeros(n)
     sims = (matrix @ matrix.T).toarray()
     title_sim = np.zeros(n)
     if titles:
-        heads = vectorizer.transform([words(t) for t in titles])
+        heads = tfidf.transform([_analyzer(words(t)) for t in titles])
         title_sim = np.asarray((matrix @ heads.T).mean(axis=1)).ravel()
     return _Vectors(np.asarray(centrality).ravel(), sims, title_sim)
 

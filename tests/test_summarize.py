@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pytest
 
-from digest.background import Rarity
 from digest.config import SummaryConfig
 from digest.headline import choose_headline, clean_title
 from digest.sentences import article_sentences, leans_on_context, split_sentences, trim, usable
-from digest.summarize import _rarity_weights, _vectors, score_sentences, summarize
+from digest.summarize import _rarity_weight, _Tfidf, _vectors, score_sentences, summarize
 from tests.conftest import make_article
 
 A = make_article(
@@ -171,9 +171,21 @@ def test_position_counts_only_usable_sentences():
 
 
 def test_rarity_damps_the_rarest_words():
-    rarity = Rarity({"storm": 1e-4, "town": 1e-4, "marlow": 1e-8})
-    common, rare = _rarity_weights(["storm", "marlow"], rarity)
-    assert 0 < rare < common
+    # "storm" is common English; the made-up word has never been seen.
+    assert 0 < _rarity_weight("qzxvrmarlowq") < _rarity_weight("storm")
+
+
+def test_tfidf_matches_scikit_learn():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    documents = [["storm", "flood", "storm", "town"], ["town", "council"], [], ["flood", "x"]]
+    ours = _Tfidf.fit(documents)
+    theirs = TfidfVectorizer(analyzer=lambda d: d, sublinear_tf=True, norm="l2")
+    expected = theirs.fit_transform(documents).toarray()
+    assert list(ours.vocabulary) == list(theirs.get_feature_names_out())
+    assert np.allclose(ours.transform(documents).toarray(), expected, atol=1e-12)
+    titles = [["storm", "unknown"], ["nothing"]]
+    assert np.allclose(ours.transform(titles).toarray(), theirs.transform(titles).toarray())
 
 
 def test_empty_event():

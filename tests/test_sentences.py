@@ -1,0 +1,49 @@
+"""Sentence splitting and the rules that keep a summary sentence standing on its own."""
+
+from __future__ import annotations
+
+from digest.sentences import is_boilerplate, leans_on_context, split_sentences
+
+
+def test_a_title_does_not_end_a_sentence():
+    paragraph = (
+        '"This report is a disappointment," said Sen. Sheldon Whitehouse (D-R.I.). '
+        "Gov. Kathy Hochul and Lt. Gov. Brian Benjamin spoke on Monday."
+    )
+    assert split_sentences(paragraph) == [
+        '"This report is a disappointment," said Sen. Sheldon Whitehouse (D-R.I.).',
+        "Gov. Kathy Hochul and Lt. Gov. Brian Benjamin spoke on Monday.",
+    ]
+
+
+def test_a_case_or_bill_number_stays_with_its_sentence():
+    paragraph = (
+        "The committee took up S. 1, the elections bill, on Tuesday. "
+        "The ruling in Roe v. Wade was cited. The House passed H.R. 4 later."
+    )
+    assert split_sentences(paragraph) == [
+        "The committee took up S. 1, the elections bill, on Tuesday.",
+        "The ruling in Roe v. Wade was cited.",
+        "The House passed H.R. 4 later.",
+    ]
+
+
+def test_sentences_are_still_split_at_full_stops():
+    assert split_sentences("The storm hit Marlow. Residents left their homes.") == [
+        "The storm hit Marlow.",
+        "Residents left their homes.",
+    ]
+
+
+def test_a_named_speaker_saying_she_is_not_a_bare_pronoun():
+    assert not leans_on_context("Kathy Hochul on Sunday said she aims to create an ethical office.")
+    assert not leans_on_context("The lawyer, Cory Strolla, has said he plans to appeal.")
+    assert leans_on_context('"We will appeal the verdict on Monday," said he.')
+    assert leans_on_context('"We will appeal," said she, leaving the court on Monday.')
+
+
+def test_a_publication_stamp_is_furniture():
+    assert is_boilerplate("PUBLISHED FEBRUARY 23, 2021: House Democrats are forging ahead.")
+    assert is_boilerplate("ORIGINALLY PUBLISHED JANUARY 2021: Parler attracted new users.")
+    assert is_boilerplate("Updated: We have added new reports to the article.")
+    assert not is_boilerplate("Published reports say the plan failed in the Senate on Monday.")
