@@ -82,6 +82,7 @@ class Cache:
         # config (and started before that one dropped the old entries) can never read its values.
         self._prefix = key[:16] + ":"
         self._used: dict[str, set[str]] = {}
+        self._loaded: dict[str, dict[str, bytes]] = {}  # kind -> key -> pickle, see preload()
         try:
             self._db = self._open(key)
         except sqlite3.DatabaseError:
@@ -124,12 +125,31 @@ class Cache:
         self._db.close()
         self._db = None
 
+    def preload(self, kind: str) -> None:
+        """Read every stored value of ``kind`` in one query, for a stage that asks for its values
+        one by one (the readers, file by file): ten thousand lookups cost more than one scan.
+        Values are unpickled only when asked for."""
+        try:
+            rows = self._db.execute(
+                "SELECT key, value FROM entry WHERE kind = ? AND key >= ? AND key < ?",
+                (kind, self._prefix, self._prefix[:-1] + chr(ord(self._prefix[-1]) + 1)),
+            ).fetchall()
+        except sqlite3.Error:
+            return  # lookups fall back to one query each
+        self._loaded[kind] = dict(rows)
+
     def get_many(self, kind: str, keys: Iterable[str]) -> dict[str, Any]:
         """Values found for ``keys``; missing keys are left out."""
         keys = [self._prefix + k for k in dict.fromkeys(keys)]
         self._used.setdefault(kind, set()).update(keys)
         found: dict[str, Any] = {}
         try:
+            loaded = self._loaded.get(kind)
+            if loaded is not None:  # preloaded: what is not there is not stored at all
+                for key in keys:
+                    if key in loaded:
+                        found[key.removeprefix(self._prefix)] = pickle.loads(loaded[key])
+                return found
             for chunk in _chunks(keys, 500):
                 marks = ",".join("?" * len(chunk))
                 rows = self._db.execute(
@@ -153,6 +173,8 @@ class Cache:
             for k, v in items.items()
         ]
         self._used.setdefault(kind, set()).update(r[1] for r in rows)
+        if kind in self._loaded:  # keep the preloaded snapshot in step
+            self._loaded[kind].update((r[1], r[2]) for r in rows)
         try:
             with self._transaction():
                 self._db.executemany("INSERT OR REPLACE INTO entry VALUES (?, ?, ?)", rows)

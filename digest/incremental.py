@@ -32,6 +32,7 @@ def cached_readers(readers: dict[str, Reader], cache: Cache | None) -> dict[str,
     """The same readers, answering from the cache when a file's bytes have not changed."""
     if cache is None:
         return readers
+    cache.preload("documents")
     return {suffix: partial(_read_cached, r, cache) for suffix, r in readers.items()}
 
 
@@ -130,14 +131,19 @@ def _member_order(c: Copies) -> tuple:
 
 
 def _manifest(out: Path) -> dict[str, tuple[int, int]]:
-    """Size and modification time of every file under ``out``."""
+    """Size and modification time of every file under ``out`` (symlinks not followed)."""
     files: dict[str, tuple[int, int]] = {}
-    for root, dirs, names in os.walk(out):
-        dirs.sort()
-        for name in names:
-            path = os.path.join(root, name)
-            st = os.stat(path)
-            files[os.path.relpath(path, out)] = (st.st_size, st.st_mtime_ns)
+    # scandir and string paths: os.walk with relpath per file took most of a no-change rebuild.
+    todo = [(str(out), "")]
+    while todo:
+        folder, prefix = todo.pop()
+        with os.scandir(folder) as entries:
+            for entry in sorted(entries, key=lambda e: e.name):
+                if entry.is_dir(follow_symlinks=False):
+                    todo.append((entry.path, prefix + entry.name + "/"))
+                else:
+                    st = entry.stat(follow_symlinks=False)
+                    files[prefix + entry.name] = (st.st_size, st.st_mtime_ns)
     return files
 
 

@@ -164,3 +164,18 @@ def test_code_change_invalidates(tmp_path: Path, monkeypatch) -> None:
     before = fingerprint(config)
     monkeypatch.setattr(cache_module, "_code", lambda: [("summarize.py", b"changed")])
     assert fingerprint(config) != before
+
+
+def test_preloaded_values_match_and_stay_in_step(tmp_path: Path) -> None:
+    with Cache(tmp_path / "c", "k" * 40) as cache:
+        cache.put_many("documents", {"a": ("A",), "b": ["B"]})
+        cache.put("events", "a", "not a document")
+    with Cache(tmp_path / "c", "k" * 40) as cache:
+        cache.preload("documents")
+        assert cache.get_many("documents", ["a", "b", "c"]) == {"a": ("A",), "b": ["B"]}
+        cache.put("documents", "c", 3)  # a miss computed during the build
+        assert cache.get("documents", "c") == 3
+        assert cache.get("events", "a") == "not a document"  # other kinds still queried
+    with Cache(tmp_path / "c", "j" * 40) as other:  # another fingerprint sees none of them
+        other.preload("documents")
+        assert other.get("documents", "a") is None
