@@ -78,6 +78,13 @@ def cluster_articles(
         headlines, _, _ = tfidf_matrix(articles, rarity, headline_terms)
         sims = sims + config.headline_bonus * _pair_cosines(headlines, rows, cols)
     rows, cols, sims = _within_window(articles, rows, cols, sims, config.window_days)
+    days_arr = np.array(
+        [a.date.timestamp() / 86400.0 if a.date is not None else np.nan for a in articles]
+    )
+    if config.date_bonus and len(rows):
+        # Reports of one event appear within days of each other; how much that says depends on
+        # how spread out the folder's dates are.
+        sims = sims + config.date_bonus * _date_rarity(days_arr, rows, cols, config.window_days)
     # Neighbourhoods say little in a small folder, and a headline's nearest neighbours are
     # syndicated copies of it: local scaling grows with the folder and fades for headlines.
     power = (
@@ -87,7 +94,7 @@ def cluster_articles(
     )
     sims = _local_scale(n, rows, cols, sims, power, config.local_neighbour, config.min_similarity)
     sources = [(a.source or "").strip().lower() or None for a in articles]
-    days = [a.date.timestamp() / 86400.0 if a.date is not None else np.nan for a in articles]
+    days = days_arr.tolist()
     return average_link(
         n,
         rows,
@@ -221,6 +228,36 @@ def _within_window(
     gap = np.abs(stamps[rows] - stamps[cols]) / 86400.0
     keep = ~(gap > window_days)  # NaN (a side undated) compares False, so it is kept
     return rows[keep], cols[keep], sims[keep]
+
+
+def _date_rarity(
+    days: np.ndarray, rows: np.ndarray, cols: np.ndarray, window_days: float
+) -> np.ndarray:
+    """How rare it is in this folder for two dated articles to be as close in time as each pair.
+
+    One minus the share of all dated pairs at most as far apart: 0 when every article is from
+    the same day (time tells nothing), near 1 for two reports a day apart in a folder that
+    spans years. Pairs with an undated side get 0.
+    """
+    out = np.zeros(len(rows))
+    dated = np.sort(days[~np.isnan(days)])
+    m = len(dated)
+    if m < 3:
+        return out
+    # Gaps from an hour to the window, finer where they are short.
+    grid = np.concatenate([[0.0], np.geomspace(1.0 / 24, max(window_days, 1.0 / 24), 40)])
+    # Dated pairs at most ``gap`` apart, for each gap of the grid (each pair counted twice).
+    within = np.array(
+        [
+            (np.searchsorted(dated, dated + g, side="right") - np.arange(m) - 1).sum() * 2
+            for g in grid
+        ]
+    )
+    share = within / (m * (m - 1))
+    gap = np.abs(days[rows] - days[cols])
+    known = ~np.isnan(gap)
+    out[known] = 1.0 - np.interp(gap[known], grid, share)
+    return out
 
 
 def _local_scale(

@@ -103,6 +103,11 @@ class GroupingConfig:
     topic_weight: float = _opt(
         0.2, "How far two headlines' similarity moves towards their topic-space cosine (0-1)."
     )
+    date_bonus: float = _opt(
+        0.05,
+        "Similarity added to two dated articles close in time, scaled by how rare such "
+        "closeness is in the folder (0: none).",
+    )
     min_similarity: float = _opt(
         0.05, "Candidate pairs less similar than this are left out of the grouping graph."
     )
