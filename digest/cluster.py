@@ -196,11 +196,18 @@ def _topic_blend(
     z = np.zeros((x.shape[0], k))
     z[short] = TruncatedSVD(k, random_state=0).fit_transform(x[short])
     z /= np.maximum(np.linalg.norm(z, axis=1, keepdims=True), 1e-12)
+    pairs = np.flatnonzero((shortness[rows] >= 0.5) & (shortness[cols] >= 0.5))
+    topic = np.empty(len(pairs))
+    step = 50_000  # pairs per block: bounds the memory of the gathered rows
+    for lo in range(0, len(pairs), step):
+        r, c = rows[pairs[lo : lo + step]], cols[pairs[lo : lo + step]]
+        topic[lo : lo + step] = np.einsum("ij,ij->i", z[r], z[c])
     # Rounded so that floating-point noise in the SVD cannot change a grouping.
-    topic = np.round(np.maximum(np.einsum("ij,ij->i", z[rows], z[cols]), 0.0), 6)
-    both = (shortness[rows] >= 0.5) & (shortness[cols] >= 0.5)
-    weight = config.topic_weight * 0.5 * (shortness[rows] + shortness[cols]) * both
-    return sims + weight * (topic - sims)
+    topic = np.round(np.maximum(topic, 0.0), 6)
+    weight = config.topic_weight * 0.5 * (shortness[rows[pairs]] + shortness[cols[pairs]])
+    out = sims.copy()
+    out[pairs] += weight * (topic - sims[pairs])
+    return out
 
 
 def _pair_cosines(x: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -343,7 +350,7 @@ def average_link(
         if shortness is not None:
             c *= (short[a] + short[b]) / (size[a] + size[b])
         value = links[a][b] / (pairs ** (1.0 - c) * mass ** (0.5 * c))
-        if source_penalty and outlets[a] and outlets[b]:
+        if source_penalty and c < 1.0 and outlets[a] and outlets[b]:
             small, large = sorted((outlets[a], outlets[b]), key=len)
             shared = sum(1 for o in small if o in large)
             # A big, running story is reported by the same outlet many times: the penalty
@@ -357,8 +364,19 @@ def average_link(
     def in_window(a: int, b: int) -> bool:
         return max(last[a], last[b]) - min(first[a], first[b]) <= window_days
 
-    heap = [(-score(a, b), a, b) for a in range(n) for b in links[a] if a < b]
-    heap = [h for h in heap if -h[0] >= threshold]
+    # Every cluster starts as one article: its score with another is their similarity, lowered
+    # when both come from one outlet (``score`` for single articles, for all pairs at once).
+    lo, hi = np.minimum(rows, cols), np.maximum(rows, cols)
+    first_seen = np.unique(lo * n + hi, return_index=True)[1]
+    lo, hi = lo[first_seen], hi[first_seen]
+    value = np.array([links[a].get(b, 0.0) for a, b in zip(lo.tolist(), hi.tolist(), strict=True)])
+    if source_penalty and sources is not None:
+        ids = {k: i + 1 for i, k in enumerate(sorted({s for s in sources if s}))}
+        outlet = np.array([ids[s] if s else 0 for s in sources], dtype=np.int64)
+        same = (outlet[lo] > 0) & (outlet[lo] == outlet[hi])
+        value = np.where(same, value * (1.0 - source_penalty), value)
+    keep = (lo != hi) & (value >= threshold)
+    heap = list(zip((-value[keep]).tolist(), lo[keep].tolist(), hi[keep].tolist(), strict=True))
     heapq.heapify(heap)
     alive = [True] * n
     parent = list(range(n))
