@@ -5,12 +5,14 @@
 2. Candidate pairs come from the sparse product of *pruned* vectors (each article's most
    telling words, common words left out), computed a block of rows at a time: only articles that
    share a distinctive word are ever compared, never all pairs.
-3. Pairs further apart in time than ``window_days`` (when both are dated) are dropped.
-4. Average-link agglomerative clustering on that sparse graph (a missing pair counts as zero)
-   merges the closest groups while their mean similarity stays above ``threshold``.
-
-Editor pins (``Article.event``) come first: articles with the same pin form one event, and no
-other article joins it.
+3. Each candidate pair's cosine is refined: headline-short pairs move towards their cosine in
+   the folder's topic space (LSA of the short articles); shared long phrases, similar headlines
+   and closeness in time (by how rare it is in the folder) add to it; pairs further apart in
+   time than ``window_days`` (when both are dated) are dropped; and each similarity is scaled
+   by its ratio to both sides' neighbourhoods (local scaling).
+4. Agglomerative clustering on that sparse graph (a missing pair counts as zero) merges the
+   closest groups while their linkage score stays above ``threshold``: average link, moving to
+   centroid cosine for large events of headline-short articles.
 """
 
 from __future__ import annotations
@@ -23,7 +25,13 @@ import scipy.sparse as sp
 
 from digest.background import Rarity, english_frequencies
 from digest.config import GroupingConfig
-from digest.features import headline_terms, phrase_matrix, tfidf_matrix
+from digest.features import (
+    date_rarity,
+    headline_terms,
+    phrase_matrix,
+    tfidf_matrix,
+    topic_vectors,
+)
 from digest.model import Article, Copies
 
 _BLOCK = 2048  # rows per block of the candidate product: bounds memory at any folder size
@@ -84,7 +92,7 @@ def cluster_articles(
     if config.date_bonus and len(rows):
         # Reports of one event appear within days of each other; how much that says depends on
         # how spread out the folder's dates are.
-        sims = sims + config.date_bonus * _date_rarity(days_arr, rows, cols, config.window_days)
+        sims = sims + config.date_bonus * date_rarity(days_arr, rows, cols, config.window_days)
     # Neighbourhoods say little in a small folder, and a headline's nearest neighbours are
     # syndicated copies of it: local scaling grows with the folder and fades for headlines.
     power = (
@@ -191,11 +199,7 @@ def _topic_blend(
     short = np.flatnonzero(shortness >= 0.5)
     if len(short) <= 2 * k:
         return sims  # too few headlines for a topic space to mean anything
-    from sklearn.decomposition import TruncatedSVD  # loaded only when headlines are met
-
-    z = np.zeros((x.shape[0], k))
-    z[short] = TruncatedSVD(k, random_state=0).fit_transform(x[short])
-    z /= np.maximum(np.linalg.norm(z, axis=1, keepdims=True), 1e-12)
+    z = topic_vectors(x, short, k)
     pairs = np.flatnonzero((shortness[rows] >= 0.5) & (shortness[cols] >= 0.5))
     topic = np.empty(len(pairs))
     step = 50_000  # pairs per block: bounds the memory of the gathered rows
@@ -235,36 +239,6 @@ def _within_window(
     gap = np.abs(stamps[rows] - stamps[cols]) / 86400.0
     keep = ~(gap > window_days)  # NaN (a side undated) compares False, so it is kept
     return rows[keep], cols[keep], sims[keep]
-
-
-def _date_rarity(
-    days: np.ndarray, rows: np.ndarray, cols: np.ndarray, window_days: float
-) -> np.ndarray:
-    """How rare it is in this folder for two dated articles to be as close in time as each pair.
-
-    One minus the share of all dated pairs at most as far apart: 0 when every article is from
-    the same day (time tells nothing), near 1 for two reports a day apart in a folder that
-    spans years. Pairs with an undated side get 0.
-    """
-    out = np.zeros(len(rows))
-    dated = np.sort(days[~np.isnan(days)])
-    m = len(dated)
-    if m < 3:
-        return out
-    # Gaps from an hour to the window, finer where they are short.
-    grid = np.concatenate([[0.0], np.geomspace(1.0 / 24, max(window_days, 1.0 / 24), 40)])
-    # Dated pairs at most ``gap`` apart, for each gap of the grid (each pair counted twice).
-    within = np.array(
-        [
-            (np.searchsorted(dated, dated + g, side="right") - np.arange(m) - 1).sum() * 2
-            for g in grid
-        ]
-    )
-    share = within / (m * (m - 1))
-    gap = np.abs(days[rows] - days[cols])
-    known = ~np.isnan(gap)
-    out[known] = 1.0 - np.interp(gap[known], grid, share)
-    return out
 
 
 def _local_scale(

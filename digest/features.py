@@ -183,3 +183,47 @@ def phrase_matrix(articles: Sequence[Article], n: int, max_df: int) -> sp.csr_ma
         (np.ones(int(mask.sum())), (row_of[mask], col[inverse[mask]])),
         shape=(len(articles), int(keep.sum())),
     )
+
+
+def topic_vectors(x: sp.csr_matrix, members: np.ndarray, k: int) -> np.ndarray:
+    """Unit rows in a ``k``-dimensional topic space for the ``members`` rows of ``x`` (zero rows
+    for the others): a truncated SVD of those rows (latent semantic analysis), in which words
+    that occur together across them lie close together. Seeded, so the same input gives the
+    same space.
+    """
+    from sklearn.decomposition import TruncatedSVD  # loaded only when a folder needs it
+
+    z = np.zeros((x.shape[0], k))
+    z[members] = TruncatedSVD(k, random_state=0).fit_transform(x[members])
+    z /= np.maximum(np.linalg.norm(z, axis=1, keepdims=True), 1e-12)
+    return z
+
+
+def date_rarity(
+    days: np.ndarray, rows: np.ndarray, cols: np.ndarray, window_days: float
+) -> np.ndarray:
+    """How rare it is in this folder for two dated articles to be as close in time as each pair.
+
+    One minus the share of all dated pairs at most as far apart: 0 when every article is from
+    the same day (time tells nothing), near 1 for two reports a day apart in a folder that
+    spans years. Pairs with an undated side get 0.
+    """
+    out = np.zeros(len(rows))
+    dated = np.sort(days[~np.isnan(days)])
+    m = len(dated)
+    if m < 3:
+        return out
+    # Gaps from an hour to the window, finer where they are short.
+    grid = np.concatenate([[0.0], np.geomspace(1.0 / 24, max(window_days, 1.0 / 24), 40)])
+    # Dated pairs at most ``gap`` apart, for each gap of the grid (each pair counted twice).
+    within = np.array(
+        [
+            (np.searchsorted(dated, dated + g, side="right") - np.arange(m) - 1).sum() * 2
+            for g in grid
+        ]
+    )
+    share = within / (m * (m - 1))
+    gap = np.abs(days[rows] - days[cols])
+    known = ~np.isnan(gap)
+    out[known] = 1.0 - np.interp(gap[known], grid, share)
+    return out

@@ -9,7 +9,6 @@ import numpy as np
 from digest.background import Rarity, english_frequencies
 from digest.build import gather
 from digest.cluster import (
-    _date_rarity,
     _local_scale,
     average_link,
     cluster_articles,
@@ -174,21 +173,6 @@ def test_headlines_are_also_compared_by_topic():
     assert len(set(words_only)) > 2
     topics = cluster_articles(articles, GroupingConfig(headline_topics=2, topic_weight=0.5))
     assert topics == [0] * 5 + [1] * 5
-
-
-def test_closeness_in_time_counts_by_how_rare_it_is_in_the_folder():
-    rows, cols = np.array([0, 2, 0]), np.array([1, 3, 4])
-    # Five dates over two years: two reports a day apart are a rare coincidence.
-    spread = np.array([0.0, 1.0, 300.0, 600.0, np.nan])
-    rarity = _date_rarity(spread, rows, cols, window_days=7)
-    assert rarity[0] > 0.8
-    assert rarity[2] == 0.0  # an undated side says nothing
-    # Every article stamped at the same moment: closeness in time tells nothing.
-    same_time = np.full(5, 100.0)
-    assert np.all(_date_rarity(same_time, rows, cols, window_days=7) == 0.0)
-    # Within a folder of one day, an hour apart says less than a day apart in two years.
-    one_day = np.array([0.0, 1 / 24, 0.3, 0.6, 0.9])
-    assert _date_rarity(one_day, rows, cols, window_days=7)[0] < rarity[0]
 
 
 def test_same_outlet_lowers_the_merge_score():
