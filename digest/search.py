@@ -47,7 +47,9 @@ def index_site(site: Path, language: str, articles: bool = False) -> int:
         "--site",
         str(site),
         "--glob",
-        "{events,articles}/*.html" if articles else "events/*.html",
+        # The front page too: with no event yet it is the only page, and Pagefind fails on a
+        # site with nothing to index; beside event pages it is left out (no data-pagefind-body).
+        "{index.html,events/*.html,articles/*.html}" if articles else "{index.html,events/*.html}",
         "--output-subdir",
         BUNDLE,
         "--force-language",

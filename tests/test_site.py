@@ -300,6 +300,15 @@ def test_search_indexes_event_pages_and_articles_on_request(
     ).read_text("utf-8")
 
 
+@pytest.mark.skipif(not search_available(), reason="pagefind is not installed")
+def test_search_builds_on_a_site_with_no_event(tmp_path: Path):
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "empty.txt").write_text("", encoding="utf-8")
+    build(config_for(tmp_path / "src", tmp_path / "out", cache=str(tmp_path / "cache")))
+    assert (tmp_path / "out" / "pagefind" / "pagefind.js").is_file()
+    assert (tmp_path / "out" / "search.html").is_file()
+
+
 def test_search_can_be_turned_off(tmp_path: Path):
     config = config_for(SEEDS, tmp_path / "out", cache=str(tmp_path / "cache"))
     build(dataclasses.replace(config, site=SiteConfig(search=False)))
