@@ -114,6 +114,11 @@ class GroupingConfig:
     candidate_terms: int = _opt(
         30, "Most telling words per article used to find candidate pairs (no all-pairs step)."
     )
+    candidate_pairs: int = _opt(
+        200,
+        "Partners each article proposes for exact comparison, its best by shared distinctive "
+        "words: bounds the work per article at any folder size (0: no bound).",
+    )
     candidate_max_df: int = _opt(
         1000, "Words in more articles than this (or 1% of them) never propose candidate pairs."
     )
@@ -268,6 +273,7 @@ def _check_values(
         ("grouping.threshold", 0.0 <= config.grouping.threshold <= 1.0, "must be in [0.0, 1.0]"),
         ("grouping.local_neighbour", config.grouping.local_neighbour > 0, "must be positive"),
         ("grouping.headline_topics", config.grouping.headline_topics >= 0, "must be zero or more"),
+        ("grouping.candidate_pairs", config.grouping.candidate_pairs >= 0, "must be zero or more"),
         ("summary.max_words", config.summary.max_words > 0, "must be positive"),
         ("keywords.count", config.keywords.count >= 0, "must be zero or more"),
         ("site.per_page", config.site.per_page > 0, "must be positive"),

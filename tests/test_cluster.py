@@ -105,6 +105,25 @@ def test_candidates_come_only_from_shared_distinctive_words():
     assert {(int(r), int(c)) for r, c in zip(rows, cols, strict=True)} == {(0, 2)}
 
 
+def test_each_article_proposes_a_bounded_number_of_partners():
+    # Six reports of one quake: all pairs without a bound; with a bound of 2, each article
+    # proposes only its two best partners, and the result is the same on every run.
+    texts = [QUAKE, QUAKE_2] * 3
+    articles = [make_article(f"q{i}", f"Nepal quake report {i}", t) for i, t in enumerate(texts)]
+    x, _, df = tfidf_matrix(articles, Rarity(english_frequencies()))
+    rows, cols, _ = similar_pairs(x, df, GroupingConfig(candidate_pairs=0))
+    assert len(rows) == 15
+    bounded = GroupingConfig(candidate_pairs=2)
+    rows, cols, _ = similar_pairs(x, df, bounded)
+    pairs = list(zip(rows.tolist(), cols.tolist(), strict=True))
+    assert len(pairs) < 15 and len(set(pairs)) == len(pairs)
+    assert all(r < c for r, c in pairs)
+    degree = np.bincount(np.concatenate([rows, cols]), minlength=6)
+    assert degree.min() >= 2  # every article keeps its own two best
+    again = similar_pairs(x, df, bounded)
+    assert pairs == list(zip(again[0].tolist(), again[1].tolist(), strict=True))
+
+
 def test_average_link_merges_by_mean_similarity():
     # 0-1 and 1-2 are close, 0-2 unrelated: average link keeps 2 out when the mean is too low.
     rows, cols, sims = np.array([0, 1]), np.array([1, 2]), np.array([0.9, 0.5])
