@@ -193,8 +193,15 @@ def topic_vectors(x: sp.csr_matrix, members: np.ndarray, k: int) -> np.ndarray:
     """
     from sklearn.decomposition import TruncatedSVD  # loaded only when a folder needs it
 
+    part = x[members]
+    part = part[:, np.unique(part.indices)]  # only the words the members use: a smaller SVD
     z = np.zeros((x.shape[0], k))
-    z[members] = TruncatedSVD(k, random_state=0).fit_transform(x[members])
+    dims = min(k, part.shape[0] - 1, part.shape[1] - 1)
+    if dims < 1:
+        return z
+    # ARPACK converges to the exact leading singular vectors; a randomized SVD with few passes
+    # does not, and its groupings would hang on the random draw.
+    z[members, :dims] = TruncatedSVD(dims, algorithm="arpack", random_state=0).fit_transform(part)
     z /= np.maximum(np.linalg.norm(z, axis=1, keepdims=True), 1e-12)
     return z
 
