@@ -114,12 +114,14 @@ def gather(
         documents, rejected = read_folder(source, cached_readers(default_readers(), cache))
     say(f"read {len(documents)} documents")
     articles: list[Article] = []
+    keys: dict[str, str] = {}
     with timer.stage("clean"):
-        for result in clean_all(documents, cache, jobs, bars):
+        for result, key in clean_all(documents, cache, jobs, bars):
             if isinstance(result, Rejection):
                 rejected.append(result)
             else:
                 articles.append(result)
+                keys[result.id] = key
     # The loaded articles live to the end of the build: keep the collector from rescanning them.
     gc.freeze()
 
@@ -137,7 +139,7 @@ def gather(
         return kept, noise, copies, groups
 
     start = time.perf_counter()
-    (kept, noise, copies, groups), reused = grouped(articles, cache, noise_dedupe_cluster)
+    (kept, noise, copies, groups), reused = grouped(articles, cache, noise_dedupe_cluster, keys)
     if reused:
         timer.timings.append(("noise+dedupe+cluster (cached)", time.perf_counter() - start))
     rejected.extend(noise)
@@ -145,11 +147,12 @@ def gather(
     say(f"{len(groups)} events")
     with timer.stage("summarize"):
         make = partial(_make_event, config=config)
-        events = make_events(groups, make, cache, jobs, bars)
+        events = make_events(groups, make, cache, jobs, bars, keys)
     return Digest(
         events=tuple(sort_events(events)),
         rejected=tuple(sorted(rejected, key=lambda r: (r.path, r.id))),
         timings=tuple(timer.timings),
+        keys=keys,
     )
 
 
@@ -168,7 +171,8 @@ def write(
 
         return replace_atomically(out, lambda dest: render_site(digest, config, dest, jobs))
 
-    files, _ = write_unless_unchanged(out, site_key(digest.events, digest.rejected), cache, fill)
+    key = site_key(digest.events, digest.rejected, digest.keys)
+    files, _ = write_unless_unchanged(out, key, cache, fill)
     return files
 
 
@@ -190,4 +194,4 @@ def build(
     if cache is not None:
         cache.close()
     timings = (*digest.timings, ("render", time.perf_counter() - start))
-    return Digest(digest.events, digest.rejected, timings), files
+    return Digest(digest.events, digest.rejected, timings, digest.keys), files

@@ -7,7 +7,7 @@ misses, spread over the worker processes. With ``cache=None`` they are the plain
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 
@@ -38,45 +38,68 @@ def cached_readers(readers: dict[str, Reader], cache: Cache | None) -> dict[str,
 
 def clean_all(
     documents: Sequence[Document], cache: Cache | None, jobs: int | None, show: bool
-) -> list[Article | Rejection]:
-    """``clean`` of every document, in order; only documents not seen before are cleaned."""
+) -> list[tuple[Article | Rejection, str]]:
+    """``clean`` of every document, in order, with the document's content key; only documents
+    not seen before are cleaned.
+
+    ``clean`` is pure, so the key of a document is also the key of the article made from it:
+    the later stages key their memos by it instead of hashing every text again.
+    """
     keys = [content_key(doc) for doc in documents]
     found = cache.get_many("articles", keys) if cache else {}
-    todo = [doc for doc, key in zip(documents, keys, strict=True) if key not in found]
-    done = map_ordered(clean, todo, jobs, "clean", show)
-    fresh = {content_key(doc): result for doc, result in zip(todo, done, strict=True)}
+    todo = [(doc, key) for doc, key in zip(documents, keys, strict=True) if key not in found]
+    done = map_ordered(clean, [doc for doc, _ in todo], jobs, "clean", show)
+    fresh = {key: result for (_, key), result in zip(todo, done, strict=True)}
     if cache is not None:
         cache.put_many("articles", fresh)
-    return [found[k] if k in found else fresh[k] for k in keys]
+    return [(found[k] if k in found else fresh[k], k) for k in keys]
+
+
+ArticleKeys = Mapping[str, str]  # article id -> content key (see clean_all)
+
+
+def _article_key(article: Article, keys: ArticleKeys) -> str:
+    key = keys.get(article.id)
+    return key if key is not None else content_key(article)  # a digest made without clean_all
+
+
+def _copies_key(copies: Copies, keys: ArticleKeys) -> tuple[str, tuple[str, ...]]:
+    return _article_key(copies.article, keys), tuple(
+        _article_key(d, keys) for d in copies.duplicates
+    )
 
 
 Grouping = tuple[list[Article], list[Rejection], list[Copies], list[list[Copies]]]
 
 
 def grouped(
-    articles: Sequence[Article], cache: Cache | None, compute: Callable[[], Grouping]
+    articles: Sequence[Article],
+    cache: Cache | None,
+    compute: Callable[[], Grouping],
+    keys: ArticleKeys,
 ) -> tuple[Grouping, bool]:
     """Noise, dedupe and cluster as one memo over all articles: (result, whether it was cached).
 
     These stages compare articles with each other, so any change reruns them all; only the
     article ids of the result are stored, and the articles themselves come from this build.
     """
-    key = content_key(articles)
-    stored = cache.get("groups", key) if cache else None
+    if cache is None:
+        return compute(), False
+    key = content_key([_article_key(a, keys) for a in articles])
+    stored = cache.get("groups", key)
     if stored is None:
         result = compute()
-        if cache is not None:
-            kept, noise, copies, groups = result
-            cache.put(
-                "groups",
-                key,
-                (
-                    [a.id for a in kept],
-                    noise,
-                    [(c.article.id, [d.id for d in c.duplicates]) for c in copies],
-                    [[c.article.id for c in g] for g in groups],
-                ),
-            )
+        kept, noise, copies, groups = result
+        cache.put(
+            "groups",
+            key,
+            (
+                [a.id for a in kept],
+                noise,
+                [(c.article.id, [d.id for d in c.duplicates]) for c in copies],
+                [[c.article.id for c in g] for g in groups],
+            ),
+        )
         return result, False
     kept_ids, noise, copies_ids, group_ids = stored
     by_id = {a.id: a for a in articles}
@@ -92,27 +115,28 @@ def make_events(
     cache: Cache | None,
     jobs: int | None,
     show: bool,
+    keys: ArticleKeys,
 ) -> list[Event]:
     """``make`` (summary, keywords, headline) for every group; unchanged events come cached.
 
     ``make`` must be picklable (a module-level function or a partial of one). Cached values
     leave out the members, which this build already holds.
     """
-    keys = [content_key(sorted(g, key=lambda c: c.article.id)) for g in groups]
-    found = cache.get_many("events", keys) if cache else {}
-    todo = [list(g) for g, k in zip(groups, keys, strict=True) if k not in found]
-    done = map_ordered(make, todo, jobs, "summarize", show)
-    fresh = {}
-    for members, event in zip(todo, done, strict=True):
-        key = content_key(sorted(members, key=lambda c: c.article.id))
-        fresh[key] = event
+    group_keys = [
+        content_key([_copies_key(c, keys) for c in sorted(g, key=lambda c: c.article.id)])
+        for g in groups
+    ]
+    found = cache.get_many("events", group_keys) if cache else {}
+    todo = [(list(g), k) for g, k in zip(groups, group_keys, strict=True) if k not in found]
+    done = map_ordered(make, [members for members, _ in todo], jobs, "summarize", show)
+    fresh = {key: event for (_, key), event in zip(todo, done, strict=True)}
     if cache is not None:
         cache.put_many(
             "events",
             {k: (e.id, e.headline, e.keywords, e.summary, e.date) for k, e in fresh.items()},
         )
     events = []
-    for group, key in zip(groups, keys, strict=True):
+    for group, key in zip(groups, group_keys, strict=True):
         if key in fresh:
             events.append(fresh[key])
             continue
@@ -147,9 +171,17 @@ def _manifest(out: Path) -> dict[str, tuple[int, int]]:
     return files
 
 
-def site_key(events: Sequence[Event], rejected: Sequence[Rejection]) -> str:
-    """What the written site depends on, besides the config and theme (in the fingerprint)."""
-    return content_key(events, rejected, os.environ.get("SOURCE_DATE_EPOCH", ""))
+def site_key(events: Sequence[Event], rejected: Sequence[Rejection], keys: ArticleKeys) -> str:
+    """What the written site depends on, besides the config and theme (in the fingerprint).
+
+    Articles count by their content keys: hashing their texts once more took a third of a
+    rebuild with no change.
+    """
+    shown = [
+        (e.id, e.headline, e.keywords, e.summary, e.date, [_copies_key(c, keys) for c in e.members])
+        for e in events
+    ]
+    return content_key(shown, rejected, os.environ.get("SOURCE_DATE_EPOCH", ""))
 
 
 def write_unless_unchanged(

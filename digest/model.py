@@ -5,6 +5,7 @@ Stages never mutate these objects: each stage takes a sequence of them and retur
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -117,3 +118,6 @@ class Digest:
     events: tuple[Event, ...]
     rejected: tuple[Rejection, ...] = ()
     timings: tuple[tuple[str, float], ...] = field(default=(), compare=False)
+    # Content key of every article by id (digest.incremental.clean_all): the write phase keys
+    # the site by them.
+    keys: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
