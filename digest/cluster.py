@@ -170,8 +170,9 @@ def similar_pairs(
         r, c = _best_per_row(
             sp.csr_matrix(pruned[start:stop] @ pruned_t), start, config.candidate_pairs
         )
-        # Each pair once, as (smaller, larger): both sides may have proposed it.
-        r, c = np.minimum(r, c), np.maximum(r, c)
+        # Each pair once, as (smaller, larger): both sides may have proposed it. Pairs proposed
+        # from two blocks are merged after the loop.
+        r, c = np.divmod(np.unique(np.minimum(r, c) * n + np.maximum(r, c)), n)
         if not len(r):
             continue
         # Exact cosine over the full vectors, for candidates only.

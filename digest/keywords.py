@@ -263,10 +263,9 @@ def _forms(tokens: tuple[str, ...], flat: str, lowered: str) -> Counter[str]:
     return forms
 
 
-def _casing(tokens: tuple[str, ...], text: str) -> str:
-    """The keyword in its most common casing in the text (ties: the first seen)."""
-    flat = " ".join(text.split())
-    lowered = flat.lower()
+def _casing(tokens: tuple[str, ...], text: str, flat: str, lowered: str) -> str:
+    """The keyword in its most common casing in the text (ties: the first seen); ``flat`` is
+    the text with its whitespace collapsed and ``lowered`` its lower case, made once per event."""
     if len(lowered) == len(flat):
         # A plain search: compiling a pattern per keyword cost more than YAKE's own scoring.
         forms = _forms(tokens, flat, lowered)
@@ -376,8 +375,10 @@ def extract_keywords(
         or not {w for w, t in zip(k.key, k.tokens, strict=True) if t[:1].isupper()} <= names
     ]
     out: list[str] = []
+    flat = " ".join(text.split())
+    lowered = flat.lower()
     for cand in kept:
-        word = _casing(cand.tokens, text)
+        word = _casing(cand.tokens, text, flat, lowered)
         if word.lower() not in (o.lower() for o in out):
             out.append(word)
         if len(out) == config.count:

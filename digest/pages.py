@@ -102,6 +102,8 @@ class SitePlan:
         self.event_slugs: dict[str, tuple[str, ...]] = {
             e.id: tuple(dict.fromkeys(keyword_slug(k) for k in e.keywords)) for e in digest.events
         }
+        # Cards and every feed an event is in ask for its keywords: made once here.
+        self._keyword_refs = {e.id: self._refs(e) for e in digest.events}
         self.days = self._days(digest.events, per_page)
         self.day_of: dict[str, str] = {
             e.id: d.href for d in self.days for e in d.events if d.key != UNDATED
@@ -177,6 +179,9 @@ class SitePlan:
 
     def keyword_refs(self, event: Event) -> tuple[KeywordRef, ...]:
         """The event's keywords, each linked to its page when it has one (``href`` "": none)."""
+        return self._keyword_refs[event.id]
+
+    def _refs(self, event: Event) -> tuple[KeywordRef, ...]:
         names = {keyword_slug(k): k for k in reversed(event.keywords)}  # first spelling wins
         refs = []
         for slug in self.event_slugs[event.id]:
