@@ -41,6 +41,7 @@ HEADLINE_TERMS = 12
 # third-closest one is not a neighbourhood.
 TRUSTED_NEIGHBOURHOOD = 100
 PHRASES_FOR_FULL_BONUS = 5  # shared phrases at which the phrase bonus is complete
+_VECTOR_LINKS = 32  # links of a merged cluster from which numpy picks those worth scoring
 
 
 def group(items: Sequence[Copies], config: GroupingConfig) -> list[list[Copies]]:
@@ -307,6 +308,33 @@ def _local_scale(
     return sims * (sims / np.sqrt(scale[rows] * scale[cols])) ** power
 
 
+def _link_maps(
+    n: int, rows: np.ndarray, cols: np.ndarray, sims: np.ndarray, once: bool
+) -> list[dict[int, float]]:
+    """Each node's neighbours with the summed similarity of its pairs with them (self pairs left
+    out); a pair given twice (either way round) is summed in input order. ``once``: no pair is
+    given twice."""
+    keep = rows != cols
+    r, c, s = rows[keep], cols[keep], sims[keep]
+    if not once:
+        links: list[dict[int, float]] = [{} for _ in range(n)]
+        for a, b, v in zip(r.tolist(), c.tolist(), s.tolist(), strict=True):
+            links[a][b] = links[a].get(b, 0.0) + v
+            links[b][a] = links[b].get(a, 0.0) + v
+        return links
+    # Each pair once (the usual case): the maps are built from sorted arrays, with no sums.
+    # ``+ 0.0`` gives the value the sum from 0.0 would (-0.0 becomes 0.0).
+    ends = np.concatenate([r, c])
+    order = np.argsort(ends, kind="stable")
+    others = np.concatenate([c, r])[order].tolist()
+    values = (np.concatenate([s, s])[order] + 0.0).tolist()
+    bounds = np.searchsorted(ends[order], np.arange(n + 1)).tolist()
+    return [
+        dict(zip(others[lo:hi], values[lo:hi], strict=True))
+        for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)
+    ]
+
+
 def average_link(
     n: int,
     rows: np.ndarray,
@@ -340,11 +368,12 @@ def average_link(
     """
     size = [1] * n
     inner = [0.0] * n  # sum of similarities of the pairs inside each cluster
-    links: list[dict[int, float]] = [{} for _ in range(n)]
-    for r, c, s in zip(rows.tolist(), cols.tolist(), sims.tolist(), strict=True):
-        if r != c:
-            links[r][c] = links[r].get(c, 0.0) + s
-            links[c][r] = links[c].get(r, 0.0) + s
+    # Every cluster starts as one article: its score with another is their similarity, lowered
+    # when both come from one outlet (``score`` for single articles, for all pairs at once).
+    lo, hi = np.minimum(rows, cols), np.maximum(rows, cols)
+    first_seen = np.unique(lo * n + hi, return_index=True)[1]
+    once = len(first_seen) == len(rows)
+    links = _link_maps(n, rows, cols, sims, once)
 
     short = list(shortness) if shortness is not None else [0.0] * n
     outlets: list[set[str]] = [
@@ -370,15 +399,40 @@ def average_link(
     first = [d if d == d else np.inf for d in (days if days is not None else [np.nan] * n)]
     last = [d if d == d else -np.inf for d in (days if days is not None else [np.nan] * n)]
 
+    # Re-scoring every link of a merged cluster made the loop superlinear: a large event absorbs
+    # articles one at a time and has thousands of links, almost all far below the threshold.
+    # ``_reachable`` picks, with numpy over all links at once, those whose score can reach the
+    # threshold; only they get the exact ``score``, so the heap holds the same entries as when
+    # every link is scored (entries below the threshold are never pushed). The bound: with
+    # L = links[a][b] >= 0, P = size[a] * size[b], M = mass and c in [0, 1], the denominator
+    # P ** (1 - c) * sqrt(M) ** c is a weighted geometric mean of P and sqrt(M), so at least
+    # their minimum, and the source penalty only multiplies by a factor in [1 - penalty, 1];
+    # hence score <= L / min(P, sqrt(M)). No monotonicity under merges is assumed: the bound is
+    # taken afresh from the clusters as they are after each merge. It needs a non-negative
+    # penalty and shortness in [0, 1]; otherwise every link is scored.
+    bounded = source_penalty >= 0.0 and all(0.0 <= s <= 1.0 for s in short)
+    size_arr = np.ones(n)
+    inner_arr = np.zeros(n)
+
+    def _reachable(a: int) -> np.ndarray:
+        near = links[a]
+        others = np.fromiter(near.keys(), dtype=np.int64, count=len(near))
+        total = np.fromiter(near.values(), dtype=np.float64, count=len(near))
+        pairs = size[a] * size_arr[others]
+        mass = (size[a] + 2.0 * inner[a]) * (size_arr[others] + 2.0 * inner_arr[others])
+        bound = total / np.minimum(pairs, np.sqrt(mass))
+        # The margin covers rounding in the exact score; a negative total is always scored.
+        return others[(bound * (1.0 + 1e-9) >= threshold) | (total < 0.0)].tolist()
+
     def in_window(a: int, b: int) -> bool:
         return max(last[a], last[b]) - min(first[a], first[b]) <= window_days
 
-    # Every cluster starts as one article: its score with another is their similarity, lowered
-    # when both come from one outlet (``score`` for single articles, for all pairs at once).
-    lo, hi = np.minimum(rows, cols), np.maximum(rows, cols)
-    first_seen = np.unique(lo * n + hi, return_index=True)[1]
+    if once:  # each pair's summed similarity is its own (self pairs have none)
+        value = np.where(lo == hi, 0.0, sims + 0.0)[first_seen]
     lo, hi = lo[first_seen], hi[first_seen]
-    value = np.array([links[a].get(b, 0.0) for a, b in zip(lo.tolist(), hi.tolist(), strict=True)])
+    if not once:
+        pairs = zip(lo.tolist(), hi.tolist(), strict=True)
+        value = np.array([links[a].get(b, 0.0) for a, b in pairs])
     if source_penalty and sources is not None:
         ids = {k: i + 1 for i, k in enumerate(sorted({s for s in sources if s}))}
         outlet = np.array([ids[s] if s else 0 for s in sources], dtype=np.int64)
@@ -414,7 +468,8 @@ def average_link(
         outlets[a] |= outlets[b]
         first[a], last[a] = min(first[a], first[b]), max(last[a], last[b])
         outlets[b] = set()
-        for c in links[a]:
+        size_arr[a], inner_arr[a] = size[a], inner[a]
+        for c in _reachable(a) if bounded and len(links[a]) > _VECTOR_LINKS else links[a]:
             value = score(a, c)
             if value >= threshold:
                 heapq.heappush(heap, (-value, min(a, c), max(a, c)))

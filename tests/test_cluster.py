@@ -142,6 +142,96 @@ def test_centroids_compare_headlines_but_not_long_texts():
     assert texts == [0, 0, 1]
 
 
+def _reference_average_link(
+    n, rows, cols, sims, threshold, centroid_size, sources, penalty, days, window, shortness
+):
+    """Straightforward ``average_link``: every step scores every pair of clusters afresh."""
+    members = {i: [i] for i in range(n)}
+    weight: dict[tuple[int, int], float] = {}
+    for r, c, s in zip(rows.tolist(), cols.tolist(), sims.tolist(), strict=True):
+        if r != c:
+            weight[min(r, c), max(r, c)] = weight.get((min(r, c), max(r, c)), 0.0) + s
+
+    def link(a, b):
+        return sum(weight.get((min(i, j), max(i, j)), 0.0) for i in a for j in b)
+
+    def score(a, b):
+        sa, sb = len(a), len(b)
+        mass = (sa + 2.0 * link(a, a) / 2) * (sb + 2.0 * link(b, b) / 2)
+        c = min(1.0, (max(sa, sb) - 1) / (centroid_size - 1))
+        c *= (sum(shortness[i] for i in a) + sum(shortness[i] for i in b)) / (sa + sb)
+        value = link(a, b) / ((sa * sb) ** (1.0 - c) * mass ** (0.5 * c))
+        oa = {sources[i] for i in a if sources[i]}
+        ob = {sources[i] for i in b if sources[i]}
+        if c < 1.0 and oa and ob:
+            small, large = sorted((oa, ob), key=len)
+            value *= 1.0 - penalty * (1.0 - c) * len(small & large) / len(small)
+        return value
+
+    def span(a, b):
+        dated = [days[i] for i in a + b if days[i] == days[i]]
+        return max(dated) - min(dated) if dated else 0.0
+
+    while True:
+        best = None
+        keys = sorted(members)
+        for x, a in enumerate(keys):
+            for b in keys[x + 1 :]:
+                value = score(members[a], members[b])
+                fits = value >= threshold and span(members[a], members[b]) <= window
+                if fits and (best is None or value > best[0]):
+                    best = (value, a, b)
+        if best is None:
+            break
+        members[best[1]] += members.pop(best[2])
+    label = {i: root for root, group in members.items() for i in group}
+    dense: dict[int, int] = {}
+    return [dense.setdefault(label[i], len(dense)) for i in range(n)]
+
+
+def _random_graph(seed: int, n: int, density: float):
+    rng = np.random.default_rng(seed)
+    rows, cols = np.triu_indices(n, 1)
+    keep = rng.random(len(rows)) < density
+    rows, cols = rows[keep], cols[keep]
+    sims = rng.random(len(rows)) * 0.55
+    sources = [[None, "ap", "bbc", "cnn", "afp"][i] for i in rng.integers(0, 5, n)]
+    days = [float("nan") if d < 0 else float(d) for d in rng.integers(-3, 20, n)]
+    shortness = rng.random(n).tolist()
+    return rows, cols, sims, sources, days, shortness
+
+
+def test_average_link_scores_only_links_that_can_reach_the_threshold():
+    # Clusters with many links have them filtered by a bound before exact scoring; the
+    # partition must be the one found by scoring every pair of clusters at every step.
+    for seed in range(3):
+        rows, cols, sims, sources, days, shortness = _random_graph(seed, 48, 0.85)
+        args = (0.2, 6, sources, 0.5, days, 7.0, shortness)
+        expected = _reference_average_link(48, rows, cols, sims, *args)
+        assert average_link(48, rows, cols, sims, *args) == expected
+        assert len(set(expected)) < 40  # clusters did grow
+
+
+def test_average_link_bound_keeps_links_whose_score_rises(monkeypatch):
+    # 40 articles close to each other (0.3), one more (40) at 0.12 from each of them and 40
+    # strays each at 0.06 from one of them. No pair of 40 reaches the threshold, but once the
+    # 40 are one headline event the centroid cosine 4.8 / sqrt(508) = 0.213 does: its score
+    # rose after merges, and the merged cluster has 41 links, so it is found by the bound.
+    core = [(i, j, 0.3) for i in range(40) for j in range(i + 1, 40)]
+    core += [(i, 40, 0.12) for i in range(40)] + [(i, 41 + i, 0.06) for i in range(40)]
+    rows, cols, sims = (np.array(v) for v in zip(*core, strict=True))
+    labels = average_link(81, rows, cols, sims, 0.2, centroid_size=2, shortness=[1.0] * 81)
+    assert labels[40] == labels[0] == labels[39]
+    assert len(set(labels)) == 41  # the strays stay alone
+    # The same partitions when every link of a merged cluster gets the exact score.
+    r2, c2, s2, sources, days, shortness = _random_graph(7, 120, 0.6)
+    args = (0.2, 6, sources, 0.5, days, 7.0, shortness)
+    bounded = average_link(120, r2, c2, s2, *args)
+    monkeypatch.setattr("digest.cluster._VECTOR_LINKS", 10**9)
+    assert average_link(81, rows, cols, sims, 0.2, centroid_size=2, shortness=[1.0] * 81) == labels
+    assert average_link(120, r2, c2, s2, *args) == bounded
+
+
 def test_local_scaling_raises_lone_pairs_and_lowers_pairs_on_a_busy_topic():
     # 0-3 are one busy topic (0.4 between most of them); 0-1 is weaker than both sides' second
     # neighbour. 4-5 are a story nobody else covers: 0.15 stands far above their other links.
