@@ -29,6 +29,7 @@ from digest.features import (
     date_rarity,
     headline_terms,
     phrase_matrix,
+    sorted_unique,
     tfidf_matrix,
     topic_vectors,
 )
@@ -173,7 +174,7 @@ def similar_pairs(
         )
         # Each pair once, as (smaller, larger): both sides may have proposed it. Pairs proposed
         # from two blocks are merged after the loop.
-        r, c = np.divmod(np.unique(np.minimum(r, c) * n + np.maximum(r, c)), n)
+        r, c = np.divmod(sorted_unique(np.minimum(r, c) * n + np.maximum(r, c)), n)
         if not len(r):
             continue
         # Exact cosine over the full vectors, for candidates only.

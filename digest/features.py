@@ -49,26 +49,28 @@ class _Words:
     """Tokenizer with a memo of each raw token's normal form (a folder repeats its words)."""
 
     def __init__(self) -> None:
+        # raw token -> (normal form, or "" when not a content word; whether it is capitalised)
         self._memo: dict[str, tuple[str, bool]] = {}
 
-    def norm(self, raw: str) -> tuple[str, bool]:
-        """The normal form of a raw token and whether it is a content word."""
-        found = self._memo.get(raw)
-        if found is None:
-            word = _norm(raw)
-            content = not (len(word) < 2 or word in _STOP or word.isdigit() and len(word) < 4)
-            found = self._memo[raw] = (word, content)
+    def _learn(self, raw: str) -> tuple[str, bool]:
+        word = _norm(raw)
+        content = not (len(word) < 2 or word in _STOP or word.isdigit() and len(word) < 4)
+        found = self._memo[raw] = (word if content else "", raw[0].isupper())
         return found
 
     def content(self, text: str, names: bool) -> list[tuple[str, bool]]:
-        """Content words of ``text``, each with whether it is capitalised inside a sentence."""
-        out = []
-        first = True
-        for end, raw in _TOKEN.findall(text):
-            word, content = self.norm(raw)
-            name = names and not first and not end and raw[0].isupper()
-            first = False
-            out.append((word if content else "", name))
+        """Each word of ``text``: its normal form if a content word (else ""), and whether it is
+        capitalised inside a sentence (always False without ``names``)."""
+        found = _TOKEN.findall(text)
+        get, learn = self._memo.get, self._learn
+        # A folder's words are mostly known: list comprehensions keep the per-token work small.
+        known = [get(raw) or learn(raw) for _, raw in found]
+        if not names:
+            return [(word, False) for word, _ in known]
+        # A capital after what ends a sentence, or on the first word, is no name.
+        out = [(word, cap and not end) for (end, _), (word, cap) in zip(found, known, strict=True)]
+        if out:
+            out[0] = (out[0][0], False)
         return out
 
 
@@ -147,6 +149,13 @@ def tfidf_matrix(
     return x, words, df
 
 
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """The distinct values, sorted: what ``np.unique`` gives, by a sort instead of its hashing
+    path, which is several times slower on large integer arrays."""
+    out = np.sort(values)
+    return out[np.concatenate(([True], out[1:] != out[:-1]))] if len(out) else out
+
+
 def phrase_matrix(articles: Sequence[Article], n: int, max_df: int) -> sp.csr_matrix:
     """Binary rows of the n-word phrases each article shares with at least one other article.
 
@@ -159,11 +168,10 @@ def phrase_matrix(articles: Sequence[Article], n: int, max_df: int) -> sp.csr_ma
     for article in articles:
         text = f"{article.title}\n{article.text}".lower().replace("’", "'")
         tokens = _WORD.findall(text)
-        ids = np.fromiter(
-            (vocab.setdefault(t, len(vocab) + 1) for t in tokens),
-            dtype=np.uint64,
-            count=len(tokens),
-        )
+        # Ids by first occurrence in the folder, with the per-token work done in C.
+        fresh = [t for t in dict.fromkeys(tokens) if t not in vocab]
+        vocab.update(zip(fresh, range(len(vocab) + 1, len(vocab) + 1 + len(fresh)), strict=True))
+        ids = np.fromiter(map(vocab.__getitem__, tokens), dtype=np.uint64, count=len(tokens))
         if len(ids) < n:
             rows.append(np.zeros(0, dtype=np.uint64))
             continue
@@ -171,7 +179,7 @@ def phrase_matrix(articles: Sequence[Article], n: int, max_df: int) -> sp.csr_ma
         h = np.zeros(len(ids) - n + 1, dtype=np.uint64)
         for k in range(n):
             h = h * np.uint64(1_000_003) + ids[k : len(ids) - n + 1 + k]
-        rows.append(np.unique(h))
+        rows.append(sorted_unique(h))
     flat = np.concatenate(rows) if rows else np.zeros(0, dtype=np.uint64)
     _, inverse, counts = np.unique(flat, return_inverse=True, return_counts=True)
     keep = (counts >= 2) & (counts <= max_df)
@@ -194,7 +202,7 @@ def topic_vectors(x: sp.csr_matrix, members: np.ndarray, k: int) -> np.ndarray:
     from sklearn.decomposition import TruncatedSVD  # loaded only when a folder needs it
 
     part = x[members]
-    part = part[:, np.unique(part.indices)]  # only the words the members use: a smaller SVD
+    part = part[:, sorted_unique(part.indices)]  # only the words the members use: a smaller SVD
     z = np.zeros((x.shape[0], k))
     dims = min(k, part.shape[0] - 1, part.shape[1] - 1)
     if dims < 1:
