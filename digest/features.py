@@ -127,9 +127,12 @@ def tfidf_matrix(
     data: list[float] = []
     words_memo = _Words()
     for article in articles:
-        for word, count in sorted(terms(article, words_memo).items()):
-            indices.append(vocab.setdefault(word, len(vocab)))
-            data.append(count)
+        found = sorted(terms(article, words_memo).items())
+        # New words get the next ids in sorted order, as if added one at a time.
+        fresh = [word for word, _ in found if word not in vocab]
+        vocab.update(zip(fresh, range(len(vocab), len(vocab) + len(fresh)), strict=True))
+        indices.extend(map(vocab.__getitem__, [word for word, _ in found]))
+        data.extend([count for _, count in found])
         indptr.append(len(indices))
     words = [""] * len(vocab)
     for word, i in vocab.items():
