@@ -14,7 +14,7 @@ from pathlib import Path
 from digest.cache import Cache, content_key
 from digest.clean import clean
 from digest.model import Article, Copies, Document, Event, Rejection
-from digest.parallel import map_ordered
+from digest.parallel import map_ordered, map_shared
 from digest.read import Reader
 
 
@@ -119,31 +119,34 @@ def make_events(
 ) -> list[Event]:
     """``make`` (summary, keywords, headline) for every group; unchanged events come cached.
 
-    ``make`` must be picklable (a module-level function or a partial of one). Cached values
-    leave out the members, which this build already holds.
+    ``make`` must be picklable (a module-level function or a partial of one). The groups reach
+    the workers once, and only what ``make`` adds to them comes back, as cached values do: the
+    members, which this build already holds, never cross processes or go into the cache.
     """
     group_keys = [
         content_key([_copies_key(c, keys) for c in sorted(g, key=lambda c: c.article.id)])
         for g in groups
     ]
     found = cache.get_many("events", group_keys) if cache else {}
-    todo = [(list(g), k) for g, k in zip(groups, group_keys, strict=True) if k not in found]
-    done = map_ordered(make, [members for members, _ in todo], jobs, "summarize", show)
-    fresh = {key: event for (_, key), event in zip(todo, done, strict=True)}
+    todo = [i for i, k in enumerate(group_keys) if k not in found]
+    done = map_shared(_event_fields, (groups, make), todo, jobs, "summarize", show)
+    fresh = {group_keys[i]: fields for i, fields in zip(todo, done, strict=True)}
     if cache is not None:
-        cache.put_many(
-            "events",
-            {k: (e.id, e.headline, e.keywords, e.summary, e.date) for k, e in fresh.items()},
-        )
+        cache.put_many("events", fresh)
     events = []
     for group, key in zip(groups, group_keys, strict=True):
-        if key in fresh:
-            events.append(fresh[key])
-            continue
-        event_id, headline, keywords, summary, date = found[key]
+        event_id, headline, keywords, summary, date = fresh[key] if key in fresh else found[key]
         members = tuple(sorted(group, key=_member_order))
         events.append(Event(event_id, headline, members, keywords, summary, date))
     return events
+
+
+def _event_fields(
+    shared: tuple[Sequence[Sequence[Copies]], Callable[[list[Copies]], Event]], index: int
+) -> tuple:
+    groups, make = shared
+    e = make(list(groups[index]))
+    return (e.id, e.headline, e.keywords, e.summary, e.date)
 
 
 def _member_order(c: Copies) -> tuple:

@@ -7,6 +7,7 @@ page is ``keywords/<slug>.html``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections import Counter
 from dataclasses import dataclass
@@ -71,6 +72,9 @@ def _claim(base: str, taken: set[str], ext: str = ".html") -> str:
     return path
 
 
+# Memoised: a keyword is slugged for each event, card and feed that carries it (113,000 calls
+# for 34,000 keywords at 10,000 articles).
+@functools.lru_cache(maxsize=65536)
 def keyword_slug(keyword: str) -> str:
     """The keyword's slug; scripts without an ASCII form get a short hash instead."""
     slug = slugify(keyword, 60)

@@ -14,10 +14,12 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import TypeVar
+from functools import partial
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+S = TypeVar("S")
 
 # Below this many items a pool's start-up (tens of milliseconds) outweighs the work.
 MIN_PARALLEL_ITEMS = 64
@@ -47,27 +49,60 @@ def map_ordered(
 
     ``show_progress`` draws a tqdm bar on stderr (only when stderr is a terminal).
     """
+    return _map(fn, fn, {}, items, jobs, label, show_progress)
+
+
+def map_shared(
+    fn: Callable[[S, T], R],
+    shared: S,
+    items: Sequence[T],
+    jobs: int | None = None,
+    label: str = "",
+    show_progress: bool = False,
+) -> list[R]:
+    """``[fn(shared, x) for x in items]``, over ``jobs`` processes.
+
+    ``shared`` (a whole digest, say) reaches each worker once, when it starts: forked workers
+    inherit it without pickling, and spawned ones unpickle it once. Only the small ``items``
+    and the results travel per task.
+    """
+    pool_args = {"initializer": _install_shared, "initargs": (shared,)}
+    return _map(
+        partial(fn, shared), partial(_call_shared, fn), pool_args, items, jobs, label, show_progress
+    )
+
+
+def _map(
+    here: Callable[[T], R],
+    there: Callable[[T], R],
+    pool_args: dict[str, Any],
+    items: Sequence[T],
+    jobs: int | None,
+    label: str,
+    show_progress: bool,
+) -> list[R]:
+    """Items through ``here`` in this process, or through ``there`` in a pool's workers."""
     workers = min(worker_count(jobs), len(items))
     bar = _bar(len(items), label, show_progress)
     try:
         if workers <= 1 or len(items) < MIN_PARALLEL_ITEMS:
             out = []
             for item in items:
-                out.append(fn(item))
+                out.append(here(item))
                 if bar is not None:
                     bar.update(1)
             return out
         # The first item runs here, before the fork: whatever it loads on first use (stage
         # modules, word tables, compiled templates) is then loaded once and shared by the
         # workers copy-on-write, instead of once per worker.
-        out = [fn(items[0])]
+        out = [here(items[0])]
         if bar is not None:
             bar.update(1)
         rest = items[1:]
         # Chunks large enough to amortise pickling, small enough to balance uneven items.
         chunk = max(1, min(64, len(rest) // (workers * 8)))
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
-            for result in pool.map(fn, rest, chunksize=chunk):
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_context(), **pool_args) as pool:
+            for result in pool.map(there, rest, chunksize=chunk):
                 out.append(result)
                 if bar is not None:
                     bar.update(1)
@@ -75,6 +110,20 @@ def map_ordered(
     finally:
         if bar is not None:
             bar.close()
+
+
+# The ``shared`` value of map_shared inside a worker process. Set once per worker by the pool's
+# initializer and read by every task of that worker; the parent process never sets it.
+_worker_shared: Any = None
+
+
+def _install_shared(shared: Any) -> None:
+    global _worker_shared
+    _worker_shared = shared
+
+
+def _call_shared(fn: Callable[[Any, T], R], item: T) -> R:
+    return fn(_worker_shared, item)
 
 
 def _bar(total: int, label: str, show: bool):  # -> tqdm | None

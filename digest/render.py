@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from functools import lru_cache, partial
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +24,10 @@ from digest.config import Config
 from digest.feeds import atom_feed, sitemap
 from digest.model import Digest, Event
 from digest.pages import SitePlan
-from digest.parallel import map_ordered
+from digest.parallel import map_shared
 from digest.theme import theme_dirs
 from digest.views import (
+    EventCard,
     FeedLink,
     PageMeta,
     Site,
@@ -38,8 +41,6 @@ from digest.views import (
 )
 
 DESCRIPTION_CHARS = 200
-# Pages queued before they are rendered over the worker processes: bounds the views held at once.
-_PAGES_PER_FLUSH = 4096
 
 
 def environment(config: Config) -> jinja2.Environment:
@@ -130,22 +131,37 @@ def _clip(text: str, limit: int = DESCRIPTION_CHARS) -> str:
     return text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
+@dataclass(frozen=True)
+class _Shared:
+    """What every page is made from, decided once in the parent before any page is rendered.
+
+    Worker processes receive it once (``parallel.map_shared``) and build each page's view model
+    themselves, so a task is only a page's kind and number, and no view crosses processes.
+    """
+
+    digest: Digest
+    config: Config
+    site: Site
+    plan: SitePlan
+    cards: dict[str, EventCard]
+    dirs: tuple[Path, ...]
+    root: Path
+    previous: Path | None
+    search_on: bool
+    updated: datetime | None  # the feeds' time stamp (views.generated_time)
+
+
 class _Pages:
     """Renders templates with the context every page shares: site, root, page path, meta."""
 
-    def __init__(
-        self, config: Config, site: Site, out: _Writer, search_on: bool, jobs: int | None = None
-    ) -> None:
-        self.config = config
-        self.site = site
-        self.out = out
-        self.search_on = search_on
-        self.jobs = jobs
+    def __init__(self, shared: _Shared) -> None:
+        self.shared = shared
+        self.site = shared.site
+        self.out = _Writer(shared.root, shared.previous)
         self.paths: list[str] = []
-        self._queue: list[tuple[str, str, dict[str, Any]]] = []
 
     def url(self, rel: str) -> str:
-        return f"{self.site.base_url}/{rel}" if self.site.base_url else ""
+        return url_of(self.site, rel)
 
     def feed(self, title: str, rel: str, from_page: str) -> FeedLink:
         href = self.url(rel) or relative(rel, from_page)
@@ -175,73 +191,46 @@ class _Pages:
             feeds=tuple(self.feed(t, f, rel) for t, f in (site_feed, *feeds)),
         )
         context = dict(site=self.site, root=root, page_path=rel, meta=meta, **context)
-        self._queue.append((template, rel, context))
+        page = _environment(self.shared.dirs).get_template(template).render(context)
+        self.out.write(rel, page)
         self.paths.append(rel)
-        if len(self._queue) >= _PAGES_PER_FLUSH:
-            self.flush()
-
-    def flush(self) -> None:
-        """Render the queued pages over the worker processes; each worker writes its pages.
-
-        A page depends only on its own context, so the site is the same for any ``jobs``.
-        """
-        queue, self._queue = self._queue, []
-        dirs = tuple(d.resolve() for d in theme_dirs(self.config))
-        write = partial(_render_page, dirs, self.out.root, self.out.previous)
-        self.out.count += sum(map_ordered(write, queue, self.jobs))
 
 
-def _render_page(
-    dirs: tuple[Path, ...], root: Path, previous: Path | None, page: tuple[str, str, dict[str, Any]]
-) -> int:
-    template, rel, context = page
-    _Writer(root, previous).write(rel, _environment(dirs).get_template(template).render(context))
-    return 1
+def url_of(site: Site, rel: str) -> str:
+    """The page's absolute URL, or "" without ``site.base_url``."""
+    return f"{site.base_url}/{rel}" if site.base_url else ""
 
 
-def _write_feeds(digest: Digest, plan: SitePlan, pages: _Pages, out: _Writer) -> None:
-    site = pages.site
-    updated = generated_time(digest)
-
-    def write(rel: str, key: str, title: str, events: tuple[Event, ...]) -> None:
-        def href(event: Event) -> str:
-            target = plan.event_href[event.id]
-            return pages.url(target) or relative(target, rel)
-
-        text = atom_feed(
-            title=title,
-            subtitle=site.description,
-            language=site.language,
-            feed_key=key,
-            self_href=pages.url(rel) or relative(rel, rel),
-            home_href=pages.url("index.html") or relative("index.html", rel),
-            events=events,
-            event_href=href,
-            keywords=lambda e: [r.name for r in plan.keyword_refs(e)],
-            updated=updated,
-        )
-        out.write(rel, text)
-
-    write("feed.xml", "site", site.title, digest.events)
-    for topic in plan.topics:
-        write(topic.feed, f"keyword:{topic.slug}", f"{site.title}: {topic.name}", topic.events)
+Job = tuple[str, int]  # a page kind and its number in the plan's list of that kind
 
 
-def render_site(digest: Digest, config: Config, dest: Path, jobs: int | None = None) -> int:
-    """Write every page of the site into ``dest``; returns the number of files written.
+def _jobs(plan: SitePlan, search_on: bool) -> list[Job]:
+    """Every page and feed of the site as a task; each writes its own files."""
+    jobs: list[Job] = [("index", i) for i in range(len(plan.index_pages))]
+    jobs += [("event", i) for i in range(len(plan.events))]  # with its articles
+    jobs.append(("keywords", 0))
+    jobs += [("topic", i) for i in range(len(plan.topics))]
+    jobs.append(("archive", 0))
+    jobs += [("day", i) for i in range(len(plan.days))]
+    jobs.append(("about", 0))
+    if search_on:
+        jobs.append(("search", 0))
+    jobs.append(("feed", -1))  # the site's feed
+    jobs += [("feed", i) for i in range(len(plan.topics))]
+    return jobs
 
-    Pages are rendered by ``jobs`` worker processes (None: every core).
+
+def _run_job(shared: _Shared, job: Job) -> tuple[list[str], int]:
+    """Render one task; returns the pages it wrote (for the sitemap) and its number of files.
+
+    A page depends only on the shared plan and its own entry in it, so the site is the same for
+    any number of workers and any order of tasks.
     """
-    search_on = config.site.search and search.available()
-    site = site_view(digest, config, search_on)
-    plan = SitePlan(digest, config.site.per_page, config.site.keyword_min_events)
-    out = _Writer(dest, previous=config.path(config.out))
-    pages = _Pages(config, site, out, search_on, jobs)
-    cards = {
-        e.id: event_card(e, plan.event_href[e.id], plan.keyword_refs(e)) for e in digest.events
-    }
-
-    for index in plan.index_pages:
+    kind, number = job
+    pages = _Pages(shared)
+    site, plan, cards, config = shared.site, shared.plan, shared.cards, shared.config
+    if kind == "index":
+        index = plan.index_pages[number]
         lead = index.events[0].id if index.events else None
         pages.render(
             "index.html",
@@ -252,42 +241,18 @@ def render_site(digest: Digest, config: Config, dest: Path, jobs: int | None = N
             pager=listings.pager(plan, index.number),
             lead_related=tuple(cards[i] for i in plan.related[lead][:3]) if lead else (),
         )
-    for event in digest.events:
-        related = tuple(cards[i] for i in plan.related[event.id])
-        related = tuple(sorted(related, key=lambda c: (c.date == "", c.date, c.id)))
-        view = event_page(
-            event, cards[event.id], plan.article_href, related, plan.day_of.get(event.id, "")
-        )
+    elif kind == "event":
+        _event_pages(pages, plan.events[number])
+    elif kind == "keywords":
         pages.render(
-            "event.html",
-            plan.event_href[event.id],
-            heading=event.headline,
-            description=view.card.lead,
-            og_type="article",
-            event=view,
+            "keywords.html",
+            "keywords/index.html",
+            heading="Keywords",
+            description=f"Every keyword of {site.title}, with the events that carry it.",
+            topics=listings.topic_links(plan),
         )
-        for copies in event.members:
-            for article in (copies.article, *copies.duplicates):
-                view_a = article_page(
-                    article, event, copies.article, plan.event_href[event.id], view.timeline
-                )
-                pages.render(
-                    "article.html",
-                    plan.article_href[article.id],
-                    heading=view_a.title,
-                    description=article.paragraphs[0] if article.paragraphs else view_a.title,
-                    og_type="article",
-                    article=view_a,
-                )
-    topics = listings.topic_links(plan)
-    pages.render(
-        "keywords.html",
-        "keywords/index.html",
-        heading="Keywords",
-        description=f"Every keyword of {site.title}, with the events that carry it.",
-        topics=topics,
-    )
-    for topic in plan.topics:
+    elif kind == "topic":
+        topic = plan.topics[number]
         link = listings.topic_link(topic)
         for part in topic.pages:
             suffix = f", page {part.number}" if part.number > 1 else ""
@@ -301,14 +266,16 @@ def render_site(digest: Digest, config: Config, dest: Path, jobs: int | None = N
                 events=[cards[e.id] for e in part.events],
                 pager=listings.pager(topic.pages, part.number),
             )
-    pages.render(
-        "archive.html",
-        "archive/index.html",
-        heading="Archive",
-        description=f"Events of {site.title} by day.",
-        days=listings.day_links(plan),
-    )
-    for day in plan.days:
+    elif kind == "archive":
+        pages.render(
+            "archive.html",
+            "archive/index.html",
+            heading="Archive",
+            description=f"Events of {site.title} by day.",
+            days=listings.day_links(plan),
+        )
+    elif kind == "day":
+        day = plan.days[number]
         newer, older = listings.neighbour_days(plan, day)
         heading = f"Events of {day.label}" if day.key != "undated" else "Events of unknown date"
         for part in day.pages:
@@ -323,14 +290,15 @@ def render_site(digest: Digest, config: Config, dest: Path, jobs: int | None = N
                 events=[cards[e.id] for e in part.events],
                 pager=listings.pager(day.pages, part.number),
             )
-    pages.render(
-        "about.html",
-        "about.html",
-        heading="About this digest",
-        description="How this digest is made: sources, cited summaries and the dates covered.",
-        about=listings.about(digest),
-    )
-    if search_on:
+    elif kind == "about":
+        pages.render(
+            "about.html",
+            "about.html",
+            heading="About this digest",
+            description="How this digest is made: sources, cited summaries and the dates covered.",
+            about=listings.about(shared.digest),
+        )
+    elif kind == "search":
         pages.render(
             "search.html",
             "search.html",
@@ -339,14 +307,105 @@ def render_site(digest: Digest, config: Config, dest: Path, jobs: int | None = N
             f" of {site.title}.",
             articles=config.site.search_articles,
         )
-    pages.flush()
-    _write_feeds(digest, plan, pages, out)
+    elif kind == "feed":
+        _write_feed(shared, pages.out, number)
+    else:
+        raise ValueError(f"unknown page kind {kind!r}")
+    return pages.paths, pages.out.count
+
+
+def _event_pages(pages: _Pages, event: Event) -> None:
+    """An event's page and the pages of its articles, copies included."""
+    plan, cards = pages.shared.plan, pages.shared.cards
+    related = tuple(cards[i] for i in plan.related[event.id])
+    related = tuple(sorted(related, key=lambda c: (c.date == "", c.date, c.id)))
+    view = event_page(
+        event, cards[event.id], plan.article_href, related, plan.day_of.get(event.id, "")
+    )
+    pages.render(
+        "event.html",
+        plan.event_href[event.id],
+        heading=event.headline,
+        description=view.card.lead,
+        og_type="article",
+        event=view,
+    )
+    for copies in event.members:
+        for article in (copies.article, *copies.duplicates):
+            view_a = article_page(
+                article, event, copies.article, plan.event_href[event.id], view.timeline
+            )
+            pages.render(
+                "article.html",
+                plan.article_href[article.id],
+                heading=view_a.title,
+                description=article.paragraphs[0] if article.paragraphs else view_a.title,
+                og_type="article",
+                article=view_a,
+            )
+
+
+def _write_feed(shared: _Shared, out: _Writer, number: int) -> None:
+    """The site's Atom feed (``number`` -1) or the feed of one keyword."""
+    site, plan = shared.site, shared.plan
+    if number < 0:
+        rel, key, title, events = "feed.xml", "site", site.title, shared.digest.events
+    else:
+        topic = plan.topics[number]
+        rel, key, title = topic.feed, f"keyword:{topic.slug}", f"{site.title}: {topic.name}"
+        events = topic.events
+
+    def href(event: Event) -> str:
+        target = plan.event_href[event.id]
+        return url_of(site, target) or relative(target, rel)
+
+    text = atom_feed(
+        title=title,
+        subtitle=site.description,
+        language=site.language,
+        feed_key=key,
+        self_href=url_of(site, rel) or relative(rel, rel),
+        home_href=url_of(site, "index.html") or relative("index.html", rel),
+        events=events,
+        event_href=href,
+        keywords=lambda e: [r.name for r in plan.keyword_refs(e)],
+        updated=shared.updated,
+    )
+    out.write(rel, text)
+
+
+def render_site(digest: Digest, config: Config, dest: Path, jobs: int | None = None) -> int:
+    """Write every page of the site into ``dest``; returns the number of files written.
+
+    Pages and feeds are rendered by ``jobs`` worker processes (None: every core).
+    """
+    search_on = config.site.search and search.available()
+    site = site_view(digest, config, search_on)
+    plan = SitePlan(digest, config.site.per_page, config.site.keyword_min_events)
+    cards = {
+        e.id: event_card(e, plan.event_href[e.id], plan.keyword_refs(e)) for e in digest.events
+    }
+    previous = config.path(config.out)
+    shared = _Shared(
+        digest=digest,
+        config=config,
+        site=site,
+        plan=plan,
+        cards=cards,
+        dirs=tuple(d.resolve() for d in theme_dirs(config)),
+        root=dest,
+        previous=previous if previous.is_dir() else None,
+        search_on=search_on,
+        updated=generated_time(digest),
+    )
+    done = map_shared(_run_job, shared, _jobs(plan, search_on), jobs, "render", False)
+    count = sum(files for _paths, files in done)
+    out = _Writer(dest, shared.previous)
     if site.base_url:
-        out.write("sitemap.xml", sitemap([pages.url(p) for p in pages.paths]))
+        out.write("sitemap.xml", sitemap([url_of(site, p) for paths, _ in done for p in paths]))
     out.write("events.json", json.dumps(events_json(digest), indent=2, ensure_ascii=False) + "\n")
     _copy_static(config, dest)
-    pages.flush()  # in case a page was queued after the feeds
-    count = out.count
+    count += out.count
     if search_on:
         count += search.index_site(dest, site.language, config.site.search_articles)
     return count

@@ -238,8 +238,21 @@ def generated_at(digest: Digest) -> str:
 
 
 def relative(target: str, from_page: str) -> str:
-    """Link from one page to another, both given relative to the site root."""
-    return os.path.relpath(target, os.path.dirname(from_page) or ".").replace(os.sep, "/")
+    """Link from one page to another, both given relative to the site root.
+
+    The site's own paths are plain ``a/b.html`` forms, so this works on their segments:
+    ``os.path.relpath`` makes both paths absolute first and was a tenth of the render stage.
+    Anything else (``./``, ``..``, empty segments) goes to ``relpath``.
+    """
+    folder = from_page.rpartition("/")[0]
+    to = [] if target == "." else target.split("/")
+    start = folder.split("/") if folder else []
+    if any(part in ("", ".", "..") for part in (*to, *start)):
+        return os.path.relpath(target, folder or ".").replace(os.sep, "/")
+    common = 0
+    while common < min(len(to), len(start)) and to[common] == start[common]:
+        common += 1
+    return "/".join([".."] * (len(start) - common) + to[common:]) or "."
 
 
 def all_articles(event: Event) -> list[Article]:

@@ -376,3 +376,32 @@ def test_article_text_stays_escaped_in_feeds_and_lists(tmp_path: Path):
     for path in [*out.rglob("*.html"), *out.rglob("*.xml")]:
         text = path.read_text("utf-8")
         assert "<script>" not in text and "<b>coast" not in text and "<i>Outlet" not in text, path
+
+
+def test_relative_links_match_relpath_for_every_kind_of_site_path():
+    import itertools
+    import os
+
+    from digest.views import relative
+
+    paths = [
+        ".",
+        "index.html",
+        "feed.xml",
+        "events/a.html",
+        "articles/a.html",
+        "keywords/k.html",
+        "keywords/k/2.html",
+        "keywords/k.xml",
+        "page/2.html",
+        "archive/2024-01-01/2.html",
+        "a/b/c/d.html",
+        "events",
+        "x/./y.html",
+        "../up.html",
+        "a//b.html",
+    ]
+    for target, page in itertools.product(paths, paths):
+        assert relative(target, page) == os.path.relpath(target, os.path.dirname(page) or ".")
+    assert relative(".", "keywords/k/2.html") == "../.."
+    assert relative("keywords/k.html", "keywords/k/2.html") == "../k.html"
