@@ -16,6 +16,7 @@ import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
+from pathlib import Path
 
 from digest.cache import Cache, open_cache
 from digest.config import Config
@@ -157,22 +158,44 @@ def gather(
 
 
 def write(
-    digest: Digest, config: Config, cache: Cache | None = None, jobs: int | None = None
+    digest: Digest,
+    config: Config,
+    cache: Cache | None = None,
+    jobs: int | None = None,
+    timings: list[tuple[str, float]] | None = None,
 ) -> int:
     """Render the site into the output folder, atomically; returns the number of files.
 
     With a ``cache``, an output folder that already holds this very site is left untouched.
+    ``timings`` receives the time of the pages (``render``, the swap included) and of the search
+    index (``search``), which is a stage of its own: it reads the finished pages.
     """
     out = config.path(config.out)
+    search_seconds = 0.0
 
     def fill() -> int:
-        from digest.output import replace_atomically  # the write phase only
+        from digest import search  # the write phase only
+        from digest.output import replace_atomically
         from digest.render import render_site
 
-        return replace_atomically(out, lambda dest: render_site(digest, config, dest, jobs))
+        def pages_and_index(dest: Path) -> int:
+            nonlocal search_seconds
+            files = render_site(digest, config, dest, jobs)
+            if config.site.search and search.available():
+                start = time.perf_counter()
+                files += search.index_site(dest, config.site.language, config.site.search_articles)
+                search_seconds = time.perf_counter() - start
+            return files
 
+        return replace_atomically(out, pages_and_index)
+
+    start = time.perf_counter()
     key = site_key(digest.events, digest.rejected, digest.keys)
     files, _ = write_unless_unchanged(out, key, cache, fill)
+    if timings is not None:
+        timings.append(("render", time.perf_counter() - start - search_seconds))
+        if search_seconds:
+            timings.append(("search", search_seconds))
     return files
 
 
@@ -181,10 +204,10 @@ def build(
 ) -> tuple[Digest, int]:
     """Gather, then write. Returns the digest and the number of files written."""
     cache = open_cache(config)
+    timings: list[tuple[str, float]] = []
     try:
         digest = gather(config, progress, jobs, cache)
-        start = time.perf_counter()
-        files = write(digest, config, cache, jobs)
+        files = write(digest, config, cache, jobs, timings)
     except BaseException:
         if cache is not None:
             cache.close(commit=False)
@@ -193,5 +216,4 @@ def build(
         gc.unfreeze()
     if cache is not None:
         cache.close()
-    timings = (*digest.timings, ("render", time.perf_counter() - start))
-    return Digest(digest.events, digest.rejected, timings, digest.keys), files
+    return Digest(digest.events, digest.rejected, (*digest.timings, *timings), digest.keys), files

@@ -2,8 +2,8 @@
 
 Pages are rendered from view models (digest/views.py, digest/listings.py) at the paths the site
 plan decides (digest/pages.py). ``events.json`` is the machine-readable digest and part of the
-public interface (documented in the README). Atom feeds, the sitemap and the search index are
-written last, from the finished pages.
+public interface (documented in the README). The sitemap is written last, from the list of
+finished pages; the search index after that (``digest.build.write``).
 """
 
 from __future__ import annotations
@@ -377,7 +377,8 @@ def _write_feed(shared: _Shared, out: _Writer, number: int) -> None:
 def render_site(digest: Digest, config: Config, dest: Path, jobs: int | None = None) -> int:
     """Write every page of the site into ``dest``; returns the number of files written.
 
-    Pages and feeds are rendered by ``jobs`` worker processes (None: every core).
+    Pages and feeds are rendered by ``jobs`` worker processes (None: every core). The search
+    index is written after this, from the finished pages (``digest.build.write``).
     """
     search_on = config.site.search and search.available()
     site = site_view(digest, config, search_on)
@@ -405,7 +406,4 @@ def render_site(digest: Digest, config: Config, dest: Path, jobs: int | None = N
         out.write("sitemap.xml", sitemap([url_of(site, p) for paths, _ in done for p in paths]))
     out.write("events.json", json.dumps(events_json(digest), indent=2, ensure_ascii=False) + "\n")
     _copy_static(config, dest)
-    count += out.count
-    if search_on:
-        count += search.index_site(dest, site.language, config.site.search_articles)
-    return count
+    return count + out.count

@@ -151,3 +151,15 @@ def test_broken_article_is_reported_and_the_rest_builds(tmp_path: Path):
     data = json.loads((out / "events.json").read_text("utf-8"))
     assert [r["id"] for r in data["rejected"]] == ["bad"]
     assert data["events"][0]["articles"][0]["id"] == "good"
+
+
+def test_timings_name_every_stage_and_keep_the_search_index_apart(tmp_path: Path):
+    from digest.search import available
+
+    digest, _ = build(config_for(SEEDS, tmp_path / "out"), jobs=1)
+    names = [name for name, _ in digest.timings]
+    stages = ["read", "clean", "noise", "dedupe", "cluster", "summarize", "render"]
+    assert names[: len(stages)] == stages
+    assert names[len(stages) :] == (["search"] if available() else [])
+    assert all(seconds >= 0 for _, seconds in digest.timings)
+    assert (tmp_path / "out" / "pagefind").is_dir() == available()
