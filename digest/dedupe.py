@@ -112,14 +112,16 @@ def _candidates(sig: np.ndarray, threshold: float) -> set[tuple[int, int]]:
         order = np.argsort(keys, kind="stable")
         sorted_keys = keys[order]
         edges = np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1
-        for group in np.split(order, edges):
-            if len(group) > 1:
-                g = sorted(group.tolist())
-                # A huge bucket (many copies of one text) is linked as a chain of near
-                # neighbours, not all pairs, so its cost stays linear.
-                for x in range(len(g)):
-                    for y in range(x + 1, min(len(g), x + 1 + _BUCKET_WINDOW)):
-                        pairs.add((g[x], g[y]))
+        bounds = np.concatenate(([0], edges, [n]))
+        sizes = np.diff(bounds)
+        shared = sizes > 1  # nearly every bucket holds one article: only the others are read
+        for start, size in zip(bounds[:-1][shared].tolist(), sizes[shared].tolist(), strict=True):
+            g = sorted(order[start : start + size].tolist())
+            # A huge bucket (many copies of one text) is linked as a chain of near
+            # neighbours, not all pairs, so its cost stays linear.
+            for x in range(len(g)):
+                for y in range(x + 1, min(len(g), x + 1 + _BUCKET_WINDOW)):
+                    pairs.add((g[x], g[y]))
     return pairs
 
 
