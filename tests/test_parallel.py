@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import filecmp
+import multiprocessing
+import os
 from pathlib import Path
 
 import pytest
@@ -10,7 +12,7 @@ import pytest
 from digest import parallel
 from digest.build import build
 from digest.config import SiteConfig
-from digest.parallel import MIN_PARALLEL_ITEMS, map_ordered, worker_count
+from digest.parallel import MIN_PARALLEL_ITEMS, map_ordered, map_shared, worker_count
 from tests.conftest import config_for
 
 TOPICS = [
@@ -87,6 +89,25 @@ def test_map_ordered_keeps_input_order_across_workers() -> None:
     assert map_ordered(_square, items, jobs=2) == [x * x for x in items]
     assert map_ordered(_square, items, jobs=1) == [x * x for x in items]
     assert map_ordered(_square, [], jobs=2) == []
+
+
+def _lookup(table: dict[int, str], key: int) -> tuple[str, int]:
+    return table[key], os.getpid()
+
+
+@pytest.mark.parametrize("start", ["fork", "spawn"])
+def test_map_shared_gives_every_worker_the_shared_value(
+    start: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Spawned workers (every platform but Linux) unpickle the shared value once, at start.
+    monkeypatch.setattr(parallel, "_context", lambda: multiprocessing.get_context(start))
+    table = {i: f"value {i}" for i in range(MIN_PARALLEL_ITEMS * 3)}
+    keys = sorted(table, reverse=True)
+    done = map_shared(_lookup, table, keys, jobs=2)
+    assert [value for value, _ in done] == [table[k] for k in keys]
+    assert len({pid for _, pid in done}) > 1  # really spread over processes
+    assert [v for v, _ in map_shared(_lookup, table, keys, jobs=1)] == [table[k] for k in keys]
+    assert map_shared(_lookup, table, [], jobs=2) == []
 
 
 def test_worker_count() -> None:
