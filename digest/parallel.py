@@ -23,6 +23,8 @@ S = TypeVar("S")
 
 # Below this many items a pool's start-up (tens of milliseconds) outweighs the work.
 MIN_PARALLEL_ITEMS = 64
+# Items one pool serves before it is replaced (see _map); a fork costs tens of milliseconds.
+POOL_ITEMS = 8192
 
 
 def worker_count(jobs: int | None) -> int:
@@ -101,12 +103,18 @@ def _map(
         rest = items[1:]
         # Chunks large enough to amortise pickling, small enough to balance uneven items.
         chunk = max(1, min(64, len(rest) // (workers * 8)))
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_context(), **pool_args) as pool:
-            for result in pool.map(there, rest, chunksize=chunk):
-                out.append(result)
-                if bar is not None:
-                    bar.update(1)
-            return out
+        # Workers that read the parent's objects copy the memory pages they touch (reference
+        # counts are writes); a fresh pool every POOL_ITEMS items frees those copies.
+        for start in range(0, len(rest), POOL_ITEMS):
+            part = rest[start : start + POOL_ITEMS]
+            with ProcessPoolExecutor(
+                max_workers=workers, mp_context=_context(), **pool_args
+            ) as pool:
+                for result in pool.map(there, part, chunksize=chunk):
+                    out.append(result)
+                    if bar is not None:
+                        bar.update(1)
+        return out
     finally:
         if bar is not None:
             bar.close()

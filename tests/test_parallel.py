@@ -110,6 +110,16 @@ def test_map_shared_gives_every_worker_the_shared_value(
     assert map_shared(_lookup, table, [], jobs=2) == []
 
 
+def test_results_stay_in_order_across_successive_pools(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "POOL_ITEMS", 50)  # 4 pools for 199 items
+    table = {i: f"value {i}" for i in range(200)}
+    keys = list(table)
+    done = map_shared(_lookup, table, keys, jobs=2)
+    assert [value for value, _ in done] == [table[k] for k in keys]
+    assert len({pid for _, pid in done}) > 3  # the parent, and new workers for each pool
+    assert map_ordered(_square, keys, jobs=2) == [k * k for k in keys]
+
+
 def test_worker_count() -> None:
     assert worker_count(3) == 3
     assert worker_count(None) >= 1
