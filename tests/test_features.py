@@ -1,11 +1,20 @@
-"""Grouping features: topic vectors and how rare closeness in time is in a folder."""
+"""Grouping features: words, vectors, phrases, topic vectors and closeness in time."""
 
 from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
 
-from digest.features import date_rarity, topic_vectors
+from digest.background import Rarity
+from digest.features import (
+    _Words,
+    date_rarity,
+    phrase_matrix,
+    sorted_unique,
+    tfidf_matrix,
+    topic_vectors,
+)
+from tests.conftest import make_article
 
 
 def test_closeness_in_time_counts_by_how_rare_it_is_in_the_folder():
@@ -45,3 +54,57 @@ def test_topic_vectors_are_unit_rows_for_members_only():
     assert z[1] @ z[2] > 0.99  # no shared word, same topic
     assert abs(z[1] @ z[4]) < 0.01
     assert np.array_equal(topic_vectors(x, np.arange(6), 2), z)  # seeded
+
+
+def test_sorted_unique_is_np_unique():
+    rng = np.random.default_rng(0)
+    for values in (rng.integers(0, 50, 1000), rng.integers(0, 2**62, 500, dtype=np.uint64)):
+        assert np.array_equal(sorted_unique(values), np.unique(values))
+        assert sorted_unique(values).dtype == values.dtype
+    assert len(sorted_unique(np.zeros(0, dtype=np.int64))) == 0
+
+
+def test_words_mark_capitals_inside_sentences_as_names():
+    words = _Words()
+    text = "The Pope met Obama in 2015. Then Rome’s mayor spoke"
+    assert words.content(text, names=True) == [
+        ("", False),  # a stop word, and the first word of the text
+        ("pope", True),
+        ("met", False),
+        ("obama", True),
+        ("", False),  # "in"
+        ("2015", False),
+        ("", False),  # after a full stop: no name
+        ("rome", True),
+        ("mayor", False),
+        ("spoke", False),
+    ]
+    assert all(not name for _, name in words.content(text, names=False))
+    assert words.content(text, names=True) == words.content(text, names=True)  # memo
+
+
+def test_tfidf_vocabulary_in_order_of_first_use():
+    # Each article's words are added in sorted order; a word already seen keeps its id.
+    articles = [
+        make_article("a", "Volcano erupts", "Lava flows, villages burn."),
+        make_article("b", "Lava reaches sea", "Villages evacuated as volcano erupts."),
+    ]
+    x, words, df = tfidf_matrix(articles, Rarity({}))
+    first = ["burn", "erupts", "flows", "lava", "villages", "volcano"]
+    assert words == [*first, "evacuated", "reaches", "sea"]
+    assert df.tolist() == [1, 2, 1, 2, 2, 2, 1, 1, 1]
+    assert np.allclose(np.asarray(x.multiply(x).sum(axis=1)).ravel(), 1.0)
+
+
+def test_phrase_matrix_keeps_phrases_shared_by_few_articles():
+    quote = "we will rebuild every home that was lost"
+    articles = [
+        make_article("a", "Storm", f"The governor said: {quote}."),
+        make_article("b", "Storm aftermath", f"“{quote.capitalize()}”, she said."),
+        make_article("c", "Election", "Votes were counted late into the night."),
+    ]
+    m = phrase_matrix(articles, 6, 2)
+    shared = (m @ m.T).toarray()
+    assert shared[0, 1] == 3  # the 8-word quote holds three 6-word phrases
+    assert shared[2].sum() == 0
+    assert phrase_matrix(articles, 6, 1).shape[1] == 0  # in more than max_df articles
