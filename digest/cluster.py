@@ -299,8 +299,14 @@ def _local_scale(
         return sims
     ends = np.concatenate([rows, cols])
     vals = np.concatenate([sims, sims])
-    order = np.lexsort((-vals, ends))  # by article, most similar first
-    ends, vals = ends[order], vals[order]
+    # By article, most similar first. np.lexsort on both keys took most of this function; one
+    # integer key (article, then rank of the similarity from the top) sorts the same values.
+    m = len(vals)
+    by_value = np.argsort(vals)
+    rank = np.empty(m, dtype=np.int64)
+    rank[by_value] = np.arange(m)
+    key = np.sort(ends * m + (m - 1 - rank))
+    ends, vals = key // m, vals[by_value[m - 1 - key % m]]
     starts = np.searchsorted(ends, np.arange(n))
     counts = np.bincount(ends, minlength=n)
     pick = np.minimum(starts + np.minimum(neighbour, counts) - 1, len(vals) - 1)

@@ -232,6 +232,22 @@ def test_average_link_bound_keeps_links_whose_score_rises(monkeypatch):
     assert average_link(120, r2, c2, s2, *args) == bounded
 
 
+def test_local_scale_takes_each_articles_neighbour_by_rank():
+    # Reference: each article's similarities sorted by np.lexsort, the 3rd largest (or its
+    # weakest, never below the floor) as its scale. Ties and articles with no pair included.
+    rng = np.random.default_rng(3)
+    rows, cols = rng.integers(0, 40, 300), rng.integers(0, 40, 300)
+    sims = np.round(rng.random(300), 2) + 0.01
+    power = rng.random(300)
+    scale = np.full(42, 0.05)
+    for i in range(42):
+        mine = np.sort(np.concatenate([sims[rows == i], sims[cols == i]]))[::-1]
+        if len(mine):
+            scale[i] = max(mine[min(3, len(mine)) - 1], 0.05)
+    expected = sims * (sims / np.sqrt(scale[rows] * scale[cols])) ** power
+    assert np.array_equal(_local_scale(42, rows, cols, sims, power, 3, 0.05), expected)
+
+
 def test_local_scaling_raises_lone_pairs_and_lowers_pairs_on_a_busy_topic():
     # 0-3 are one busy topic (0.4 between most of them); 0-1 is weaker than both sides' second
     # neighbour. 4-5 are a story nobody else covers: 0.15 stands far above their other links.
