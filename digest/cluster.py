@@ -301,12 +301,18 @@ def _local_scale(
     vals = np.concatenate([sims, sims])
     # By article, most similar first. np.lexsort on both keys took most of this function; one
     # integer key (article, then rank of the similarity from the top) sorts the same values.
+    # In place where it can be: these arrays hold two entries per pair.
     m = len(vals)
     by_value = np.argsort(vals)
-    rank = np.empty(m, dtype=np.int64)
-    rank[by_value] = np.arange(m)
-    key = np.sort(ends * m + (m - 1 - rank))
-    ends, vals = key // m, vals[by_value[m - 1 - key % m]]
+    key = np.empty(m, dtype=np.int64)
+    key[by_value] = np.arange(m - 1, -1, -1)  # rank from the most similar
+    key += ends * m
+    key.sort()
+    ends = key // m
+    np.remainder(key, m, out=key)
+    np.subtract(m - 1, key, out=key)  # back to the rank from the least similar
+    vals = vals[by_value[key]]
+    del key, by_value
     starts = np.searchsorted(ends, np.arange(n))
     counts = np.bincount(ends, minlength=n)
     pick = np.minimum(starts + np.minimum(neighbour, counts) - 1, len(vals) - 1)
@@ -330,11 +336,15 @@ def _link_maps(
             links[b][a] = links[b].get(a, 0.0) + v
         return links
     # Each pair once (the usual case): the maps are built from sorted arrays, with no sums.
-    # ``+ 0.0`` gives the value the sum from 0.0 would (-0.0 becomes 0.0).
+    # ``+ 0.0`` gives the value the sum from 0.0 would (-0.0 becomes 0.0). The maps hold the
+    # graph's millions of links: every map naming a node shares one int object for it, and
+    # both ends of a pair share one float, which saves about 40 bytes a link.
     ends = np.concatenate([r, c])
     order = np.argsort(ends, kind="stable")
-    others = np.concatenate([c, r])[order].tolist()
-    values = (np.concatenate([s, s])[order] + 0.0).tolist()
+    nodes = list(range(n))
+    others = list(map(nodes.__getitem__, np.concatenate([c, r])[order].tolist()))
+    pair_values = (s + 0.0).tolist()
+    values = list(map(pair_values.__getitem__, (order % max(len(r), 1)).tolist()))
     bounds = np.searchsorted(ends[order], np.arange(n + 1)).tolist()
     return [
         dict(zip(others[lo:hi], values[lo:hi], strict=True))
