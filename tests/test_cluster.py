@@ -10,13 +10,13 @@ from digest.background import Rarity, english_frequencies
 from digest.build import gather
 from digest.cluster import (
     _local_scale,
-    average_link,
     cluster_articles,
     group,
     similar_pairs,
 )
 from digest.config import GroupingConfig
 from digest.features import headline_terms, phrase_matrix, tfidf_matrix
+from digest.linkage import average_link
 from digest.model import Copies
 from tests.conftest import SEEDS, config_for, make_article
 
@@ -227,7 +227,7 @@ def test_average_link_bound_keeps_links_whose_score_rises(monkeypatch):
     r2, c2, s2, sources, days, shortness = _random_graph(7, 120, 0.6)
     args = (0.2, 6, sources, 0.5, days, 7.0, shortness)
     bounded = average_link(120, r2, c2, s2, *args)
-    monkeypatch.setattr("digest.cluster._VECTOR_LINKS", 10**9)
+    monkeypatch.setattr("digest.linkage._VECTOR_LINKS", 10**9)
     assert average_link(81, rows, cols, sims, 0.2, centroid_size=2, shortness=[1.0] * 81) == labels
     assert average_link(120, r2, c2, s2, *args) == bounded
 
