@@ -19,7 +19,7 @@ from functools import partial
 from pathlib import Path
 
 from digest.cache import Cache, open_cache
-from digest.config import Config
+from digest.config import Config, GroupingConfig
 from digest.errors import BuildError
 from digest.incremental import (
     cached_readers,
@@ -30,6 +30,7 @@ from digest.incremental import (
     write_unless_unchanged,
 )
 from digest.model import Article, Copies, Digest, Event, Rejection
+from digest.parallel import in_child
 from digest.read import default_readers, read_folder
 
 Progress = Callable[[str], None]
@@ -81,6 +82,16 @@ def _make_event(members: list[Copies], config: Config) -> Event:
     )
 
 
+def _group_positions(job: tuple[list[Copies], GroupingConfig]) -> list[list[int]]:
+    """The cluster stage's groups as positions in its input, which is all that leaves the
+    process it runs in (``parallel.in_child``)."""
+    from digest.cluster import group  # see _make_event
+
+    copies, grouping = job
+    position = {id(c): i for i, c in enumerate(copies)}
+    return [[position[id(c)] for c in g] for g in group(copies, grouping)]
+
+
 def sort_events(events: Sequence[Event]) -> list[Event]:
     """Newest first; undated events after dated ones; ties by size, then id."""
     return sorted(
@@ -127,8 +138,7 @@ def gather(
     gc.freeze()
 
     def noise_dedupe_cluster() -> tuple:
-        from digest.cluster import group  # see _make_event on these imports
-        from digest.dedupe import dedupe
+        from digest.dedupe import dedupe  # see _make_event on these imports
         from digest.noise import filter_noise
 
         with timer.stage("noise"):
@@ -136,7 +146,8 @@ def gather(
         with timer.stage("dedupe"):
             copies = dedupe(kept, config.dedupe)
         with timer.stage("cluster"):
-            groups = group(copies, config.grouping)
+            positions = in_child(_group_positions, (copies, config.grouping))
+            groups = [[copies[i] for i in g] for g in positions]
         return kept, noise, copies, groups
 
     start = time.perf_counter()

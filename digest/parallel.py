@@ -120,8 +120,28 @@ def _map(
             bar.close()
 
 
-# The ``shared`` value of map_shared inside a worker process. Set once per worker by the pool's
-# initializer and read by every task of that worker; the parent process never sets it.
+def in_child(fn: Callable[[S], R], shared: S) -> R:
+    """``fn(shared)`` in a forked child process where processes fork (Linux), else here.
+
+    The child inherits ``shared`` without pickling and only the result comes back. A stage
+    whose working set is far larger than its result (grouping at 100k articles peaks at
+    2.7 GB for a list of labels) then leaves the build process its size: freed Python objects
+    rarely give memory back to the system, so the peak would last to the end of the build.
+    """
+    if sys.platform != "linux":
+        return fn(shared)
+    with ProcessPoolExecutor(
+        max_workers=1, mp_context=_context(), initializer=_install_shared, initargs=(shared,)
+    ) as pool:
+        return pool.submit(_call_installed, fn).result()
+
+
+def _call_installed(fn: Callable[[Any], R]) -> R:
+    return fn(_worker_shared)
+
+
+# The ``shared`` value of map_shared and in_child inside a worker process: set once per worker
+# by the pool's initializer and read by every task of that worker; never set in the parent.
 _worker_shared: Any = None
 
 
