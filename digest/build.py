@@ -19,7 +19,7 @@ from functools import partial
 from pathlib import Path
 
 from digest.cache import Cache, open_cache
-from digest.config import Config, GroupingConfig
+from digest.config import Config
 from digest.errors import BuildError
 from digest.incremental import (
     cached_readers,
@@ -82,14 +82,41 @@ def _make_event(members: list[Copies], config: Config) -> Event:
     )
 
 
-def _group_positions(job: tuple[list[Copies], GroupingConfig]) -> list[list[int]]:
-    """The cluster stage's groups as positions in its input, which is all that leaves the
-    process it runs in (``parallel.in_child``)."""
-    from digest.cluster import group  # see _make_event
+Positions = tuple[
+    list[int],  # kept articles, as positions in the input
+    list[Rejection],  # noise
+    list[tuple[int, list[int]]],  # each kept article that heads its copies, and the copies
+    list[list[int]],  # the groups, as positions in the list of copies
+    list[tuple[str, float]],  # the three stages' timings
+]
 
-    copies, grouping = job
-    position = {id(c): i for i, c in enumerate(copies)}
-    return [[position[id(c)] for c in g] for g in group(copies, grouping)]
+
+def _grouping_positions(job: tuple[list[Article], Config]) -> Positions:
+    """Noise, dedupe and cluster, with their results as positions in their inputs: all that
+    leaves the child process they run in (``parallel.in_child``). Their working sets (MinHash
+    signatures, vectors, the merging's link maps) go with the child, not with the build."""
+    from digest.cluster import group  # see _make_event on these imports
+    from digest.dedupe import dedupe
+    from digest.noise import filter_noise
+
+    articles, config = job
+    timer = _Timer()
+    with timer.stage("noise"):
+        kept, noise = filter_noise(articles)
+    with timer.stage("dedupe"):
+        copies = dedupe(kept, config.dedupe)
+    with timer.stage("cluster"):
+        groups = group(copies, config.grouping)
+    at_input = {id(a): i for i, a in enumerate(articles)}
+    at_kept = {id(a): i for i, a in enumerate(kept)}
+    at_copies = {id(c): i for i, c in enumerate(copies)}
+    return (
+        [at_input[id(a)] for a in kept],
+        noise,
+        [(at_kept[id(c.article)], [at_kept[id(d)] for d in c.duplicates]) for c in copies],
+        [[at_copies[id(c)] for c in g] for g in groups],
+        timer.timings,
+    )
 
 
 def sort_events(events: Sequence[Event]) -> list[Event]:
@@ -138,17 +165,13 @@ def gather(
     gc.freeze()
 
     def noise_dedupe_cluster() -> tuple:
-        from digest.dedupe import dedupe  # see _make_event on these imports
-        from digest.noise import filter_noise
-
-        with timer.stage("noise"):
-            kept, noise = filter_noise(articles)
-        with timer.stage("dedupe"):
-            copies = dedupe(kept, config.dedupe)
-        with timer.stage("cluster"):
-            positions = in_child(_group_positions, (copies, config.grouping))
-            groups = [[copies[i] for i in g] for g in positions]
-        return kept, noise, copies, groups
+        kept_at, noise, copies_at, groups_at, timings = in_child(
+            _grouping_positions, (articles, config)
+        )
+        timer.timings.extend(timings)
+        kept = [articles[i] for i in kept_at]
+        copies = [Copies(kept[i], tuple(kept[j] for j in dups)) for i, dups in copies_at]
+        return kept, noise, copies, [[copies[i] for i in g] for g in groups_at]
 
     start = time.perf_counter()
     (kept, noise, copies, groups), reused = grouped(articles, cache, noise_dedupe_cluster, keys)
