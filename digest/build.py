@@ -215,7 +215,7 @@ def write(
         def pages_and_index(dest: Path) -> int:
             nonlocal search_seconds
             files = render_site(digest, config, dest, jobs)
-            if config.site.search and search.available():
+            if search.enabled(config.site):
                 start = time.perf_counter()
                 files += search.index_site(dest, config.site.language, config.site.search_articles)
                 search_seconds = time.perf_counter() - start

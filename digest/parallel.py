@@ -128,10 +128,11 @@ def in_child(fn: Callable[[S], R], shared: S) -> R:
     2.7 GB for a list of labels) then leaves the build process its size: freed Python objects
     rarely give memory back to the system, so the peak would last to the end of the build.
     """
-    if sys.platform != "linux":
+    context = _context()
+    if context.get_start_method() != "fork":
         return fn(shared)
     with ProcessPoolExecutor(
-        max_workers=1, mp_context=_context(), initializer=_install_shared, initargs=(shared,)
+        max_workers=1, mp_context=context, initializer=_install_shared, initargs=(shared,)
     ) as pool:
         return pool.submit(_call_installed, fn).result()
 

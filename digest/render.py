@@ -97,7 +97,7 @@ class _Writer:
 
     def __init__(self, root: Path, previous: Path | None = None) -> None:
         self.root = root
-        self.previous = previous if previous is not None and previous.is_dir() else None
+        self.previous = previous  # the current site's folder, or None when there is none
         self.count = 0
 
     def write(self, rel: str, text: str) -> None:
@@ -147,7 +147,6 @@ class _Shared:
     dirs: tuple[Path, ...]
     root: Path
     previous: Path | None
-    search_on: bool
     updated: datetime | None  # the feeds' time stamp (views.generated_time)
 
 
@@ -380,8 +379,7 @@ def render_site(digest: Digest, config: Config, dest: Path, jobs: int | None = N
     Pages and feeds are rendered by ``jobs`` worker processes (None: every core). The search
     index is written after this, from the finished pages (``digest.build.write``).
     """
-    search_on = config.site.search and search.available()
-    site = site_view(digest, config, search_on)
+    site = site_view(digest, config, search.enabled(config.site))
     plan = SitePlan(digest, config.site.per_page, config.site.keyword_min_events)
     cards = {
         e.id: event_card(e, plan.event_href[e.id], plan.keyword_refs(e)) for e in digest.events
@@ -396,10 +394,9 @@ def render_site(digest: Digest, config: Config, dest: Path, jobs: int | None = N
         dirs=tuple(d.resolve() for d in theme_dirs(config)),
         root=dest,
         previous=previous if previous.is_dir() else None,
-        search_on=search_on,
         updated=generated_time(digest),
     )
-    done = map_shared(_run_job, shared, _jobs(plan, search_on), jobs, "render", False)
+    done = map_shared(_run_job, shared, _jobs(plan, site.search), jobs, "render", False)
     count = sum(files for _paths, files in done)
     out = _Writer(dest, shared.previous)
     if site.base_url:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+from digest.config import SiteConfig
 from digest.errors import BuildError
 
 BUNDLE = "pagefind"
@@ -30,6 +31,12 @@ def pagefind_binary() -> Path | None:
 
 def available() -> bool:
     return pagefind_binary() is not None
+
+
+def enabled(site: SiteConfig) -> bool:
+    """Whether this build has search: asked for, and Pagefind installed. The render stage (the
+    search page and box) and the search stage (the index) ask the same question."""
+    return site.search and available()
 
 
 def index_site(site: Path, language: str, articles: bool = False) -> int:
