@@ -30,7 +30,7 @@ from digest.incremental import (
     write_unless_unchanged,
 )
 from digest.model import Article, Copies, Digest, Event, Rejection
-from digest.parallel import in_child
+from digest.parallel import in_child, release_free_memory
 from digest.read import default_readers, read_folder
 
 Progress = Callable[[str], None]
@@ -105,6 +105,7 @@ def _grouping_positions(job: tuple[list[Article], Config]) -> Positions:
         kept, noise = filter_noise(articles)
     with timer.stage("dedupe"):
         copies = dedupe(kept, config.dedupe)
+    release_free_memory()  # the signatures, before the cluster stage's own peak
     with timer.stage("cluster"):
         groups = group(copies, config.grouping)
     at_input = {id(a): i for i, a in enumerate(articles)}
@@ -117,6 +118,13 @@ def _grouping_positions(job: tuple[list[Article], Config]) -> Positions:
         [[at_copies[id(c)] for c in g] for g in groups],
         timer.timings,
     )
+
+
+def _render(job: tuple[Digest, Config, Path, int | None]) -> int:
+    from digest.render import render_site  # the write phase only
+
+    digest, config, dest, jobs = job
+    return render_site(digest, config, dest, jobs)
 
 
 def sort_events(events: Sequence[Event]) -> list[Event]:
@@ -151,6 +159,8 @@ def gather(
     timer = _Timer()
     with timer.stage("read"):
         documents, rejected = read_folder(source, cached_readers(default_readers(), cache))
+        if cache is not None:
+            cache.unload("documents")  # the readers' snapshot: read_folder was its only user
     say(f"read {len(documents)} documents")
     articles: list[Article] = []
     keys: dict[str, str] = {}
@@ -161,6 +171,10 @@ def gather(
             else:
                 articles.append(result)
                 keys[result.id] = key
+    # The raw documents are not needed again; at 100k articles they are several hundred MB
+    # that every later stage (and Pagefind at the end) would otherwise find still taken.
+    del documents
+    release_free_memory()
     # The loaded articles live to the end of the build: keep the collector from rescanning them.
     gc.freeze()
 
@@ -210,12 +224,14 @@ def write(
     def fill() -> int:
         from digest import search  # the write phase only
         from digest.output import replace_atomically
-        from digest.render import render_site
 
         def pages_and_index(dest: Path) -> int:
             nonlocal search_seconds
-            files = render_site(digest, config, dest, jobs)
+            # In a child process: the site plan, cards and views of every page, freed once
+            # written, would otherwise stay in this process's heap beside Pagefind's peak.
+            files = in_child(_render, (digest, config, dest, jobs))
             if search.enabled(config.site):
+                release_free_memory()  # Pagefind's peak comes on top of this process
                 start = time.perf_counter()
                 files += search.index_site(dest, config.site.language, config.site.search_articles)
                 search_seconds = time.perf_counter() - start

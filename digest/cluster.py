@@ -83,10 +83,12 @@ def cluster_articles(
         phrases = phrase_matrix(articles, config.phrase_words, max(50, n // 200))
         shared = _pair_cosines(phrases, rows, cols)
         sims = sims + config.phrase_bonus * np.minimum(1.0, shared / PHRASES_FOR_FULL_BONUS)
+        del phrases, shared  # (see the del before average_link)
     if config.headline_bonus and len(rows):
         # Headlines name the event in a few words: their own cosine is not diluted by the body.
         headlines, _, _ = tfidf_matrix(articles, rarity, headline_terms)
         sims = sims + config.headline_bonus * _pair_cosines(headlines, rows, cols)
+        del headlines
     rows, cols, sims = _within_window(articles, rows, cols, sims, config.window_days)
     days_arr = np.array(
         [a.date.timestamp() / 86400.0 if a.date is not None else np.nan for a in articles]
@@ -105,6 +107,9 @@ def cluster_articles(
     sims = _local_scale(n, rows, cols, sims, power, config.local_neighbour, config.min_similarity)
     sources = [(a.source or "").strip().lower() or None for a in articles]
     days = days_arr.tolist()
+    # The word matrices are done with: freeing them first lowers the stage's peak, which is in
+    # average_link's link maps (at 100k articles, 300 MB less of 2.6 GB).
+    del x, df
     return average_link(
         n,
         rows,

@@ -179,3 +179,17 @@ def test_preloaded_values_match_and_stay_in_step(tmp_path: Path) -> None:
     with Cache(tmp_path / "c", "j" * 40) as other:  # another fingerprint sees none of them
         other.preload("documents")
         assert other.get("documents", "a") is None
+
+
+def test_unloaded_snapshot_leaves_every_value_readable(tmp_path: Path) -> None:
+    with Cache(tmp_path / "c", "k" * 40) as cache:
+        cache.put_many("documents", {"a": ("A",)})
+    with Cache(tmp_path / "c", "k" * 40) as cache:
+        cache.preload("documents")
+        cache.put("documents", "b", ["B"])
+        cache.unload("documents")
+        cache.unload("never loaded")  # nothing to drop is not an error
+        # Served by the file now: both the stored value and the one put after the preload.
+        assert cache.get_many("documents", ["a", "b", "c"]) == {"a": ("A",), "b": ["B"]}
+        cache.put("documents", "c", 3)
+        assert cache.get("documents", "c") == 3
