@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import chdir
 from pathlib import Path
 
 import pytest
@@ -63,6 +64,25 @@ def test_eval_command_scores_grouping_noise_and_baseline(tmp_path: Path):
     assert "tiny.jsonl: P 1.000 R 1.000 F1 1.000, 2 events (gold 2)" in result.output
     assert "baseline" in result.output
     assert "rejected 1 of 1 noise pages; 0 of 4 real articles rejected" in result.output
+
+
+def test_eval_command_scores_the_settings_of_a_config_file(tmp_path: Path):
+    gold = _gold_file(tmp_path)
+    strict = tmp_path / "strict.yaml"
+    # Nothing groups at a threshold of 1.0; the source folder named here is not read.
+    strict.write_text("source: no-such-folder\ngrouping:\n  threshold: 1.0\n", encoding="utf-8")
+    (tmp_path / "digest.yaml").write_text("grouping:\n  threshold: 1.0\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["eval", "--no-baseline", "--config", str(strict), str(gold)])
+    assert result.exit_code == 0, result.output
+    assert "4 events (gold 2)" in result.output
+    # Without --config the defaults are scored, whatever digest.yaml the folder holds.
+    with chdir(tmp_path):
+        result = CliRunner().invoke(cli, ["eval", "--no-baseline", str(gold)])
+    assert "F1 1.000, 2 events (gold 2)" in result.output
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("grouping:\n  threshold: 2\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["eval", "--config", str(bad), str(gold)])
+    assert result.exit_code == 1 and "grouping.threshold" in result.output
 
 
 def test_generated_copies_are_seeded(tmp_path: Path):

@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from itertools import combinations
 from pathlib import Path
 
+from digest.config import Config
 from digest.evaluate.data import GoldArticle, GoldEvent, load_gold, write_inputs
 
 BOILERPLATE = (
@@ -131,16 +132,17 @@ class DedupeResult:
         return self.found_pairs / self.true_pairs if self.true_pairs else 1.0
 
 
-def predicted_pairs(folder: Path) -> tuple[set[tuple[str, str]], set[str], float]:
+def predicted_pairs(
+    folder: Path, config: Config | None = None
+) -> tuple[set[tuple[str, str]], set[str], float]:
     """Duplicate pairs the build pipeline finds in ``folder``, the ids it rejected as not
-    articles, and the seconds it took."""
+    articles, and the seconds it took. ``config``: the settings to score (None: the defaults)."""
     import time
 
     from digest.build import gather
-    from digest.config import Config
 
     start = time.perf_counter()
-    digest = gather(Config(source=str(folder)))
+    digest = gather(replace(config or Config(), source=str(folder)))
     seconds = time.perf_counter() - start
     pairs: set[tuple[str, str]] = set()
     for event in digest.events:
@@ -158,12 +160,16 @@ def _pairs_of(groups: dict[str, list[str]]) -> set[tuple[str, str]]:
 
 
 def _score(
-    name: str, events: Sequence[GoldEvent], truth: set[tuple[str, str]], scored: set[str]
+    name: str,
+    events: Sequence[GoldEvent],
+    truth: set[tuple[str, str]],
+    scored: set[str],
+    config: Config | None,
 ) -> DedupeResult:
     event_of = {a.id: e.id for e in events for a in e.articles}
     with tempfile.TemporaryDirectory(prefix="digest-dedupe-") as tmp:
         n = write_inputs(list(events), Path(tmp) / "articles")
-        found, rejected, seconds = predicted_pairs(Path(tmp) / "articles")
+        found, rejected, seconds = predicted_pairs(Path(tmp) / "articles", config)
     # Pages the noise stage rejected (archive notices, widgets) are not articles to dedupe.
     scored = set(scored) - rejected
     truth = {p for p in truth if p[0] in scored and p[1] in scored}
@@ -180,7 +186,7 @@ def _score(
     )
 
 
-def evaluate_generated(path: Path, seed: int = 0) -> DedupeResult:
+def evaluate_generated(path: Path, seed: int = 0, config: Config | None = None) -> DedupeResult:
     """Precision and recall on generated copies of the articles of a gold file."""
     gold = load_gold(path)
     events, origin = make_copies(gold, seed)
@@ -205,14 +211,14 @@ def evaluate_generated(path: Path, seed: int = 0) -> DedupeResult:
     for article_id, original in origin.items():
         groups.setdefault(same.get(original, original), []).append(article_id)
     name = f"{path.name} (generated copies, seed {seed})"
-    return _score(name, events, _pairs_of(groups), set(origin))
+    return _score(name, events, _pairs_of(groups), set(origin), config)
 
 
 def _headline_key(article: GoldArticle) -> str:
     return " ".join(re.findall(r"[^\W_]+", (article.title or "").lower().replace("'", "")))
 
 
-def evaluate_headlines(path: Path) -> DedupeResult:
+def evaluate_headlines(path: Path, config: Config | None = None) -> DedupeResult:
     """Recall on identical syndicated headlines (same words); precision against gold events."""
     events = load_gold(path)
     groups: dict[str, list[str]] = {}
@@ -223,14 +229,17 @@ def evaluate_headlines(path: Path) -> DedupeResult:
                 groups.setdefault(f"{event.id}\n{key}", []).append(article.id)
     truth = _pairs_of(groups)
     every = {a.id for e in events for a in e.articles}
-    result = _score(f"{path.name} (syndicated headlines)", events, truth, every)
+    result = _score(f"{path.name} (syndicated headlines)", events, truth, every, config)
     # Merging two headlines of one story whose words differ slightly (a trimmed or relabelled
     # wire headline) is not an error here: only merges across gold events count as wrong.
     return replace(result, wrong_pairs=result.cross_event_pairs)
 
 
 def run(
-    files: Sequence[Path], seed: int = 0, echo: Callable[[str], None] = print
+    files: Sequence[Path],
+    seed: int = 0,
+    echo: Callable[[str], None] = print,
+    config: Config | None = None,
 ) -> list[DedupeResult]:
     """Measure dedupe on every file: headline-only files by syndicated headlines, the others
     by generated copies."""
@@ -238,7 +247,11 @@ def run(
     for path in files:
         first = next(iter(load_gold(path, limit=1)), None)
         headline_only = first is not None and all(not a.text for a in first.articles)
-        result = evaluate_headlines(path) if headline_only else evaluate_generated(path, seed)
+        result = (
+            evaluate_headlines(path, config)
+            if headline_only
+            else evaluate_generated(path, seed, config)
+        )
         echo(
             f"{result.name}: precision {result.precision:.3f}, recall {result.recall:.3f} "
             f"({result.predicted_pairs} merged pairs, {result.wrong_pairs} wrong; "

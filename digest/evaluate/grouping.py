@@ -9,6 +9,7 @@ on the same articles, side by side.
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from digest.config import Config
 from digest.evaluate.data import GoldEvent, load_gold, write_inputs
 
 # Multi-News pages that three or more of five judges called unrelated to their event are noise:
@@ -94,12 +96,15 @@ def gold_labels(events: Sequence[GoldEvent]) -> tuple[dict[str, str], set[str]]:
     return gold, noise
 
 
-def predict(folder: Path) -> tuple[dict[str, int], dict[str, str], int]:
-    """Run the build pipeline on ``folder``: cluster label per article id, rejections, events."""
-    from digest.build import gather
-    from digest.config import Config
+def predict(
+    folder: Path, config: Config | None = None
+) -> tuple[dict[str, int], dict[str, str], int]:
+    """Run the build pipeline on ``folder``: cluster label per article id, rejections, events.
 
-    digest = gather(Config(source=str(folder)))
+    ``config``: the settings to score (None: the defaults); its source folder is ``folder``."""
+    from digest.build import gather
+
+    digest = gather(dataclasses.replace(config or Config(), source=str(folder)))
     labels: dict[str, int] = {}
     for n, event in enumerate(digest.events):
         for copies in event.members:
@@ -140,7 +145,9 @@ def baseline(events: Sequence[GoldEvent], gold: Mapping[str, str]) -> tuple[BCub
     return best
 
 
-def evaluate_file(path: Path, with_baseline: bool = True) -> GroupingResult:
+def evaluate_file(
+    path: Path, with_baseline: bool = True, config: Config | None = None
+) -> GroupingResult:
     """Score the build pipeline (and the baseline) on one gold file."""
     events = load_gold(path)
     gold, noise = gold_labels(events)
@@ -148,7 +155,7 @@ def evaluate_file(path: Path, with_baseline: bool = True) -> GroupingResult:
         folder = Path(tmp) / "articles"
         n = write_inputs(events, folder)
         start = time.perf_counter()
-        labels, rejected, n_events = predict(folder)
+        labels, rejected, n_events = predict(folder, config)
         seconds = time.perf_counter() - start
     scored_events = {gold[i] for i in gold}
     reasons: dict[str, int] = {}
@@ -219,11 +226,12 @@ def run(
     files: Sequence[Path],
     with_baseline: bool = True,
     echo: Callable[[str], None] = print,
+    config: Config | None = None,
 ) -> list[GroupingResult]:
     """Evaluate every file, printing each result as it is ready and the table at the end."""
     results = []
     for path in files:
-        result = evaluate_file(path, with_baseline)
+        result = evaluate_file(path, with_baseline, config)
         s = result.scores
         line = (
             f"{result.name}: P {s.precision:.3f} R {s.recall:.3f} F1 {s.f1:.3f}, "

@@ -62,13 +62,15 @@ def plain_yake(text: str, top: int = TOP) -> list[str]:
     return [k for k, _ in yake.KeywordExtractor(lan="en").extract_keywords(text)][:top]
 
 
-def evaluate_file(path: Path, limit: int | None = None) -> KeywordResult:
+def evaluate_file(
+    path: Path, limit: int | None = None, config: Config | None = None
+) -> KeywordResult:
     start = time.perf_counter()
-    config = Config()
+    config = config or Config()
     keywords_config = dataclasses.replace(config.keywords, count=TOP)
     found = {"digest": 0, "yake": 0}
     entities = 0
-    pairs = pinned_events(load_gold(path, limit))
+    pairs = pinned_events(load_gold(path, limit), config)
     for gold, articles in pairs:
         wanted = sorted({e.strip() for e in gold.get("main_entities", []) or [] if e.strip()})
         if not wanted or not articles:
@@ -102,9 +104,9 @@ def report(results: Sequence[KeywordResult]) -> str:
     return "\n".join(lines)
 
 
-def run(paths: Sequence[Path], limit: int | None = None) -> str:
+def run(paths: Sequence[Path], limit: int | None = None, config: Config | None = None) -> str:
     """Evaluate keywords on every file that carries ``main_entities`` (BASIL); skip the rest."""
     usable = [p for p in paths if any(e.get("main_entities") for e in load_gold(p, 20))]
     if not usable:
         return "keywords: no file with main_entities (BASIL) given"
-    return report([evaluate_file(p, limit) for p in usable])
+    return report([evaluate_file(p, limit, config) for p in usable])

@@ -68,12 +68,14 @@ def budget_for(path: Path) -> int:
     return DEFAULT_BUDGET
 
 
-def pinned_events(gold: Sequence[GoldEvent]) -> list[tuple[GoldEvent, list[Article]]]:
+def pinned_events(
+    gold: Sequence[GoldEvent], config: Config | None = None
+) -> list[tuple[GoldEvent, list[Article]]]:
     """Build the gold events with the gold grouping pinned; pairs of gold event and articles."""
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "articles"
         write_inputs(list(gold), folder, pin_events=True)
-        digest = gather(Config(source=str(folder)))
+        digest = gather(dataclasses.replace(config or Config(), source=str(folder)))
     by_pin: dict[str, list[Article]] = {}
     for event in digest.events:
         for article in event.articles:
@@ -153,9 +155,11 @@ def _sumy(name: str) -> Callable[[Sequence[Article], int], str]:
     return run
 
 
-def digest_summary(articles: Sequence[Article], budget: int) -> Summary:
-    config = Config().summary
-    return summarize(articles, dataclasses.replace(config, max_words=budget))
+def digest_summary(
+    articles: Sequence[Article], budget: int, config: Config | None = None
+) -> Summary:
+    settings = (config or Config()).summary
+    return summarize(articles, dataclasses.replace(settings, max_words=budget))
 
 
 def _follows_predecessor(
@@ -218,17 +222,24 @@ def _mean(values: list[tuple[float, float, float]]) -> Scores:
 
 
 def evaluate_file(
-    path: Path, systems: Sequence[str] = SYSTEMS, limit: int | None = None
+    path: Path,
+    systems: Sequence[str] = SYSTEMS,
+    limit: int | None = None,
+    config: Config | None = None,
 ) -> DatasetResult:
-    """ROUGE F1 of every system on one gold file."""
+    """ROUGE F1 of every system on one gold file; ``config``: the settings to score (None: the
+    defaults), the summary's word budget set to the file's evaluation budget."""
+    config = config or Config()
     from rouge_score import rouge_scorer
 
     start = time.perf_counter()
     budget = budget_for(path)
-    pairs = pinned_events(load_gold(path, limit))
+    pairs = pinned_events(load_gold(path, limit), config)
     scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], use_stemmer=True)
     runners: dict[str, Callable[[Sequence[Article], int], str]] = {
-        "digest": lambda arts, b: " ".join(s.text for s in digest_summary(arts, b).sentences),
+        "digest": lambda arts, b: " ".join(
+            s.text for s in digest_summary(arts, b, config).sentences
+        ),
         "lead": lead,
     }
     for name in systems:
@@ -242,7 +253,10 @@ def evaluate_file(
             r = scorer.score(gold.summary or "", text)
             values[name].append((r["rouge1"].fmeasure, r["rouge2"].fmeasure, r["rougeL"].fmeasure))
         # The rules hold at the site's budget and at the longer evaluation budget alike.
-        for summary in (summarize(articles, Config().summary), digest_summary(articles, budget)):
+        for summary in (
+            summarize(articles, config.summary),
+            digest_summary(articles, budget, config),
+        ):
             problems.extend(f"{gold.id}: {p}" for p in faithfulness_problems(summary, articles))
     return DatasetResult(
         name=path.name,
@@ -281,7 +295,12 @@ def report(results: Sequence[DatasetResult]) -> str:
     return "\n".join(lines)
 
 
-def run(paths: Sequence[Path], systems: Sequence[str] = SYSTEMS, limit: int | None = None) -> str:
+def run(
+    paths: Sequence[Path],
+    systems: Sequence[str] = SYSTEMS,
+    limit: int | None = None,
+    config: Config | None = None,
+) -> str:
     """Evaluate every file with reference summaries and article text; return the report."""
     usable = [
         p
@@ -290,4 +309,4 @@ def run(paths: Sequence[Path], systems: Sequence[str] = SYSTEMS, limit: int | No
     ]
     if not usable:
         return "summaries: no file with reference summaries and article text given"
-    return report([evaluate_file(p, systems, limit) for p in usable])
+    return report([evaluate_file(p, systems, limit, config) for p in usable])
