@@ -140,20 +140,19 @@ def in_child(fn: Callable[[S], R], shared: S) -> R:
     child.start()
     send.close()
     try:
-        try:
-            ok, value = receive.recv()
-        except EOFError:
-            child.join()
-            raise RuntimeError(
-                f"a build child process ended without a result (exit code {child.exitcode})"
-            ) from None
+        ok, value = receive.recv()
+    except EOFError:
+        child.join()
+        raise RuntimeError(
+            f"a build child process ended without a result (exit code {child.exitcode})"
+        ) from None
+    except BaseException:
+        child.kill()  # interrupted: the child's work is of no use any more
+        child.join()
+        raise
     finally:
         receive.close()
-        if child.is_alive() and child.exitcode is None:
-            child.join(timeout=5)  # it exits right after sending
-        if child.is_alive():
-            child.kill()  # interrupted: the child's work is of no use any more
-        child.join()
+    child.join()  # it exits right after sending
     if not ok:
         raise value
     return value
