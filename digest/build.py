@@ -171,8 +171,8 @@ def gather(
             else:
                 articles.append(result)
                 keys[result.id] = key
-    # The raw documents are not needed again; at 100k articles they are several hundred MB
-    # that every later stage (and Pagefind at the end) would otherwise find still taken.
+    # The raw documents are not needed again; at 100k articles their text alone is 130 MB,
+    # which every later stage (and Pagefind at the end) would otherwise find still taken.
     del documents
     release_free_memory()
     # The loaded articles live to the end of the build: keep the collector from rescanning them.
