@@ -229,9 +229,9 @@ def evaluate_file(
 ) -> DatasetResult:
     """ROUGE F1 of every system on one gold file; ``config``: the settings to score (None: the
     defaults), the summary's word budget set to the file's evaluation budget."""
-    config = config or Config()
     from rouge_score import rouge_scorer
 
+    config = config or Config()
     start = time.perf_counter()
     budget = budget_for(path)
     pairs = pinned_events(load_gold(path, limit), config)
