@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import pickle
 import re
 import sys
 import time
@@ -120,11 +121,14 @@ def _grouping_positions(job: tuple[list[Article], Config]) -> Positions:
     )
 
 
-def _render(job: tuple[Digest, Config, Path, int | None]) -> int:
+def _render(job: tuple[Digest, Config, Path, int | None, bytes | None]) -> tuple[int, bytes]:
+    """``render_site`` in the child process; the page memo travels pickled both ways: as one
+    bytes value it is a few bytes per page, not a dict of objects beside Pagefind's peak."""
     from digest.render import render_site  # the write phase only
 
-    digest, config, dest, jobs = job
-    return render_site(digest, config, dest, jobs)
+    digest, config, dest, jobs, memo = job
+    files, fresh = render_site(digest, config, dest, jobs, pickle.loads(memo) if memo else None)
+    return files, pickle.dumps(fresh, pickle.HIGHEST_PROTOCOL)
 
 
 def sort_events(events: Sequence[Event]) -> list[Event]:
@@ -220,16 +224,20 @@ def write(
     """
     out = config.path(config.out)
     search_seconds = 0.0
+    # Which pages of the current output folder were rendered from what (render._Writer).
+    memo_slot = f"pages:{out.resolve()}"
+    memo = cache.get("pages", memo_slot) if cache is not None else None
+    fresh_memo = b""
 
     def fill() -> int:
         from digest import search  # the write phase only
         from digest.output import replace_atomically
 
         def pages_and_index(dest: Path) -> int:
-            nonlocal search_seconds
+            nonlocal search_seconds, fresh_memo
             # In a child process: the site plan, cards and views of every page, freed once
             # written, would otherwise stay in this process's heap beside Pagefind's peak.
-            files = in_child(_render, (digest, config, dest, jobs))
+            files, fresh_memo = in_child(_render, (digest, config, dest, jobs, memo))
             if search.enabled(config.site):
                 release_free_memory()  # Pagefind's peak comes on top of this process
                 start = time.perf_counter()
@@ -241,7 +249,9 @@ def write(
 
     start = time.perf_counter()
     key = site_key(digest.events, digest.rejected, digest.keys)
-    files, _ = write_unless_unchanged(out, key, cache, fill)
+    files, written = write_unless_unchanged(out, key, cache, fill)
+    if written and cache is not None:
+        cache.put("pages", memo_slot, fresh_memo)  # the site is in place: the memo is true
     if timings is not None:
         timings.append(("render", time.perf_counter() - start - search_seconds))
         if search_seconds:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
 
@@ -48,7 +49,36 @@ def _content(event: Event) -> str:
     return "\n".join(parts)
 
 
-def atom_feed(
+@dataclass(frozen=True, slots=True)
+class FeedEntry:
+    """One event as a feed entry: every value the Atom document shows, already formatted."""
+
+    id: str
+    title: str
+    updated: str
+    published: str  # "" for an undated event
+    href: str
+    authors: str  # the outlets, comma-separated; "" when none is named
+    categories: tuple[str, ...]
+    summary: str  # the first summary sentence, "" without a summary
+    content: str  # the cited summary as HTML
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """An Atom feed as plain values: two feeds with equal ``Feed`` values are the same file."""
+
+    id: str
+    title: str
+    subtitle: str
+    language: str
+    updated: str
+    self_href: str
+    home_href: str
+    entries: tuple[FeedEntry, ...]
+
+
+def feed_of(
     *,
     title: str,
     subtitle: str,
@@ -60,42 +90,65 @@ def atom_feed(
     event_href: Callable[[Event], str],
     keywords: Callable[[Event], Sequence[str]],
     updated: datetime | None,
-) -> str:
-    """An Atom 1.0 document for ``events`` (newest first, at most FEED_SIZE of them)."""
+) -> Feed:
+    """The feed of ``events`` (newest first, at most FEED_SIZE of them)."""
+    entries = tuple(
+        FeedEntry(
+            id=_urn("event", event.id),
+            title=event.headline,
+            updated=_stamp(event.last_date or updated),
+            published=_stamp(event.date) if event.date is not None else "",
+            href=event_href(event),
+            authors=", ".join(outlets_of(event)),
+            categories=tuple(keywords(event)),
+            summary=event.summary[0].text if event.summary else "",
+            content=_content(event),
+        )
+        for event in list(events)[:FEED_SIZE]
+    )
+    return Feed(
+        _urn("feed", feed_key), title, subtitle, language, _stamp(updated), self_href, home_href,
+        entries,
+    )  # fmt: skip
+
+
+def atom_xml(feed: Feed) -> str:
+    """The Atom 1.0 document of ``feed``."""
     ET.register_namespace("", ATOM)
-    feed = ET.Element(f"{{{ATOM}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": language})
-    _sub(feed, "id", _urn("feed", feed_key))
-    _sub(feed, "title", title)
-    if subtitle:
-        _sub(feed, "subtitle", subtitle)
-    _sub(feed, "updated", _stamp(updated))
-    _sub(feed, "link", rel="self", type="application/atom+xml", href=self_href)
-    _sub(feed, "link", rel="alternate", type="text/html", href=home_href)
-    author = _sub(feed, "author")
-    _sub(author, "name", title)
-    _sub(feed, "generator", "digest")
-    for event in list(events)[:FEED_SIZE]:
-        entry = _sub(feed, "entry")
-        _sub(entry, "id", _urn("event", event.id))
-        _sub(entry, "title", event.headline)
-        _sub(entry, "updated", _stamp(event.last_date or updated))
-        if event.date is not None:
-            _sub(entry, "published", _stamp(event.date))
-        _sub(entry, "link", rel="alternate", type="text/html", href=event_href(event))
-        outlets = outlets_of(event)
-        if outlets:
+    root = ET.Element(
+        f"{{{ATOM}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": feed.language}
+    )
+    _sub(root, "id", feed.id)
+    _sub(root, "title", feed.title)
+    if feed.subtitle:
+        _sub(root, "subtitle", feed.subtitle)
+    _sub(root, "updated", feed.updated)
+    _sub(root, "link", rel="self", type="application/atom+xml", href=feed.self_href)
+    _sub(root, "link", rel="alternate", type="text/html", href=feed.home_href)
+    author = _sub(root, "author")
+    _sub(author, "name", feed.title)
+    _sub(root, "generator", "digest")
+    for item in feed.entries:
+        entry = _sub(root, "entry")
+        _sub(entry, "id", item.id)
+        _sub(entry, "title", item.title)
+        _sub(entry, "updated", item.updated)
+        if item.published:
+            _sub(entry, "published", item.published)
+        _sub(entry, "link", rel="alternate", type="text/html", href=item.href)
+        if item.authors:
             writer = _sub(entry, "author")
-            _sub(writer, "name", ", ".join(outlets))
-        for keyword in keywords(event):
+            _sub(writer, "name", item.authors)
+        for keyword in item.categories:
             _sub(entry, "category", term=keyword)
-        if event.summary:
-            _sub(entry, "summary", event.summary[0].text, type="text")
-        _sub(entry, "content", _content(event), type="html")
-    for el in feed.iter():
+        if item.summary:
+            _sub(entry, "summary", item.summary, type="text")
+        _sub(entry, "content", item.content, type="html")
+    for el in root.iter():
         if not el.tag.startswith("{"):
             el.tag = f"{{{ATOM}}}{el.tag}"
-    ET.indent(feed)
-    body = ET.tostring(feed, encoding="unicode")
+    ET.indent(root)
+    body = ET.tostring(root, encoding="unicode")
     return '<?xml version="1.0" encoding="utf-8"?>\n' + body + "\n"
 
 

@@ -8,11 +8,14 @@ finished pages; the search index after that (``digest.build.write``).
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import os
+import pickle
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -21,17 +24,19 @@ import jinja2
 
 from digest import listings, search
 from digest.config import Config
-from digest.feeds import atom_feed, sitemap
+from digest.feeds import atom_xml, feed_of, sitemap
 from digest.model import Digest, Event
 from digest.pages import SitePlan
 from digest.parallel import map_shared
 from digest.theme import theme_dirs
 from digest.views import (
+    Edition,
     EventCard,
     FeedLink,
     PageMeta,
     Site,
     article_page,
+    edition_view,
     event_card,
     event_page,
     generated_time,
@@ -90,30 +95,83 @@ def events_json(digest: Digest) -> dict[str, Any]:
     }
 
 
+# Page path -> (key of what the page was rendered from, its size, its modification time).
+PageMemo = Mapping[str, tuple[str, int, int]]
+
+
+def page_key(*parts: object) -> str | None:
+    """A hash of everything a page is rendered from, or None when that cannot be pickled.
+
+    The pickler runs without its memo, so equal values give equal bytes whichever objects they
+    happen to share (a cached event shares fewer strings than one made in this build).
+    """
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True
+    try:
+        pickler.dump(parts)
+    except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+        return None
+    return hashlib.blake2b(buffer.getbuffer(), digest_size=16).hexdigest()
+
+
 class _Writer:
     """Writes pages into the staging folder; a page identical to the one in the ``previous``
     site is hard-linked from it instead, so only changed pages are rewritten (their times and
-    inodes tell a deploy tool what changed) and an unchanged site costs no disk writes."""
+    inodes tell a deploy tool what changed) and an unchanged site costs no disk writes.
 
-    def __init__(self, root: Path, previous: Path | None = None) -> None:
+    With the ``memo`` of the build that wrote ``previous``, a page made from the same values as
+    then is not even rendered: ``reuse`` links it. ``fresh`` is the memo of this build.
+    """
+
+    def __init__(self, root: Path, previous: Path | None = None, memo: PageMemo | None = None):
         self.root = root
         self.previous = previous  # the current site's folder, or None when there is none
+        self.memo: PageMemo = memo or {}
+        self.fresh: dict[str, tuple[str, int, int]] = {}
         self.count = 0
 
-    def write(self, rel: str, text: str) -> None:
+    def reuse(self, rel: str, key: str | None) -> bool:
+        """Link the previous site's page if it was rendered from ``key`` and is still the file
+        written then (same size and time: not edited or replaced since)."""
+        entry = self.memo.get(rel)
+        if key is None or entry is None or entry[0] != key or self.previous is None:
+            return False
+        path = self.root / rel
+        try:
+            st = (self.previous / rel).stat()
+            if (st.st_size, st.st_mtime_ns) != entry[1:]:
+                return False
+            path.parent.mkdir(parents=True, exist_ok=True)
+            os.link(self.previous / rel, path)
+        except OSError:
+            return False  # gone, or no hard links on this disk: render it
+        self.fresh[rel] = entry
+        self.count += 1
+        return True
+
+    def write(self, rel: str, text: str, key: str | None = None) -> None:
         path = self.root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         data = text.encode("utf-8")
         self.count += 1
-        if self.previous is not None:
-            old = self.previous / rel
-            try:
-                if old.stat().st_size == len(data) and old.read_bytes() == data:
-                    os.link(old, path)
-                    return
-            except OSError:
-                pass  # no such page before, or no hard links on this disk: write it
-        path.write_bytes(data)
+        if not self._link_same(rel, path, data):
+            path.write_bytes(data)
+        if key is not None:
+            st = path.stat()
+            self.fresh[rel] = (key, st.st_size, st.st_mtime_ns)
+
+    def _link_same(self, rel: str, path: Path, data: bytes) -> bool:
+        if self.previous is None:
+            return False
+        old = self.previous / rel
+        try:
+            if old.stat().st_size == len(data) and old.read_bytes() == data:
+                os.link(old, path)
+                return True
+        except OSError:
+            pass  # no such page before, or no hard links on this disk: write it
+        return False
 
 
 def _copy_static(config: Config, dest: Path) -> None:
@@ -147,7 +205,8 @@ class _Shared:
     dirs: tuple[Path, ...]
     root: Path
     previous: Path | None
-    updated: datetime | None  # the feeds' time stamp (views.generated_time)
+    memo: PageMemo  # of the build that wrote ``previous`` (see _Writer)
+    edition: Edition  # for the pages about the whole site only
 
 
 class _Pages:
@@ -156,7 +215,7 @@ class _Pages:
     def __init__(self, shared: _Shared) -> None:
         self.shared = shared
         self.site = shared.site
-        self.out = _Writer(shared.root, shared.previous)
+        self.out = _Writer(shared.root, shared.previous, shared.memo)
         self.paths: list[str] = []
 
     def url(self, rel: str) -> str:
@@ -190,9 +249,13 @@ class _Pages:
             feeds=tuple(self.feed(t, f, rel) for t, f in (site_feed, *feeds)),
         )
         context = dict(site=self.site, root=root, page_path=rel, meta=meta, **context)
-        page = _environment(self.shared.dirs).get_template(template).render(context)
-        self.out.write(rel, page)
         self.paths.append(rel)
+        # The theme's files are in the cache's fingerprint: the same values give the same page.
+        key = page_key(template, context)
+        if self.out.reuse(rel, key):
+            return
+        page = _environment(self.shared.dirs).get_template(template).render(context)
+        self.out.write(rel, page, key)
 
 
 def url_of(site: Site, rel: str) -> str:
@@ -219,8 +282,9 @@ def _jobs(plan: SitePlan, search_on: bool) -> list[Job]:
     return jobs
 
 
-def _run_job(shared: _Shared, job: Job) -> tuple[list[str], int]:
-    """Render one task; returns the pages it wrote (for the sitemap) and its number of files.
+def _run_job(shared: _Shared, job: Job) -> tuple[list[str], int, dict[str, tuple[str, int, int]]]:
+    """Render one task; returns the pages it wrote (for the sitemap), its number of files and
+    their memo entries.
 
     A page depends only on the shared plan and its own entry in it, so the site is the same for
     any number of workers and any order of tasks.
@@ -239,6 +303,7 @@ def _run_job(shared: _Shared, job: Job) -> tuple[list[str], int]:
             events=[cards[e.id] for e in index.events],
             pager=listings.pager(plan, index.number),
             lead_related=tuple(cards[i] for i in plan.related[lead][:3]) if lead else (),
+            edition=shared.edition,
         )
     elif kind == "event":
         _event_pages(pages, plan.events[number])
@@ -249,6 +314,7 @@ def _run_job(shared: _Shared, job: Job) -> tuple[list[str], int]:
             heading="Keywords",
             description=f"Every keyword of {site.title}, with the events that carry it.",
             topics=listings.topic_links(plan),
+            edition=shared.edition,
         )
     elif kind == "topic":
         topic = plan.topics[number]
@@ -272,6 +338,7 @@ def _run_job(shared: _Shared, job: Job) -> tuple[list[str], int]:
             heading="Archive",
             description=f"Events of {site.title} by day.",
             days=listings.day_links(plan),
+            edition=shared.edition,
         )
     elif kind == "day":
         day = plan.days[number]
@@ -296,6 +363,7 @@ def _run_job(shared: _Shared, job: Job) -> tuple[list[str], int]:
             heading="About this digest",
             description="How this digest is made: sources, cited summaries and the dates covered.",
             about=listings.about(shared.digest),
+            edition=shared.edition,
         )
     elif kind == "search":
         pages.render(
@@ -310,7 +378,7 @@ def _run_job(shared: _Shared, job: Job) -> tuple[list[str], int]:
         _write_feed(shared, pages.out, number)
     else:
         raise ValueError(f"unknown page kind {kind!r}")
-    return pages.paths, pages.out.count
+    return pages.paths, pages.out.count, pages.out.fresh
 
 
 def _event_pages(pages: _Pages, event: Event) -> None:
@@ -358,7 +426,7 @@ def _write_feed(shared: _Shared, out: _Writer, number: int) -> None:
         target = plan.event_href[event.id]
         return url_of(site, target) or relative(target, rel)
 
-    text = atom_feed(
+    feed = feed_of(
         title=title,
         subtitle=site.description,
         language=site.language,
@@ -368,18 +436,29 @@ def _write_feed(shared: _Shared, out: _Writer, number: int) -> None:
         events=events,
         event_href=href,
         keywords=lambda e: [r.name for r in plan.keyword_refs(e)],
-        updated=shared.updated,
+        # Its own newest report, so a keyword's feed changes only when its events do.
+        updated=generated_time(events),
     )
-    out.write(rel, text)
+    memo_key = page_key("feed", feed)
+    if not out.reuse(rel, memo_key):
+        out.write(rel, atom_xml(feed), memo_key)
 
 
-def render_site(digest: Digest, config: Config, dest: Path, jobs: int | None = None) -> int:
-    """Write every page of the site into ``dest``; returns the number of files written.
+def render_site(
+    digest: Digest,
+    config: Config,
+    dest: Path,
+    jobs: int | None = None,
+    memo: PageMemo | None = None,
+) -> tuple[int, dict[str, tuple[str, int, int]]]:
+    """Write every page of the site into ``dest``; returns the number of files written and the
+    memo of the pages (see ``_Writer``), for the next build into the same folder.
 
-    Pages and feeds are rendered by ``jobs`` worker processes (None: every core). The search
-    index is written after this, from the finished pages (``digest.build.write``).
+    ``memo`` is that of the build that wrote the current output folder, if any. Pages and feeds
+    are rendered by ``jobs`` worker processes (None: every core). The search index is written
+    after this, from the finished pages (``digest.build.write``).
     """
-    site = site_view(digest, config, search.enabled(config.site))
+    site = site_view(config, search.enabled(config.site))
     plan = SitePlan(digest, config.site.per_page, config.site.keyword_min_events)
     cards = {
         e.id: event_card(e, plan.event_href[e.id], plan.keyword_refs(e)) for e in digest.events
@@ -394,13 +473,16 @@ def render_site(digest: Digest, config: Config, dest: Path, jobs: int | None = N
         dirs=tuple(d.resolve() for d in theme_dirs(config)),
         root=dest,
         previous=previous if previous.is_dir() else None,
-        updated=generated_time(digest),
+        memo=memo or {},
+        edition=edition_view(digest),
     )
     done = map_shared(_run_job, shared, _jobs(plan, site.search), jobs, "render", False)
-    count = sum(files for _paths, files in done)
+    count = sum(files for _paths, files, _fresh in done)
+    fresh = {rel: entry for _paths, _files, part in done for rel, entry in part.items()}
     out = _Writer(dest, shared.previous)
     if site.base_url:
-        out.write("sitemap.xml", sitemap([url_of(site, p) for paths, _ in done for p in paths]))
+        urls = [url_of(site, p) for paths, _files, _fresh in done for p in paths]
+        out.write("sitemap.xml", sitemap(urls))
     out.write("events.json", json.dumps(events_json(digest), indent=2, ensure_ascii=False) + "\n")
     _copy_static(config, dest)
-    return count + out.count
+    return count + out.count, fresh

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -33,12 +34,20 @@ class Site:
     description: str
     language: str
     base_url: str  # without a trailing slash; "" when not configured
+    search: bool  # whether the search page and index exist
+
+
+@dataclass(frozen=True)
+class Edition:
+    """The site as of this build: only the pages about the whole site (home, archive, keywords,
+    about) show it. Every other page is made from its own content and the settings alone, so new
+    reports leave it unchanged and a rebuild reuses it (``render._Writer.reuse``)."""
+
     generated: str  # ISO date of the newest report, or SOURCE_DATE_EPOCH when set
     generated_label: str
     event_count: int
     article_count: int
     outlet_count: int
-    search: bool  # whether the search page and index exist
 
 
 @dataclass(frozen=True)
@@ -224,17 +233,13 @@ def sanitize_markdown(text: str) -> str:
     return nh3.clean(html, url_schemes=ALLOWED_SCHEMES, link_rel="noopener noreferrer nofollow")
 
 
-def generated_time(digest: Digest) -> datetime | None:
-    """SOURCE_DATE_EPOCH when set, else the newest report: never the wall clock."""
+def generated_time(events: Sequence[Event]) -> datetime | None:
+    """SOURCE_DATE_EPOCH when set, else the newest report of ``events``: never the wall clock."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
         return datetime.fromtimestamp(int(epoch), tz=UTC)
-    dates = [e.last_date for e in digest.events if e.last_date is not None]
+    dates = [e.last_date for e in events if e.last_date is not None]
     return max(dates) if dates else None
-
-
-def generated_at(digest: Digest) -> str:
-    return iso(generated_time(digest))
 
 
 def relative(target: str, from_page: str) -> str:
@@ -264,20 +269,25 @@ def outlets_of(event: Event) -> tuple[str, ...]:
     return tuple(sorted({a.source for a in all_articles(event) if a.source}))
 
 
-def site_view(digest: Digest, config: Config, search: bool) -> Site:
-    articles = [a for e in digest.events for a in all_articles(e)]
-    when = generated_time(digest)
+def site_view(config: Config, search: bool) -> Site:
     return Site(
         title=config.site.title,
         description=config.site.description,
         language=config.site.language,
         base_url=config.site.base_url.rstrip("/"),
+        search=search,
+    )
+
+
+def edition_view(digest: Digest) -> Edition:
+    articles = [a for e in digest.events for a in all_articles(e)]
+    when = generated_time(digest.events)
+    return Edition(
         generated=iso(when),
         generated_label=date_label(when),
         event_count=len(digest.events),
         article_count=len(articles),
         outlet_count=len({a.source for a in articles if a.source}),
-        search=search,
     )
 
 

@@ -193,3 +193,79 @@ def test_unloaded_snapshot_leaves_every_value_readable(tmp_path: Path) -> None:
         assert cache.get_many("documents", ["a", "b", "c"]) == {"a": ("A",), "b": ["B"]}
         cache.put("documents", "c", 3)
         assert cache.get("documents", "c") == 3
+
+
+def _newer_report(folder: Path) -> None:
+    """A report of a new event, dated after every report of ``write_corpus``."""
+    (folder / "glacier.md").write_text(
+        "---\ntitle: Glacier survey finds record melt in Svalbard\nsource: Polar Review\n"
+        "date: 2024-04-20\n---\n\nGlaciologists measured record summer melt on Svalbard's "
+        "largest ice cap, the survey team reported.\n\nThe survey drilled twelve cores and "
+        "mapped crevasses with drones over six weeks.\n",
+        encoding="utf-8",
+    )
+
+
+def _pages(out: Path) -> dict[Path, tuple[int, bytes]]:
+    return {p.relative_to(out): (p.stat().st_ino, p.read_bytes()) for p in out.rglob("*.html")}
+
+
+def test_a_newer_report_leaves_the_pages_of_other_events_alone(tmp_path: Path) -> None:
+    write_corpus(tmp_path / "src")
+    config = _config(tmp_path)
+    build(config, jobs=1)
+    before = _pages(tmp_path / "out")
+    _newer_report(tmp_path / "src")
+    build(config, jobs=1)
+    after = _pages(tmp_path / "out")
+    # The site's "Updated" date moved, and only the pages about the whole site show it.
+    assert "20 April 2024" in (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert b'class="dateline"' not in after[Path("articles/glacier.html")][1]
+    old_reports = [p for p in before if p.parts[0] in ("events", "articles")]
+    assert old_reports and all(after[p] == before[p] for p in old_reports)  # same file, linked
+    # So do the feeds of keywords the new event does not carry: a feed is as new as its events.
+    feeds = sorted((tmp_path / "out" / "keywords").glob("*.xml"))
+    untouched = [f for f in feeds if b"Svalbard" not in f.read_bytes()]
+    assert untouched and all(b"2024-04-20" not in f.read_bytes() for f in untouched)
+
+
+def test_unchanged_pages_are_not_rendered_again(tmp_path: Path, monkeypatch) -> None:
+    import jinja2
+
+    write_corpus(tmp_path / "src")
+    config = _config(tmp_path)
+    build(config, jobs=1)
+    pages = len(_pages(tmp_path / "out"))
+    log = tmp_path / "rendered.log"
+    render = jinja2.Template.render
+
+    def counted(self, *args, **kwargs):
+        # The render stage runs in a child process: count through a file.
+        with open(log, "a", encoding="utf-8") as f:
+            f.write(f"{self.name}\n")
+        return render(self, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Template, "render", counted)
+    _newer_report(tmp_path / "src")
+    build(config, jobs=1)
+    rendered = log.read_text(encoding="utf-8").split()
+    # The new event's and article's pages and the pages about the whole site, not the others.
+    assert "event.html" in rendered and "article.html" in rendered
+    assert len(rendered) < pages / 3
+    # The reused pages are exactly those a build from scratch makes.
+    scratch = config_for(tmp_path / "src", tmp_path / "scratch", cache=str(tmp_path / "c2"),
+                         site=SiteConfig(search=False))  # fmt: skip
+    build(scratch, jobs=1)
+    assert_same_site(tmp_path / "out", tmp_path / "scratch")
+
+
+def test_an_edited_page_is_not_reused(tmp_path: Path) -> None:
+    write_corpus(tmp_path / "src")
+    config = _config(tmp_path)
+    build(config, jobs=1)
+    page = sorted((tmp_path / "out" / "events").glob("*.html"))[0]
+    good = page.read_bytes()
+    page.write_bytes(good.replace(b"<", b"[", 1))  # same size, other content
+    _newer_report(tmp_path / "src")  # so that the rebuild renders
+    build(config, jobs=1)
+    assert page.read_bytes() == good

@@ -74,6 +74,16 @@ def test_one_feed_per_keyword_with_a_page(seeds_site: Path, seeds_json: dict):
         assert f'href="{slug}.xml"' in page
 
 
+def test_a_feed_is_as_new_as_its_newest_entry(seeds_site: Path):
+    """A keyword's feed changes only when its own events do, not whenever the site gets news."""
+    feeds = [seeds_site / "feed.xml", *sorted((seeds_site / "keywords").glob("*.xml"))]
+    assert len(feeds) > 1
+    for path in feeds:
+        root = ET.parse(path).getroot()
+        entries = [e.find(f"{ATOM}updated").text for e in root.findall(f"{ATOM}entry")]
+        assert root.find(f"{ATOM}updated").text == max(entries), path.name
+
+
 def test_feed_is_deterministic_and_has_no_wall_clock(tmp_path: Path):
     feeds = []
     for name in ("a", "b"):

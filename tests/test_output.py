@@ -45,11 +45,11 @@ if mode == "after-render":  # every page written, nothing swapped yet
     render.render_site = slow_render
 elif mode == "slow-pages":  # every page write takes a while, so random kills land in them
     write = render._Writer.write
-    def slow_write(self, rel, text):
+    def slow_write(self, rel, text, *args):
         if self.count == 0:
             announce("writing")
         time.sleep(seconds)
-        return write(self, rel, text)
+        return write(self, rel, text, *args)
     render._Writer.write = slow_write
 elif mode == "between-renames":  # the fallback swap, paused after the old site is set aside
     output.exchange = lambda a, b: False
