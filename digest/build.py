@@ -227,17 +227,23 @@ def write(
     # Which pages of the current output folder were rendered from what (render._Writer).
     memo_slot = f"pages:{out.resolve()}"
     memo = cache.get("pages", memo_slot) if cache is not None else None
-    fresh_memo = b""
 
     def fill() -> int:
         from digest import search  # the write phase only
         from digest.output import replace_atomically
 
         def pages_and_index(dest: Path) -> int:
-            nonlocal search_seconds, fresh_memo
+            nonlocal search_seconds, memo
             # In a child process: the site plan, cards and views of every page, freed once
             # written, would otherwise stay in this process's heap beside Pagefind's peak.
-            files, fresh_memo = in_child(_render, (digest, config, dest, jobs, memo))
+            files, fresh = in_child(_render, (digest, config, dest, jobs, memo))
+            if cache is not None:
+                # Stored now rather than after the swap, so that it is not held beside
+                # Pagefind's peak. Safe if the build still fails: an entry counts only while
+                # the file in place has the size and time it records, which the pages of a
+                # discarded staging folder never have.
+                cache.put("pages", memo_slot, fresh)
+            memo = fresh = None
             if search.enabled(config.site):
                 release_free_memory()  # Pagefind's peak comes on top of this process
                 start = time.perf_counter()
@@ -249,9 +255,7 @@ def write(
 
     start = time.perf_counter()
     key = site_key(digest.events, digest.rejected, digest.keys)
-    files, written = write_unless_unchanged(out, key, cache, fill)
-    if written and cache is not None:
-        cache.put("pages", memo_slot, fresh_memo)  # the site is in place: the memo is true
+    files, _ = write_unless_unchanged(out, key, cache, fill)
     if timings is not None:
         timings.append(("render", time.perf_counter() - start - search_seconds))
         if search_seconds:

@@ -7,6 +7,8 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 from digest.build import build
 from digest.cache import FILE_NAME, Cache, content_key, fingerprint
 from digest.config import Config, SiteConfig, SummaryConfig
@@ -269,3 +271,29 @@ def test_an_edited_page_is_not_reused(tmp_path: Path) -> None:
     _newer_report(tmp_path / "src")  # so that the rebuild renders
     build(config, jobs=1)
     assert page.read_bytes() == good
+
+
+def test_a_build_failing_after_render_leaves_no_false_memo(tmp_path: Path, monkeypatch) -> None:
+    """The page memo is stored before the search index is built; if that then fails, the next
+    build must not take the old site's pages for the ones the failed build rendered."""
+    from digest import search
+
+    write_corpus(tmp_path / "src")
+    config = _config(tmp_path)
+    build(config, jobs=1)
+    _newer_report(tmp_path / "src")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("indexer failed")
+
+    with monkeypatch.context() as m:
+        m.setattr(search, "enabled", lambda site: True)
+        m.setattr(search, "index_site", broken)
+        with pytest.raises(RuntimeError, match="indexer failed"):
+            build(config, jobs=1)
+    assert not (tmp_path / "out" / "articles" / "glacier.html").exists()  # the old site
+    build(config, jobs=1)
+    scratch = config_for(tmp_path / "src", tmp_path / "scratch", cache=str(tmp_path / "c2"),
+                         site=SiteConfig(search=False))  # fmt: skip
+    build(scratch, jobs=1)
+    assert_same_site(tmp_path / "out", tmp_path / "scratch")
