@@ -92,6 +92,20 @@ Positions = tuple[
 ]
 
 
+def _load_stages() -> None:
+    """Load the grouping and summary stages' modules and word table in the build process.
+
+    Called just before the grouping child forks, so that the child inherits them instead of
+    loading them itself, and the summaries after it find them loaded: scikit-learn, YAKE and
+    wordfreq's table cost about two seconds per process that loads them. Only a build that
+    regroups calls this, so a rebuild served from the cache still never loads them.
+    """
+    from digest import cluster, dedupe, keywords, noise, summarize  # noqa: F401
+    from digest.background import english_frequencies
+
+    english_frequencies()  # wordfreq keeps the table it loads: the child gets it ready
+
+
 def _grouping_positions(job: tuple[list[Article], Config]) -> Positions:
     """Noise, dedupe and cluster, with their results as positions in their inputs: all that
     leaves the child process they run in (``parallel.in_child``). Their working sets (MinHash
@@ -183,6 +197,7 @@ def gather(
     gc.freeze()
 
     def noise_dedupe_cluster() -> tuple:
+        _load_stages()
         kept_at, noise, copies_at, groups_at, timings = in_child(
             _grouping_positions, (articles, config)
         )
