@@ -269,6 +269,9 @@ Job = tuple[str, int]  # a page kind and its number in the plan's list of that k
 def _jobs(plan: SitePlan, search_on: bool) -> list[Job]:
     """Every page and feed of the site as a task; each writes its own files."""
     jobs: list[Job] = [("index", i) for i in range(len(plan.index_pages))]
+    # events.json early, in a worker: it is a large serialisation that no page waits for (the
+    # first task runs in the parent before the workers start, so not first).
+    jobs.insert(1, ("json", 0))
     jobs += [("event", i) for i in range(len(plan.events))]  # with its articles
     jobs.append(("keywords", 0))
     jobs += [("topic", i) for i in range(len(plan.topics))]
@@ -374,6 +377,9 @@ def _run_job(shared: _Shared, job: Job) -> tuple[list[str], int, dict[str, tuple
             f" of {site.title}.",
             articles=config.site.search_articles,
         )
+    elif kind == "json":
+        text = json.dumps(events_json(shared.digest), indent=2, ensure_ascii=False) + "\n"
+        pages.out.write("events.json", text)
     elif kind == "feed":
         _write_feed(shared, pages.out, number)
     else:
@@ -483,6 +489,5 @@ def render_site(
     if site.base_url:
         urls = [url_of(site, p) for paths, _files, _fresh in done for p in paths]
         out.write("sitemap.xml", sitemap(urls))
-    out.write("events.json", json.dumps(events_json(digest), indent=2, ensure_ascii=False) + "\n")
     _copy_static(config, dest)
     return count + out.count, fresh
