@@ -26,6 +26,7 @@ from digest import listings, search
 from digest.config import Config
 from digest.feeds import atom_xml, feed_of, sitemap
 from digest.model import Digest, Event
+from digest.output import link_unchanged
 from digest.pages import SitePlan
 from digest.parallel import map_shared
 from digest.theme import theme_dirs
@@ -490,4 +491,6 @@ def render_site(
         urls = [url_of(site, p) for paths, _files, _fresh in done for p in paths]
         out.write("sitemap.xml", sitemap(urls))
     _copy_static(config, dest)
+    if shared.previous is not None:
+        link_unchanged(dest / "static", shared.previous / "static")
     return count + out.count, fresh
