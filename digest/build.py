@@ -245,7 +245,7 @@ def write(
 
     def fill() -> int:
         from digest import search  # the write phase only
-        from digest.output import link_unchanged, replace_atomically
+        from digest.output import replace_atomically
 
         def pages_and_index(dest: Path) -> int:
             nonlocal search_seconds, memo
@@ -263,8 +263,6 @@ def write(
                 release_free_memory()  # Pagefind's peak comes on top of this process
                 start = time.perf_counter()
                 files += search.index_site(dest, config.site.language, config.site.search_articles)
-                # Pagefind rewrites every file; the unchanged ones go back to the current site's.
-                link_unchanged(dest / search.BUNDLE, out / search.BUNDLE)
                 search_seconds = time.perf_counter() - start
             return files
 

@@ -106,10 +106,11 @@ def link_unchanged(new: Path, old: Path) -> int:
     """Replace each file under ``new`` that is byte-identical to the file at the same place under
     ``old`` by a hard link to that file; returns how many were linked.
 
-    For what the build copies or a tool writes in one go (the theme's static files, Pagefind's
-    index); pages are compared as they are written (``render._Writer``). An unchanged file then
-    keeps its inode and modification time, which rsync and deploy tools compare, so a rebuild
-    uploads only what changed. ``old`` is only read: a failed build still leaves it as it was.
+    For what the build copies in one go (the theme's static files); pages are compared as they
+    are written (``render._Writer``). An unchanged file then keeps its inode and modification
+    time, which rsync and deploy tools compare. ``old`` is only read: a failed build still
+    leaves it as it was. Not used for Pagefind's index, which it rewrites whole: comparing and
+    linking its thousands of files took 2 to 3 s of a 10k-article rebuild.
     """
     if not new.is_dir() or not old.is_dir():
         return 0
