@@ -8,6 +8,7 @@ finished pages; the search index after that (``digest.build.write``).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -103,12 +104,15 @@ PageMemo = Mapping[str, tuple[str, int, int]]
 def page_key(*parts: object) -> str | None:
     """A hash of everything a page is rendered from, or None when that cannot be pickled.
 
-    The pickler runs without its memo, so equal values give equal bytes whichever objects they
-    happen to share (a cached event shares fewer strings than one made in this build).
+    The pickler runs without its memo ("fast" mode), so equal values give equal bytes whichever
+    objects they happen to share (a cached event shares fewer strings than one made in this
+    build). A memo could only make equal values hash apart, never different ones alike: at
+    worst a page is rendered again, which is why a Python without fast mode is no danger.
     """
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, pickle.HIGHEST_PROTOCOL)
-    pickler.fast = True
+    with contextlib.suppress(AttributeError):
+        pickler.fast = True
     try:
         pickler.dump(parts)
     except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
