@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import random
+
+import pytest
+
 from digest.config import KeywordsConfig
-from digest.keywords import MAX_WORDS, event_text, extract_keywords
+from digest.keywords import (
+    MAX_WORDS,
+    _fast_yake,
+    _SmallListNumerics,
+    event_text,
+    extract_keywords,
+)
 from digest.model import Summary, SummarySentence
-from tests.conftest import make_article
+from tests.conftest import SEEDS, make_article
 
 ARTICLES = [
     make_article(
@@ -81,3 +91,48 @@ def test_keyword_text_is_bounded():
 
 def test_deterministic():
     assert _keywords() == _keywords()
+
+
+def _yake_inputs() -> list[str]:
+    """Texts of every length YAKE meets: the seed pages, their first sentences, a headline."""
+    texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+    return [*texts, *(t[:400] for t in texts), "NATO chief visits Helsinki."]
+
+
+def test_fast_yake_gives_yakes_own_output():
+    """The numpy stand-in changes YAKE's speed, not one of its scores."""
+    import yake
+
+    for text in _yake_inputs():
+        plain = yake.KeywordExtractor(lan="en", n=3, top=40).extract_keywords(text)
+        with _fast_yake():
+            fast = yake.KeywordExtractor(lan="en", n=3, top=40).extract_keywords(text)
+        assert plain and fast == plain
+
+
+def test_fast_yake_applies_and_restores_numpy():
+    import numpy as np
+    import yake.data.single_word
+
+    with _fast_yake():
+        # If YAKE stops calling numpy as ``np`` here, the stand-in no longer applies.
+        assert isinstance(yake.data.single_word.np, _SmallListNumerics)
+    assert yake.data.single_word.np is np
+    with pytest.raises(RuntimeError), _fast_yake():
+        raise RuntimeError("inside")
+    assert yake.data.single_word.np is np
+
+
+def test_small_list_numerics_equal_numpy_exactly():
+    import numpy as np
+
+    rng = random.Random(7)
+    fast = _SmallListNumerics()
+    for n in range(1, 12):
+        for _ in range(50):
+            ints = [rng.randrange(0, 40) for _ in range(n)]
+            floats = [rng.uniform(0.001, 9.0) for _ in range(n)]
+            assert fast.median(ints) == np.median(ints)
+            assert fast.median(floats) == np.median(floats)
+            assert fast.prod(floats) == np.prod(floats)
+    assert fast.prod([2, 3]) == np.prod([2, 3])  # integers: numpy's own product
