@@ -241,11 +241,13 @@ def write(
     search_seconds = 0.0
     # Which pages of the current output folder were rendered from what (render._Writer).
     memo_slot = f"pages:{out.resolve()}"
-    memo = cache.get("pages", memo_slot) if cache is not None else None
 
     def fill() -> int:
         from digest import search  # the write phase only
         from digest.output import replace_atomically
+
+        # Read only when the site is written: a rebuild with no change never needs it.
+        memo = cache.get("pages", memo_slot) if cache is not None else None
 
         def pages_and_index(dest: Path) -> int:
             nonlocal search_seconds, memo

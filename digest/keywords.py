@@ -360,6 +360,7 @@ class _SmallListNumerics:
 
 
 _YAKE_NUMPY_USERS = (yake.data.single_word, yake.data.features, yake.data.composed_word)
+_SMALL_LIST_NUMERICS = _SmallListNumerics()  # stateless: one serves every call
 
 
 @contextlib.contextmanager
@@ -367,7 +368,7 @@ def _fast_yake() -> Iterator[None]:
     """YAKE's modules use ``_SmallListNumerics`` as their numpy while the block runs."""
     patched = [m for m in _YAKE_NUMPY_USERS if getattr(m, "np", None) is np]
     for module in patched:
-        module.np = _SmallListNumerics()  # type: ignore[attr-defined]
+        module.np = _SMALL_LIST_NUMERICS  # type: ignore[attr-defined]
     try:
         yield
     finally:

@@ -97,8 +97,9 @@ def events_json(digest: Digest) -> dict[str, Any]:
     }
 
 
-# Page path -> (key of what the page was rendered from, its size, its modification time).
-PageMemo = Mapping[str, tuple[str, int, int]]
+# A page's key (what it was rendered from), and its file's size and modification time.
+MemoEntry = tuple[str, int, int]
+PageMemo = Mapping[str, MemoEntry]  # by page path
 
 
 def page_key(*parts: object) -> str | None:
@@ -133,7 +134,7 @@ class _Writer:
         self.root = root
         self.previous = previous  # the current site's folder, or None when there is none
         self.memo: PageMemo = memo or {}
-        self.fresh: dict[str, tuple[str, int, int]] = {}
+        self.fresh: dict[str, MemoEntry] = {}
         self.count = 0
 
     def reuse(self, rel: str, key: str | None) -> bool:
@@ -290,7 +291,7 @@ def _jobs(plan: SitePlan, search_on: bool) -> list[Job]:
     return jobs
 
 
-def _run_job(shared: _Shared, job: Job) -> tuple[list[str], int, dict[str, tuple[str, int, int]]]:
+def _run_job(shared: _Shared, job: Job) -> tuple[list[str], int, dict[str, MemoEntry]]:
     """Render one task; returns the pages it wrote (for the sitemap), its number of files and
     their memo entries.
 
@@ -461,7 +462,7 @@ def render_site(
     dest: Path,
     jobs: int | None = None,
     memo: PageMemo | None = None,
-) -> tuple[int, dict[str, tuple[str, int, int]]]:
+) -> tuple[int, dict[str, MemoEntry]]:
     """Write every page of the site into ``dest``; returns the number of files written and the
     memo of the pages (see ``_Writer``), for the next build into the same folder.
 
