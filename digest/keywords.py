@@ -14,6 +14,7 @@ summary), so the cost per event does not grow with article length. Its list is t
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import re
 from collections import Counter
@@ -24,6 +25,7 @@ from typing import Any
 import numpy as np
 import yake
 import yake.data.composed_word
+import yake.data.core
 import yake.data.features
 import yake.data.single_word
 
@@ -359,21 +361,85 @@ class _SmallListNumerics:
         return np.prod(values)
 
 
+class _CooccurrenceGraph:
+    """The part of ``networkx.DiGraph`` that YAKE uses for its word co-occurrence graph, as two
+    dicts of dicts.
+
+    YAKE adds a node per word, an edge per pair of neighbouring words with a ``tf`` count, and
+    reads each word's in- and out-edges; networkx's views and checks around those few dict
+    operations were a fifth of YAKE's time. Successors and predecessors keep insertion order, as
+    networkx's do, so edge sums add the same floats in the same order.
+    """
+
+    __slots__ = ("_pred", "_succ")
+
+    def __init__(self) -> None:
+        self._succ: dict[Any, dict[Any, dict[str, Any]]] = {}
+        self._pred: dict[Any, dict[Any, dict[str, Any]]] = {}
+
+    def add_node(self, node: Any) -> None:
+        if node not in self._succ:
+            self._succ[node] = {}
+            self._pred[node] = {}
+
+    def add_edge(self, u: Any, v: Any, **attr: Any) -> None:
+        self.add_node(u)
+        self.add_node(v)
+        data = self._succ[u].get(v)
+        if data is None:
+            data = self._succ[u][v] = self._pred[v][u] = {}
+        data.update(attr)
+
+    def has_edge(self, u: Any, v: Any) -> bool:
+        return v in self._succ.get(u, ())
+
+    def __getitem__(self, node: Any) -> dict[Any, dict[str, Any]]:
+        return self._succ[node]
+
+    def out_edges(self, node: Any, data: bool = False) -> list[tuple]:
+        if data:
+            return [(node, v, d) for v, d in self._succ[node].items()]
+        return [(node, v) for v in self._succ[node]]
+
+    def in_edges(self, node: Any, data: bool = False) -> list[tuple]:
+        if data:
+            return [(u, node, d) for u, d in self._pred[node].items()]
+        return [(u, node) for u in self._pred[node]]
+
+
+class _GraphLibrary:
+    """networkx as YAKE's core module sees it while ``_fast_yake`` runs."""
+
+    DiGraph = _CooccurrenceGraph
+
+
 _YAKE_NUMPY_USERS = (yake.data.single_word, yake.data.features, yake.data.composed_word)
 _SMALL_LIST_NUMERICS = _SmallListNumerics()  # stateless: one serves every call
 
 
 @contextlib.contextmanager
 def _fast_yake() -> Iterator[None]:
-    """YAKE's modules use ``_SmallListNumerics`` as their numpy while the block runs."""
-    patched = [m for m in _YAKE_NUMPY_USERS if getattr(m, "np", None) is np]
-    for module in patched:
-        module.np = _SMALL_LIST_NUMERICS  # type: ignore[attr-defined]
+    """YAKE's modules use ``_SmallListNumerics`` as their numpy and ``_CooccurrenceGraph`` as
+    their graph while the block runs; each applies only where YAKE still uses that name."""
+    patched = [(m, "np", np) for m in _YAKE_NUMPY_USERS if getattr(m, "np", None) is np]
+    graphs = getattr(yake.data.core, "nx", None)  # networkx, which YAKE imports as ``nx``
+    if getattr(graphs, "__name__", None) == "networkx":
+        patched.append((yake.data.core, "nx", graphs))
+    for module, name, _ in patched:
+        setattr(module, name, _SMALL_LIST_NUMERICS if name == "np" else _GraphLibrary)
     try:
         yield
     finally:
-        for module in patched:
-            module.np = np  # type: ignore[attr-defined]
+        for module, name, original in patched:
+            setattr(module, name, original)
+
+
+@functools.lru_cache(maxsize=4)
+def _extractor(max_ngram: int) -> yake.KeywordExtractor:
+    """One YAKE extractor per setting and process: making one reads its stop-word file (a fiftieth
+    of its time per event). Its memos of phrase similarities only repeat what it would compute,
+    so an event's keywords do not depend on the events read before it."""
+    return yake.KeywordExtractor(lan="en", n=max_ngram, top=CANDIDATES)
 
 
 def extract_keywords(
@@ -385,11 +451,15 @@ def extract_keywords(
     text = event_text(articles, summary)
     if not text.strip():
         return ()
-    extractor = yake.KeywordExtractor(lan="en", n=config.max_ngram, top=CANDIDATES)
+    extractor = _extractor(config.max_ngram)
     junk = _junk_words(articles)
     lowered_articles = [(a.title + "\n" + a.text).lower() for a in articles]
     candidates: list[_Candidate] = []
     with _fast_yake():
+        found = extractor.extract_keywords(text)
+    if not found:
+        # YAKE answers any error of its own with no keywords: had a stand-in caused one, YAKE as
+        # shipped gives the real answer, so the stand-ins can only ever cost time.
         found = extractor.extract_keywords(text)
     for rank, (phrase, _score) in enumerate(found):
         tokens = _strip_titles(tuple(_TOKEN.findall(phrase)))

@@ -197,6 +197,34 @@ def test_unloaded_snapshot_leaves_every_value_readable(tmp_path: Path) -> None:
         assert cache.get("documents", "c") == 3
 
 
+def test_values_put_while_preloaded_are_written_in_one_transaction(tmp_path: Path) -> None:
+    with Cache(tmp_path / "c", "k" * 40) as cache:
+        cache.preload("documents")
+        statements: list[str] = []
+        cache._db.set_trace_callback(statements.append)
+        for i in range(50):
+            cache.put("documents", f"d{i}", i)
+        assert cache.get("documents", "d7") == 7  # answered from the snapshot meanwhile
+        assert not statements  # nothing written yet
+        cache.unload("documents")
+        assert statements.count("COMMIT") == 1
+        cache._db.set_trace_callback(None)
+    with Cache(tmp_path / "c", "k" * 40) as cache:
+        assert cache.get_many("documents", ["d0", "d49"]) == {"d0": 0, "d49": 49}
+
+
+def test_values_put_while_preloaded_are_written_on_success_only(tmp_path: Path) -> None:
+    with Cache(tmp_path / "c", "k" * 40) as cache:
+        cache.preload("documents")
+        cache.put("documents", "kept", 1)  # never unloaded: written when the build ends well
+    with pytest.raises(RuntimeError), Cache(tmp_path / "c", "k" * 40) as cache:
+        cache.preload("documents")
+        cache.put("documents", "lost", 2)
+        raise RuntimeError("the build failed")
+    with Cache(tmp_path / "c", "k" * 40) as cache:
+        assert cache.get_many("documents", ["kept", "lost"]) == {"kept": 1}
+
+
 def _newer_report(folder: Path) -> None:
     """A report of a new event, dated after every report of ``write_corpus``."""
     (folder / "glacier.md").write_text(

@@ -9,7 +9,9 @@ import pytest
 from digest.config import KeywordsConfig
 from digest.keywords import (
     MAX_WORDS,
+    _CooccurrenceGraph,
     _fast_yake,
+    _GraphLibrary,
     _SmallListNumerics,
     event_text,
     extract_keywords,
@@ -100,7 +102,7 @@ def _yake_inputs() -> list[str]:
 
 
 def test_fast_yake_gives_yakes_own_output():
-    """The numpy stand-in changes YAKE's speed, not one of its scores."""
+    """The numpy and graph stand-ins change YAKE's speed, not one of its scores."""
     import yake
 
     for text in _yake_inputs():
@@ -110,17 +112,64 @@ def test_fast_yake_gives_yakes_own_output():
         assert plain and fast == plain
 
 
-def test_fast_yake_applies_and_restores_numpy():
+def test_fast_yake_applies_and_restores_numpy_and_graph():
+    import networkx
     import numpy as np
+    import yake.data.core
     import yake.data.single_word
 
     with _fast_yake():
-        # If YAKE stops calling numpy as ``np`` here, the stand-in no longer applies.
+        # If YAKE stops calling numpy as ``np`` or networkx as ``nx`` there, the stand-ins no
+        # longer apply: these lines say so.
         assert isinstance(yake.data.single_word.np, _SmallListNumerics)
+        assert yake.data.core.nx is _GraphLibrary
     assert yake.data.single_word.np is np
+    assert yake.data.core.nx is networkx
     with pytest.raises(RuntimeError), _fast_yake():
         raise RuntimeError("inside")
     assert yake.data.single_word.np is np
+    assert yake.data.core.nx is networkx
+
+
+def test_cooccurrence_graph_answers_as_networkx():
+    """Same edges, same data, same order of successors and predecessors as networkx."""
+    import networkx
+
+    rng = random.Random(3)
+    ours, theirs = _CooccurrenceGraph(), networkx.DiGraph()
+    for _ in range(400):
+        u, v = rng.randrange(30), rng.randrange(30)
+        for g in (ours, theirs):
+            g.add_node(u)
+            if v not in g[u]:
+                g.add_edge(u, v, tf=0.0)
+            g[u][v]["tf"] += 1.0
+    for node in range(30):
+        if node not in theirs:
+            assert not ours.has_edge(node, 0)
+            continue
+        assert ours[node] == dict(theirs[node])
+        assert ours.out_edges(node) == list(theirs.out_edges(node))
+        assert ours.in_edges(node) == list(theirs.in_edges(node))
+        assert ours.out_edges(node, data=True) == list(theirs.out_edges(node, data=True))
+        assert ours.in_edges(node, data=True) == list(theirs.in_edges(node, data=True))
+        for other in range(30):
+            assert ours.has_edge(node, other) == theirs.has_edge(node, other)
+
+
+def test_a_failing_stand_in_costs_no_keywords(monkeypatch: pytest.MonkeyPatch):
+    """YAKE turns its own errors into an empty list; the keywords are then made by YAKE as
+    shipped, so they are the same as when the stand-ins work."""
+    config = KeywordsConfig()
+    summary = Summary(headline="", sentences=())
+    expected = extract_keywords(ARTICLES, summary, config)
+
+    class Broken(_CooccurrenceGraph):
+        def add_edge(self, *args: object, **kwargs: object) -> None:
+            raise KeyError("not supported")
+
+    monkeypatch.setattr(_GraphLibrary, "DiGraph", Broken)
+    assert expected and extract_keywords(ARTICLES, summary, config) == expected
 
 
 def test_small_list_numerics_equal_numpy_exactly():
