@@ -174,14 +174,15 @@ _FRAME_WORDS = frozenset(
     ]
 )
 # Page furniture the clean stage may have missed: links, handles, captions, teasers, comments.
+# Matched against the lower-cased sentence, which is twice as fast as an IGNORECASE pattern
+# (every sentence of every event meets it).
 _BOILERPLATE = re.compile(
     r"(https?://|www\.|pic\.twitter\.com|\S+@\S+\.\w+|(^|\s)@\w+|(^|\s)#[^\W\d_]\w*|"
     r"\b(read (also|more)|see also|click here|sign up|subscribe|newsletter|follow us|"
     r"all rights reserved|copyright|getty images|photo(graph)? (by|credit)|image (source|credit)|"
     r"file photo|ap photo|advertisement|share this|related:|comments?:|"
     r"this (story|article) (has been|was) (updated|corrected)|cookies?|javascript|"
-    r"contributed to this report|editor'?s note|log ?in|sign in|watch:|video:|listen:)\b)",
-    re.I,
+    r"contributed to this report|editor'?s note|log ?in|sign in|watch:|video:|listen:)\b)"
 )
 # Datelines and captions are told by their capitals, so this pattern is case-sensitive.
 # A publication stamp ("PUBLISHED FEBRUARY 23, 2021: ...", "Updated: ...") is furniture too.
@@ -304,7 +305,9 @@ def leans_on_context(text: str) -> bool:
 
 def is_boilerplate(text: str) -> bool:
     """True for page furniture: links, handles, captions, teasers, bylines, comment prompts."""
-    return bool(_BOILERPLATE.search(text) or _FURNITURE.search(text) or _CAPS_RUN.search(text))
+    return bool(
+        _BOILERPLATE.search(text.lower()) or _FURNITURE.search(text) or _CAPS_RUN.search(text)
+    )
 
 
 def usable(text: str, *, continuation: bool = False) -> bool:
