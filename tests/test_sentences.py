@@ -47,3 +47,11 @@ def test_a_publication_stamp_is_furniture():
     assert is_boilerplate("ORIGINALLY PUBLISHED JANUARY 2021: Parler attracted new users.")
     assert is_boilerplate("Updated: We have added new reports to the article.")
     assert not is_boilerplate("Published reports say the plan failed in the Senate on Monday.")
+
+
+def test_furniture_words_are_found_in_any_case():
+    assert is_boilerplate("READ MORE: The senator's full statement on the vote.")
+    assert is_boilerplate("Click Here to see the whole gallery of the flood.")
+    assert is_boilerplate("Follow us on Twitter at @Example for the latest updates.")
+    assert is_boilerplate("Photo By Jane Doe for the Daily Example newspaper staff.")
+    assert not is_boilerplate("The Senate passed the bill on Monday after a long debate.")
