@@ -3,7 +3,8 @@
 Every input article becomes one page, plus a home page listing them, one file per page (no pretty
 URLs, as digest writes). Each peer is timed end to end as a user would run it (reading, Markdown,
 templates, writing), the median of several runs, and compared in pages per second with digest's
-render stage. A peer that is not installed is skipped with a note saying so.
+render stage, timed in turn with them (see ``run_peers``). A peer that is not installed is
+skipped with a note saying so.
 
 Run it on its own (after ``python -m bench.scale`` has written the inputs)::
 
@@ -19,9 +20,10 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from bench.disk import empty_trash, set_aside
 from digest.read import split_front_matter
 
 _PAGE = """<!doctype html>
@@ -91,8 +93,8 @@ def _yaml_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def hugo_site(articles: Sequence[tuple[str, str, str, str]], site: Path) -> None:
-    shutil.rmtree(site, ignore_errors=True)
+def hugo_site(articles: Sequence[tuple[str, str, str, str]], site: Path, trash: Path) -> None:
+    set_aside(site, trash)
     (site / "content" / "articles").mkdir(parents=True)
     (site / "layouts" / "_default").mkdir(parents=True)
     (site / "hugo.toml").write_text(HUGO_CONFIG)
@@ -103,8 +105,8 @@ def hugo_site(articles: Sequence[tuple[str, str, str, str]], site: Path) -> None
         (site / "content" / "articles" / f"{stem}.md").write_text(front + body + "\n")
 
 
-def pelican_site(articles: Sequence[tuple[str, str, str, str]], site: Path) -> None:
-    shutil.rmtree(site, ignore_errors=True)
+def pelican_site(articles: Sequence[tuple[str, str, str, str]], site: Path, trash: Path) -> None:
+    set_aside(site, trash)
     (site / "content").mkdir(parents=True)
     (site / "theme" / "templates").mkdir(parents=True)
     (site / "pelicanconf.py").write_text(PELICAN_CONFIG)
@@ -116,7 +118,7 @@ def pelican_site(articles: Sequence[tuple[str, str, str, str]], site: Path) -> N
 
 
 def _timed(cmd: Sequence[str], cwd: Path, out: Path) -> tuple[float, int]:
-    shutil.rmtree(out, ignore_errors=True)
+    set_aside(out, cwd / ".trash")  # not deleted: see bench/disk.py
     start = time.perf_counter()
     done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
     seconds = time.perf_counter() - start
@@ -125,55 +127,94 @@ def _timed(cmd: Sequence[str], cwd: Path, out: Path) -> tuple[float, int]:
     return seconds, sum(1 for _ in out.rglob("*.html"))
 
 
-def run_hugo(site: Path, runs: int) -> dict[str, object] | str:
+def _hugo() -> tuple[str, str] | str:
+    """The command's path and version, or why the peer is skipped."""
     hugo = shutil.which("hugo")
     if hugo is None:
         return "skipped: hugo is not installed (apt-get install -y hugo)"
     version = subprocess.run([hugo, "version"], capture_output=True, text=True).stdout.strip()
-    times, pages = [], 0
-    for _ in range(runs):
-        seconds, pages = _timed([hugo, "--quiet", "--destination", "public"], site, site / "public")
-        times.append(seconds)
-    median = statistics.median(times)
+    return hugo, version
+
+
+def _pelican() -> str | None:
+    """Pelican's version, or None when it is not installed."""
+    if importlib.util.find_spec("pelican") is None:
+        return None
+    from importlib.metadata import version
+
+    return f"pelican {version('pelican')}"
+
+
+def _hugo_once(site: Path, hugo: str) -> tuple[float, int]:
+    return _timed([hugo, "--quiet", "--destination", "public"], site, site / "public")
+
+
+def _pelican_once(site: Path) -> tuple[float, int]:
+    cmd = [sys.executable, "-m", "pelican", "content", "-o", "output", "-s", "pelicanconf.py", "-q"]
+    return _timed(cmd, site, site / "output")
+
+
+def _figures(version: str, timed: Sequence[tuple[float, int]]) -> dict[str, object]:
+    median = statistics.median(seconds for seconds, _ in timed)
+    pages = timed[-1][1]
     return {"version": version, "pages": pages, "seconds": median, "pages_per_s": pages / median}
 
 
-def run_pelican(site: Path, runs: int) -> dict[str, object] | str:
-    if importlib.util.find_spec("pelican") is None:
-        return "skipped: pelican is not installed (pip install pelican)"
-    from importlib.metadata import version
-
-    cmd = [sys.executable, "-m", "pelican", "content", "-o", "output", "-s", "pelicanconf.py", "-q"]
-    times, pages = [], 0
+def run_peers(
+    work: Path, runs: int, digest_render: Callable[[], tuple[float, int]] | None = None
+) -> dict[str, object]:
+    """Each peer ``runs`` times, and digest's render stage beside them: one run of each in turn,
+    so that every tool meets the disk in the same state (creating a file here costs from 0.04 to
+    1 ms of kernel time depending on the moment, which is most of a render's time)."""
+    hugo = _hugo()
+    pelican = _pelican()
+    timed: dict[str, list[tuple[float, int]]] = {"digest_render": [], "hugo": [], "pelican": []}
     for _ in range(runs):
-        seconds, pages = _timed(cmd, site, site / "output")
-        times.append(seconds)
-    median = statistics.median(times)
-    return {
-        "version": f"pelican {version('pelican')}",
-        "pages": pages,
-        "seconds": median,
-        "pages_per_s": pages / median,
-    }
+        if digest_render is not None:
+            timed["digest_render"].append(digest_render())
+        if isinstance(hugo, tuple):
+            timed["hugo"].append(_hugo_once(work / "hugo", hugo[0]))
+        if pelican is not None:
+            timed["pelican"].append(_pelican_once(work / "pelican"))
+    result: dict[str, object] = {}
+    if timed["digest_render"]:
+        result["digest_render"] = _figures("digest", timed["digest_render"])
+    result["hugo"] = _figures(hugo[1], timed["hugo"]) if isinstance(hugo, tuple) else hugo
+    result["pelican"] = (
+        _figures(pelican, timed["pelican"])
+        if pelican is not None
+        else "skipped: pelican is not installed (pip install pelican)"
+    )
+    return result
 
 
-def compare(source: Path, digest_runs: Sequence, work: Path, runs: int) -> dict[str, object]:
-    """Peers' pages per second, and digest's render stage as a ratio of each."""
+def compare(
+    source: Path,
+    digest_runs: Sequence,
+    work: Path,
+    runs: int,
+    digest_render: Callable[[], tuple[float, int]],
+    trash: Path,
+) -> dict[str, object]:
+    """Peers' pages per second, and digest's render stage as a ratio of each.
+
+    ``digest_render`` renders the whole site once more (seconds, pages), run in turn with the
+    peers; the render stage of the cold builds (``digest_runs``, if any) is reported beside it.
+    """
     articles = _articles(source)
-    hugo_site(articles, work / "hugo")
-    pelican_site(articles, work / "pelican")
-    render = statistics.median(r.stages.get("render", 0.0) for r in digest_runs)
-    pages = digest_runs[0].pages
-    result: dict[str, object] = {
-        "digest_render": {"pages": pages, "seconds": render, "pages_per_s": pages / render}
-    }
-    for name, figures in (
-        ("hugo", run_hugo(work / "hugo", runs)),
-        ("pelican", run_pelican(work / "pelican", runs)),
-    ):
-        result[name] = figures
+    hugo_site(articles, work / "hugo", trash)
+    pelican_site(articles, work / "pelican", trash)
+    result = run_peers(work, runs, digest_render)
+    if digest_runs:
+        cold = statistics.median(r.stages.get("render", 0.0) for r in digest_runs)
+        pages = digest_runs[0].pages
+        cold_figures = {"pages": pages, "seconds": cold, "pages_per_s": pages / cold}
+        result["digest_render_cold"] = cold_figures
+    ours = result["digest_render"]["pages_per_s"]  # type: ignore[index]
+    for name in ("hugo", "pelican"):
+        figures = result[name]
         if isinstance(figures, dict):
-            result[f"digest_vs_{name}"] = round((pages / render) / figures["pages_per_s"], 2)
+            result[f"digest_vs_{name}"] = round(ours / figures["pages_per_s"], 2)
     return result
 
 
@@ -188,10 +229,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     source = Path(args.source)
     work = Path(args.work) if args.work else source.parent / "peers"
     articles = _articles(source)
-    hugo_site(articles, work / "hugo")
-    pelican_site(articles, work / "pelican")
-    print("hugo:", run_hugo(work / "hugo", args.runs))
-    print("pelican:", run_pelican(work / "pelican", args.runs))
+    trash = work / ".trash"
+    hugo_site(articles, work / "hugo", trash)
+    pelican_site(articles, work / "pelican", trash)
+    try:
+        for name, figures in run_peers(work, args.runs).items():
+            print(f"{name}:", figures)
+    finally:
+        for folder in (trash, work / "hugo" / ".trash", work / "pelican" / ".trash"):
+            empty_trash(folder)
     return 0
 
 
