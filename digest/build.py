@@ -93,17 +93,19 @@ Positions = tuple[
 
 
 def _load_stages() -> None:
-    """Load the summary and keyword stages' modules and word table in the build process.
+    """Load the grouping and summary stages' modules and word table in the build process.
 
-    Called while the grouping child works (which loads its own), so that the summaries' pool
-    workers, forked after, inherit them instead of each loading them: scikit-learn, YAKE and
-    wordfreq's table cost about two seconds per process that loads them. Only a build that
-    regroups calls this, so a rebuild served from the cache still never loads them.
+    Called before the grouping child forks, so that the child inherits them instead of loading
+    them itself, and the summaries after it find them loaded: scikit-learn, YAKE and wordfreq's
+    table cost about two seconds per process that loads them. A build with many new documents
+    calls it while its workers clean them, on the core that would otherwise wait; then again,
+    at no cost, before grouping. Only a build that cleans many documents or regroups calls it,
+    so a rebuild served from the cache still never loads them.
     """
-    from digest import keywords, summarize  # noqa: F401
+    from digest import cluster, dedupe, keywords, noise, summarize  # noqa: F401
     from digest.background import english_frequencies
 
-    english_frequencies()  # wordfreq keeps the table it loads
+    english_frequencies()  # wordfreq keeps the table it loads: the child gets it ready
 
 
 def _grouping_positions(job: tuple[list[Article], Config]) -> Positions:
@@ -183,7 +185,8 @@ def gather(
     articles: list[Article] = []
     keys: dict[str, str] = {}
     with timer.stage("clean"):
-        for result, key in clean_all(documents, cache, jobs, bars):
+        # Many new documents mean grouping reruns: the stage modules load while workers clean.
+        for result, key in clean_all(documents, cache, jobs, bars, meanwhile=_load_stages):
             if isinstance(result, Rejection):
                 rejected.append(result)
             else:
@@ -197,10 +200,9 @@ def gather(
     gc.freeze()
 
     def noise_dedupe_cluster() -> tuple:
-        # The child loads the grouping modules it needs; this process loads the summaries'
-        # meanwhile, instead of waiting idle for the child (about 1.5 s at 10k articles).
+        _load_stages()
         kept_at, noise, copies_at, groups_at, timings = in_child(
-            _grouping_positions, (articles, config), meanwhile=_load_stages
+            _grouping_positions, (articles, config)
         )
         timer.timings.extend(timings)
         kept = [articles[i] for i in kept_at]

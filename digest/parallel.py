@@ -47,13 +47,17 @@ def map_ordered(
     jobs: int | None = None,
     label: str = "",
     show_progress: bool = False,
+    meanwhile: Callable[[], object] | None = None,
 ) -> list[R]:
     """``[fn(x) for x in items]``, over ``jobs`` processes; ``fn`` must be picklable.
 
     ``show_progress`` draws a tqdm bar on stderr (only when stderr is a terminal).
+    ``meanwhile`` is called in this process while the workers start on the items, if they are
+    many enough to need workers: work the caller would otherwise do after the map, on a core
+    that would sit idle waiting for results.
     """
     pool_args = {"initializer": _die_with_parent, "initargs": (os.getpid(),)}
-    return _map(fn, fn, pool_args, items, jobs, label, show_progress)
+    return _map(fn, fn, pool_args, items, jobs, label, show_progress, meanwhile)
 
 
 def map_shared(
@@ -84,6 +88,7 @@ def _map(
     jobs: int | None,
     label: str,
     show_progress: bool,
+    meanwhile: Callable[[], object] | None = None,
 ) -> list[R]:
     """Items through ``here`` in this process, or through ``there`` in a pool's workers."""
     workers = min(worker_count(jobs), len(items))
@@ -112,7 +117,11 @@ def _map(
             with ProcessPoolExecutor(
                 max_workers=workers, mp_context=_context(), **pool_args
             ) as pool:
-                for result in pool.map(there, part, chunksize=chunk):
+                results = pool.map(there, part, chunksize=chunk)  # submitted, workers forked
+                if meanwhile is not None:
+                    meanwhile()
+                    meanwhile = None  # once, in the first pool; later pools fork after it
+                for result in results:
                     out.append(result)
                     if bar is not None:
                         bar.update(1)
@@ -122,7 +131,7 @@ def _map(
             bar.close()
 
 
-def in_child(fn: Callable[[S], R], shared: S, meanwhile: Callable[[], object] | None = None) -> R:
+def in_child(fn: Callable[[S], R], shared: S) -> R:
     """``fn(shared)`` in a forked child process where processes fork (Linux), else here.
 
     The child inherits ``shared`` without pickling and only the result comes back. A stage
@@ -131,22 +140,15 @@ def in_child(fn: Callable[[S], R], shared: S, meanwhile: Callable[[], object] | 
     rarely give memory back to the system, so the peak would last to the end of the build.
     The child never outlives the build: it is killed when the build is interrupted, and dies
     with the build process if that is killed (it holds the output folder's lock too).
-
-    ``meanwhile`` is called in this process while the child works (before ``fn`` where there
-    is no child): work for after the stage, done on a core that would otherwise wait.
     """
     context = _context()
     if context.get_start_method() != "fork":
-        if meanwhile is not None:
-            meanwhile()
         return fn(shared)
     receive, send = context.Pipe(duplex=False)
     child = context.Process(target=_child_main, args=(fn, shared, send, os.getpid()))
     child.start()
     send.close()
     try:
-        if meanwhile is not None:
-            meanwhile()
         ok, value = receive.recv()
     except EOFError:
         child.join()

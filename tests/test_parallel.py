@@ -6,7 +6,6 @@ import filecmp
 import multiprocessing
 import os
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -99,6 +98,19 @@ def test_map_ordered_keeps_input_order_across_workers() -> None:
     assert map_ordered(_square, [], jobs=2) == []
 
 
+def test_meanwhile_runs_once_while_workers_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "POOL_ITEMS", 50)  # several pools: still called once
+    calls: list[int] = []
+    items = list(range(MIN_PARALLEL_ITEMS * 3))
+    done = map_ordered(_square, items, jobs=2, meanwhile=lambda: calls.append(os.getpid()))
+    assert done == [x * x for x in items]
+    assert calls == [os.getpid()]  # in this process, once
+    # Work done here, without workers, leaves it to the caller: nothing is waited for.
+    for few, jobs in ((items[: MIN_PARALLEL_ITEMS - 1], 2), (items, 1), ([], 2)):
+        map_ordered(_square, few, jobs=jobs, meanwhile=lambda: calls.append(0))
+    assert calls == [os.getpid()]
+
+
 def _lookup(table: dict[int, str], key: int) -> tuple[str, int]:
     return table[key], os.getpid()
 
@@ -140,32 +152,6 @@ def test_in_child_returns_the_result_and_raises_the_error() -> None:
     assert (pid != os.getpid()) == (sys.platform == "linux")  # a forked child where it forks
     with pytest.raises(ValueError, match="nothing to add"):
         in_child(_pid_and_sum, [])
-
-
-def _wait_for_file(path: Path) -> int:
-    # The child ends only once the parent's ``meanwhile`` has run: they ran at the same time.
-    deadline = time.monotonic() + 30
-    while not path.exists():
-        if time.monotonic() > deadline:
-            raise TimeoutError("meanwhile never ran")
-        time.sleep(0.01)
-    return os.getpid()
-
-
-@pytest.mark.skipif(sys.platform != "linux", reason="a forked child only where processes fork")
-def test_in_child_runs_meanwhile_here_while_the_child_works(tmp_path: Path) -> None:
-    flag = tmp_path / "flag"
-    calls: list[int] = []
-
-    def meanwhile() -> None:
-        calls.append(os.getpid())
-        flag.touch()
-
-    child = in_child(_wait_for_file, flag, meanwhile=meanwhile)
-    assert calls == [os.getpid()] and child != os.getpid()
-    with pytest.raises(ValueError, match="nothing to add"):
-        in_child(_pid_and_sum, [], meanwhile=lambda: calls.append(0))
-    assert calls == [os.getpid(), 0]
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="a forked child only where processes fork")
