@@ -95,12 +95,10 @@ Positions = tuple[
 def _load_stages() -> None:
     """Load the grouping and summary stages' modules and word table in the build process.
 
-    Called before the grouping child forks, so that the child inherits them instead of loading
-    them itself, and the summaries after it find them loaded: scikit-learn, YAKE and wordfreq's
-    table cost about two seconds per process that loads them. A build with many new documents
-    calls it while its workers clean them, on the core that would otherwise wait; then again,
-    at no cost, before grouping. Only a build that cleans many documents or regroups calls it,
-    so a rebuild served from the cache still never loads them.
+    Called just before the grouping child forks, so that the child inherits them instead of
+    loading them itself, and the summaries after it find them loaded: scikit-learn, YAKE and
+    wordfreq's table cost about two seconds per process that loads them. Only a build that
+    regroups calls this, so a rebuild served from the cache still never loads them.
     """
     from digest import cluster, dedupe, keywords, noise, summarize  # noqa: F401
     from digest.background import english_frequencies
@@ -185,8 +183,7 @@ def gather(
     articles: list[Article] = []
     keys: dict[str, str] = {}
     with timer.stage("clean"):
-        # Many new documents mean grouping reruns: the stage modules load while workers clean.
-        for result, key in clean_all(documents, cache, jobs, bars, meanwhile=_load_stages):
+        for result, key in clean_all(documents, cache, jobs, bars):
             if isinstance(result, Rejection):
                 rejected.append(result)
             else:

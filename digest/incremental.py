@@ -37,15 +37,10 @@ def cached_readers(readers: dict[str, Reader], cache: Cache | None) -> dict[str,
 
 
 def clean_all(
-    documents: Sequence[Document],
-    cache: Cache | None,
-    jobs: int | None,
-    show: bool,
-    meanwhile: Callable[[], object] | None = None,
+    documents: Sequence[Document], cache: Cache | None, jobs: int | None, show: bool
 ) -> list[tuple[Article | Rejection, str]]:
     """``clean`` of every document, in order, with the document's content key; only documents
-    not seen before are cleaned, in worker processes when they are many, while this process
-    runs ``meanwhile`` (see ``map_ordered``).
+    not seen before are cleaned.
 
     ``clean`` is pure, so the key of a document is also the key of the article made from it:
     the later stages key their memos by it instead of hashing every text again.
@@ -53,7 +48,7 @@ def clean_all(
     keys = [content_key(doc) for doc in documents]
     found = cache.get_many("articles", keys) if cache else {}
     todo = [(doc, key) for doc, key in zip(documents, keys, strict=True) if key not in found]
-    done = map_ordered(clean, [doc for doc, _ in todo], jobs, "clean", show, meanwhile)
+    done = map_ordered(clean, [doc for doc, _ in todo], jobs, "clean", show)
     fresh = {key: result for (_, key), result in zip(todo, done, strict=True)}
     if cache is not None:
         cache.put_many("articles", fresh)

@@ -47,17 +47,13 @@ def map_ordered(
     jobs: int | None = None,
     label: str = "",
     show_progress: bool = False,
-    meanwhile: Callable[[], object] | None = None,
 ) -> list[R]:
     """``[fn(x) for x in items]``, over ``jobs`` processes; ``fn`` must be picklable.
 
     ``show_progress`` draws a tqdm bar on stderr (only when stderr is a terminal).
-    ``meanwhile`` is called in this process while the workers start on the items, if they are
-    many enough to need workers: work the caller would otherwise do after the map, on a core
-    that would sit idle waiting for results.
     """
     pool_args = {"initializer": _die_with_parent, "initargs": (os.getpid(),)}
-    return _map(fn, fn, pool_args, items, jobs, label, show_progress, meanwhile)
+    return _map(fn, fn, pool_args, items, jobs, label, show_progress)
 
 
 def map_shared(
@@ -88,7 +84,6 @@ def _map(
     jobs: int | None,
     label: str,
     show_progress: bool,
-    meanwhile: Callable[[], object] | None = None,
 ) -> list[R]:
     """Items through ``here`` in this process, or through ``there`` in a pool's workers."""
     workers = min(worker_count(jobs), len(items))
@@ -117,11 +112,7 @@ def _map(
             with ProcessPoolExecutor(
                 max_workers=workers, mp_context=_context(), **pool_args
             ) as pool:
-                results = pool.map(there, part, chunksize=chunk)  # submitted, workers forked
-                if meanwhile is not None:
-                    meanwhile()
-                    meanwhile = None  # once, in the first pool; later pools fork after it
-                for result in results:
+                for result in pool.map(there, part, chunksize=chunk):
                     out.append(result)
                     if bar is not None:
                         bar.update(1)

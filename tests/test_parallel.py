@@ -98,19 +98,6 @@ def test_map_ordered_keeps_input_order_across_workers() -> None:
     assert map_ordered(_square, [], jobs=2) == []
 
 
-def test_meanwhile_runs_once_while_workers_work(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(parallel, "POOL_ITEMS", 50)  # several pools: still called once
-    calls: list[int] = []
-    items = list(range(MIN_PARALLEL_ITEMS * 3))
-    done = map_ordered(_square, items, jobs=2, meanwhile=lambda: calls.append(os.getpid()))
-    assert done == [x * x for x in items]
-    assert calls == [os.getpid()]  # in this process, once
-    # Work done here, without workers, leaves it to the caller: nothing is waited for.
-    for few, jobs in ((items[: MIN_PARALLEL_ITEMS - 1], 2), (items, 1), ([], 2)):
-        map_ordered(_square, few, jobs=jobs, meanwhile=lambda: calls.append(0))
-    assert calls == [os.getpid()]
-
-
 def _lookup(table: dict[int, str], key: int) -> tuple[str, int]:
     return table[key], os.getpid()
 
