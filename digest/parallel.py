@@ -52,7 +52,7 @@ def map_ordered(
 
     ``show_progress`` draws a tqdm bar on stderr (only when stderr is a terminal).
     """
-    pool_args = {"initializer": _die_with_parent, "initargs": (os.getpid(),)}
+    pool_args = {"initializer": _start_child, "initargs": (os.getpid(),)}
     return _map(fn, fn, pool_args, items, jobs, label, show_progress)
 
 
@@ -159,7 +159,7 @@ def in_child(fn: Callable[[S], R], shared: S) -> R:
 
 
 def _child_main(fn: Callable[[Any], Any], shared: Any, send: Any, parent: int) -> None:
-    _die_with_parent(parent)
+    _start_child(parent)
     try:
         result = (True, fn(shared))
     except BaseException as exc:  # the parent raises it
@@ -169,6 +169,20 @@ def _child_main(fn: Callable[[Any], Any], shared: Any, send: Any, parent: int) -
     except Exception as exc:  # an exception or result that does not pickle
         send.send((False, RuntimeError(f"{type(exc).__name__}: {exc}")))
     send.close()
+
+
+def _start_child(parent: int) -> None:
+    """What every worker and child process does first.
+
+    Everything it inherited (or unpickled, where processes spawn) is moved out of the garbage
+    collector's sight: those objects live as long as the process, yet every full collection
+    would walk all of them, and writing their collector headers copies the parent's memory
+    pages into the child. At 100k articles the render's workers spent 15% of their time
+    there (``gc_collect_main``, ``visit_decref``, ``visit_reachable`` in a ``perf`` profile).
+    Objects the process makes itself are collected as usual.
+    """
+    gc.freeze()
+    _die_with_parent(parent)
 
 
 def _die_with_parent(parent: int) -> None:
@@ -218,7 +232,7 @@ _worker_shared: Any = None
 
 def _install_shared(shared: Any, parent: int) -> None:
     global _worker_shared
-    _die_with_parent(parent)
+    _start_child(parent)
     _worker_shared = shared
 
 

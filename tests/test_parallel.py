@@ -98,6 +98,27 @@ def test_map_ordered_keeps_input_order_across_workers() -> None:
     assert map_ordered(_square, [], jobs=2) == []
 
 
+def _frozen(_item: object) -> tuple[int, int]:
+    import gc
+
+    return os.getpid(), gc.get_freeze_count()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="inherited objects only where processes fork")
+def test_workers_keep_inherited_objects_out_of_the_collector() -> None:
+    """Workers and children freeze what they inherit: full collections then skip it, and do
+    not copy the parent's memory pages by writing to its objects' collector headers."""
+    import gc
+
+    in_parent = gc.get_freeze_count()
+    done = map_ordered(_frozen, list(range(MIN_PARALLEL_ITEMS * 2)), jobs=2)
+    in_workers = [count for pid, count in done if pid != os.getpid()]
+    assert in_workers and all(count > in_parent for count in in_workers)
+    pid, count = in_child(_frozen, None)
+    assert pid != os.getpid() and count > in_parent
+    assert gc.get_freeze_count() == in_parent  # the parent's own collector is left alone
+
+
 def _lookup(table: dict[int, str], key: int) -> tuple[str, int]:
     return table[key], os.getpid()
 
