@@ -21,8 +21,11 @@ from tests.conftest import ROOT, config_for
 # Runs a build in a child process; hooks make it announce (through marker files) and pause at
 # the moment the test wants to interrupt it. argv: src out cache marker mode seconds
 CHILD = r"""
-import os, sys, time
+import os, signal, sys, time
 from pathlib import Path
+# Ctrl-C as in a terminal, even when the tests were started from a shell's background job,
+# which starts its commands with SIGINT ignored (and Python then keeps it ignored).
+signal.signal(signal.SIGINT, signal.default_int_handler)
 import digest.output as output
 import digest.render as render
 from digest.build import build
