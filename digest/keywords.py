@@ -421,16 +421,21 @@ _SMALL_LIST_NUMERICS = _SmallListNumerics()  # stateless: one serves every call
 def _fast_yake() -> Iterator[None]:
     """YAKE's modules use ``_SmallListNumerics`` as their numpy and ``_CooccurrenceGraph`` as
     their graph while the block runs; each applies only where YAKE still uses that name."""
-    patched = [(m, "np", np) for m in _YAKE_NUMPY_USERS if getattr(m, "np", None) is np]
+    # (module, name, YAKE's own object, its stand-in)
+    patched: list[tuple[Any, str, Any, Any]] = [
+        (m, "np", np, _SMALL_LIST_NUMERICS)
+        for m in _YAKE_NUMPY_USERS
+        if getattr(m, "np", None) is np
+    ]
     graphs = getattr(yake.data.core, "nx", None)  # networkx, which YAKE imports as ``nx``
     if getattr(graphs, "__name__", None) == "networkx":
-        patched.append((yake.data.core, "nx", graphs))
-    for module, name, _ in patched:
-        setattr(module, name, _SMALL_LIST_NUMERICS if name == "np" else _GraphLibrary)
+        patched.append((yake.data.core, "nx", graphs, _GraphLibrary))
+    for module, name, _, stand_in in patched:
+        setattr(module, name, stand_in)
     try:
         yield
     finally:
-        for module, name, original in patched:
+        for module, name, original, _ in patched:
             setattr(module, name, original)
 
 
