@@ -38,6 +38,11 @@ class PageLink:
     number: int
     href: str
     current: bool
+    gap_before: bool = False  # page numbers were left out between the previous link and this
+
+
+# Pages linked on each side of the current one; the first and the last are always linked.
+PAGER_REACH = 2
 
 
 @dataclass(frozen=True)
@@ -107,9 +112,21 @@ def neighbour_days(plan: SitePlan, day: Day) -> tuple[DayLink | None, DayLink | 
 
 
 def pager(plan: SitePlan | Sequence[IndexPage], number: int) -> Pager:
-    """Where page ``number`` of a paged list (the front page's, by default) links to."""
+    """Where page ``number`` of a paged list (the front page's, by default) links to.
+
+    The numbered links are the first page, the last, and ``PAGER_REACH`` pages either side of
+    this one: linking every page made each page's size, and the render, grow with the number
+    of pages (1,466 front pages at 100,000 articles: 2.1 million links, 141 MB).
+    """
     pages = plan.index_pages if isinstance(plan, SitePlan) else list(plan)
-    links = tuple(PageLink(p.number, p.path, p.number == number) for p in pages)
+    shown = sorted(
+        {1, len(pages)} | set(range(max(1, number - PAGER_REACH), number + PAGER_REACH + 1))
+    )
+    links = tuple(
+        PageLink(k, pages[k - 1].path, k == number, k > 1 and k - 1 not in shown)
+        for k in shown
+        if 1 <= k <= len(pages)
+    )
     return Pager(
         number=number,
         count=len(pages),

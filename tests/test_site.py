@@ -14,9 +14,11 @@ import pytest
 
 from digest.build import build
 from digest.config import SiteConfig
+from digest.listings import pager
 from digest.model import Copies, Event, SummarySentence
 from digest.pages import keyword_slug, paged
 from digest.related import related_events
+from digest.render import environment
 from digest.search import available as search_available
 from tests.conftest import SEEDS, config_for, make_article
 
@@ -141,6 +143,55 @@ def test_paged_lists_keep_stable_paths():
     ]
     assert [len(p.events) for p in parts] == [2, 2, 1]
     assert [p.number for p in paged("archive/2024-06-01.html", (), 2)] == [1]
+
+
+def test_pager_links_the_ends_and_the_pages_near_this_one():
+    events = tuple(
+        _event(f"e{i}", f"Headline {i}", "Text.", ("alpha",), 1 + i % 28) for i in range(40)
+    )
+    parts = paged("index.html", events, 2)  # 20 pages
+
+    def shown(number: int) -> list[tuple[int, bool, bool]]:
+        return [(p.number, p.current, p.gap_before) for p in pager(parts, number).pages]
+
+    assert shown(1) == [(1, True, False), (2, False, False), (3, False, False), (20, False, True)]
+    assert shown(10) == [
+        (1, False, False),
+        (8, False, True),
+        (9, False, False),
+        (10, True, False),
+        (11, False, False),
+        (12, False, False),
+        (20, False, True),
+    ]
+    # No gap where one would hide nothing: page 2 follows page 1.
+    assert [(n, gap) for n, _, gap in shown(4)] == [
+        (1, False), (2, False), (3, False), (4, False), (5, False), (6, False), (20, True)
+    ]  # fmt: skip
+    assert shown(20)[-1] == (20, True, False)
+    last = pager(parts, 20)
+    assert (last.prev_href, last.next_href, last.count) == ("index/19.html", "", 20)
+    # Every page's links stay a handful however long the list grows.
+    many = paged("index.html", tuple(events * 50), 2)
+    assert max(len(pager(many, n).pages) for n in range(1, len(many) + 1)) == 7
+    for n in (1, 2, 500, len(many)):
+        hrefs = [p.href for p in pager(many, n).pages]
+        assert hrefs[0] == "index.html" and hrefs[-1] == f"index/{len(many)}.html"
+    assert [p.number for p in pager(paged("index.html", events[:1], 2), 1).pages] == [1]
+
+
+def test_pager_gap_is_rendered(tmp_path: Path):
+    events = tuple(_event(f"e{i}", f"Headline {i}", "Text.", ("alpha",), 1) for i in range(10))
+    env = environment(config_for(SEEDS, tmp_path / "out"))
+    nav = env.from_string(
+        '{% from "macros.html" import pager_nav with context %}{{ pager_nav(pager) }}'
+    ).render(pager=pager(paged("index.html", events, 1), 5), root="../")
+    numbers = re.findall(r">(\d+|…)<", nav)
+    assert numbers == ["1", "…", "3", "4", "5", "6", "7", "…", "10"]
+    assert nav.count('<li class="gap" aria-hidden="true">…</li>') == 2
+    assert '<span aria-current="page">5</span>' in nav
+    assert '<a href="../index/10.html">10</a>' in nav
+    assert 'rel="prev" href="../index/4.html"' in nav
 
 
 def test_about_page_counts_sources(seeds_site: Path, seeds_json: dict):
