@@ -44,6 +44,7 @@ from digest.views import (
     generated_time,
     iso,
     relative,
+    reports_near,
     site_view,
 )
 
@@ -409,10 +410,12 @@ def _event_pages(pages: _Pages, event: Event) -> None:
         og_type="article",
         event=view,
     )
+    at = {entry.href: i for i, entry in enumerate(view.timeline)}
     for copies in event.members:
         for article in (copies.article, *copies.duplicates):
+            near, more = reports_near(view.timeline, at[plan.article_href[article.id]])
             view_a = article_page(
-                article, event, copies.article, plan.event_href[event.id], view.timeline
+                article, event, copies.article, plan.event_href[event.id], near, more
             )
             pages.render(
                 "article.html",

@@ -4,6 +4,7 @@ metadata (canonical, Open Graph, sitemap) and the search switch."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from datetime import UTC, datetime
 from html import escape
@@ -20,6 +21,7 @@ from digest.pages import keyword_slug, paged
 from digest.related import related_events
 from digest.render import environment
 from digest.search import available as search_available
+from digest.views import reports_near
 from tests.conftest import SEEDS, config_for, make_article
 
 
@@ -456,3 +458,45 @@ def test_relative_links_match_relpath_for_every_kind_of_site_path():
         assert relative(target, page) == os.path.relpath(target, os.path.dirname(page) or ".")
     assert relative(".", "keywords/k/2.html") == "../.."
     assert relative("keywords/k.html", "keywords/k/2.html") == "../k.html"
+
+
+def test_reports_near_keeps_a_window_of_the_timeline():
+    timeline = tuple(range(20))
+    assert reports_near(timeline, 0, 2) == ((0, 1, 2, 3, 4), 15)
+    assert reports_near(timeline, 10, 2) == ((8, 9, 10, 11, 12), 15)
+    assert reports_near(timeline, 19, 2) == ((15, 16, 17, 18, 19), 15)
+    assert reports_near(timeline[:4], 3, 2) == ((0, 1, 2, 3), 0)
+
+
+def test_article_page_lists_the_reports_around_it(tmp_path: Path):
+    """An article of a large event lists the reports nearest it in time, and says how many more
+    the event page has; the event page lists them all."""
+    source = tmp_path / "src"
+    source.mkdir()
+    topics = "harbour bridge tunnel railway airport ferry stadium museum library hospital "
+    topics += "school market"
+    for i, topic in enumerate(topics.split()):
+        (source / f"r{i:02}.md").write_text(
+            f"---\ntitle: Council votes on the {topic} plan\nsource: Outlet {i}\n"
+            f"date: 2024-06-{i + 1:02}\nevent: plans\n---\n"
+            f"The council of Brackwater voted on the {topic} budget on day {i}, its "
+            f"{topic} committee said after a meeting that lasted {i + 2} hours.\n",
+            encoding="utf-8",
+        )
+    out = tmp_path / "out"
+    build(dataclasses.replace(config_for(source, out), site=SiteConfig(search=False)))
+    events = json.loads((out / "events.json").read_text("utf-8"))["events"]
+    assert len(events) == 1 and len(events[0]["articles"]) == 12
+    event_html = (out / "events" / f"{events[0]['id']}.html").read_text("utf-8")
+    timeline = event_html.split('id="timeline-h"', 1)[1].split("</ol>", 1)[0]
+    assert timeline.count("<li>") == 12
+    ids = [a["id"] for a in sorted(events[0]["articles"], key=lambda a: a["date"])]
+    for at, id in enumerate(ids):
+        html = (out / "articles" / f"{id}.html").read_text("utf-8")
+        side = html.split('class="side-reports"', 1)[1].split("</aside>", 1)[0]
+        listed = re.findall(r"articles/([\w-]+)\.html", side.split("</ol>")[0])
+        current = re.search(r'aria-current="page">', side)
+        assert current and len(listed) == 10  # the 11 around it, itself not a link
+        lo = max(0, min(at - 5, 1))
+        assert [i for i in ids[lo : lo + 11] if i != id] == listed
+        assert "1 more report on the event page" in side
