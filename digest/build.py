@@ -106,7 +106,7 @@ def _load_stages() -> None:
     english_frequencies()  # wordfreq keeps the table it loads: the child gets it ready
 
 
-def _grouping_positions(job: tuple[list[Article], Config]) -> Positions:
+def _grouping_positions(job: tuple[list[Article], Config, int | None]) -> Positions:
     """Noise, dedupe and cluster, with their results as positions in their inputs: all that
     leaves the child process they run in (``parallel.in_child``). Their working sets (MinHash
     signatures, vectors, the merging's link maps) go with the child, not with the build."""
@@ -114,7 +114,7 @@ def _grouping_positions(job: tuple[list[Article], Config]) -> Positions:
     from digest.dedupe import dedupe
     from digest.noise import filter_noise
 
-    articles, config = job
+    articles, config, jobs = job
     timer = _Timer()
     with timer.stage("noise"):
         kept, noise = filter_noise(articles)
@@ -122,7 +122,7 @@ def _grouping_positions(job: tuple[list[Article], Config]) -> Positions:
         copies = dedupe(kept, config.dedupe)
     release_free_memory()  # the signatures, before the cluster stage's own peak
     with timer.stage("cluster"):
-        groups = group(copies, config.grouping)
+        groups = group(copies, config.grouping, jobs)
     at_input = {id(a): i for i, a in enumerate(articles)}
     at_kept = {id(a): i for i, a in enumerate(kept)}
     at_copies = {id(c): i for i, c in enumerate(copies)}
@@ -199,7 +199,7 @@ def gather(
     def noise_dedupe_cluster() -> tuple:
         _load_stages()
         kept_at, noise, copies_at, groups_at, timings = in_child(
-            _grouping_positions, (articles, config)
+            _grouping_positions, (articles, config, jobs)
         )
         timer.timings.extend(timings)
         kept = [articles[i] for i in kept_at]

@@ -19,6 +19,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import nullcontext
+from functools import partial
 
 import numpy as np
 import scipy.sparse as sp
@@ -35,6 +37,7 @@ from digest.features import (
 )
 from digest.linkage import average_link
 from digest.model import Article, Copies
+from digest.parallel import in_background, worker_count
 
 _BLOCK = 2048  # rows per block of the candidate product: bounds memory at any folder size
 # Content words in a long headline: an article with this many or fewer is as short as a headline.
@@ -43,10 +46,17 @@ HEADLINE_TERMS = 12
 # third-closest one is not a neighbourhood.
 TRUSTED_NEIGHBOURHOOD = 100
 PHRASES_FOR_FULL_BONUS = 5  # shared phrases at which the phrase bonus is complete
+# Folder size from which the phrase and headline matrices are built in a child process, beside
+# the word vectors and candidate pairs (the other core is otherwise idle while grouping runs):
+# below it, forking and sending the matrices back cost more than the overlap saves.
+BACKGROUND_ARTICLES = 2000
 
 
-def group(items: Sequence[Copies], config: GroupingConfig) -> list[list[Copies]]:
-    """Group items into events; each event's items keep their input order."""
+def group(
+    items: Sequence[Copies], config: GroupingConfig, jobs: int | None = 1
+) -> list[list[Copies]]:
+    """Group items into events; each event's items keep their input order. ``jobs`` as in
+    ``cluster_articles``."""
     pinned: dict[str, list[Copies]] = {}
     free: list[Copies] = []
     for item in items:
@@ -56,7 +66,7 @@ def group(items: Sequence[Copies], config: GroupingConfig) -> list[list[Copies]]
             free.append(item)
     groups = [list(g) for g in pinned.values()]
     if free:
-        labels = cluster_articles([c.article for c in free], config)
+        labels = cluster_articles([c.article for c in free], config, jobs=jobs)
         by_label: dict[int, list[Copies]] = {}
         for item, label in zip(free, labels, strict=True):
             by_label.setdefault(label, []).append(item)
@@ -65,30 +75,43 @@ def group(items: Sequence[Copies], config: GroupingConfig) -> list[list[Copies]]
 
 
 def cluster_articles(
-    articles: Sequence[Article], config: GroupingConfig, rarity: Rarity | None = None
+    articles: Sequence[Article],
+    config: GroupingConfig,
+    rarity: Rarity | None = None,
+    jobs: int | None = 1,
 ) -> list[int]:
-    """A cluster label per article (labels are dense ints, stable for a given input)."""
+    """A cluster label per article (labels are dense ints, stable for a given input).
+
+    With ``jobs`` other than 1 (None or 0: every core) and a large folder, the phrase and
+    headline matrices are built in a child process meanwhile; the labels are the same.
+    """
     n = len(articles)
     if n <= 1:
         return [0] * n
     rarity = rarity or Rarity(english_frequencies())
-    x, _, df = tfidf_matrix(articles, rarity)
-    rows, cols, sims = similar_pairs(x, df, config)
+    side = (
+        in_background(_side_matrices, (articles, rarity, config))
+        if worker_count(jobs) > 1 and n >= BACKGROUND_ARTICLES
+        else nullcontext(partial(_side_matrices, (articles, rarity, config)))
+    )
+    with side as side_matrices:
+        x, _, df = tfidf_matrix(articles, rarity)
+        rows, cols, sims = similar_pairs(x, df, config)
+        phrases, headlines = side_matrices()
     # How short each article is, from 1 (a headline) down towards 0 (a long text).
     shortness = np.minimum(1.0, HEADLINE_TERMS / np.maximum(np.diff(x.indptr), 1))
     if config.headline_topics and config.topic_weight and len(rows):
         sims = _topic_blend(x, rows, cols, sims, shortness, config)
-    if config.phrase_bonus and len(rows):
+    if phrases is not None and len(rows):
         # Shared long phrases (a quote, a wire sentence) are strong evidence of one event.
-        phrases = phrase_matrix(articles, config.phrase_words, max(50, n // 200))
         shared = _pair_cosines(phrases, rows, cols)
         sims = sims + config.phrase_bonus * np.minimum(1.0, shared / PHRASES_FOR_FULL_BONUS)
-        del phrases, shared  # (see the del before average_link)
-    if config.headline_bonus and len(rows):
+        del shared  # (see the del before average_link)
+    del phrases
+    if headlines is not None and len(rows):
         # Headlines name the event in a few words: their own cosine is not diluted by the body.
-        headlines, _, _ = tfidf_matrix(articles, rarity, headline_terms)
         sims = sims + config.headline_bonus * _pair_cosines(headlines, rows, cols)
-        del headlines
+    del headlines
     rows, cols, sims = _within_window(articles, rows, cols, sims, config.window_days)
     days_arr = np.array(
         [a.date.timestamp() / 86400.0 if a.date is not None else np.nan for a in articles]
@@ -123,6 +146,21 @@ def cluster_articles(
         config.window_days,
         shortness.tolist(),
     )
+
+
+def _side_matrices(
+    job: tuple[Sequence[Article], Rarity, GroupingConfig],
+) -> tuple[sp.csr_matrix | None, sp.csr_matrix | None]:
+    """The phrase matrix and the headline vectors, each None when its bonus is off: they
+    depend on the articles alone, so they can be built beside the word vectors and pairs."""
+    articles, rarity, config = job
+    phrases = None
+    if config.phrase_bonus:
+        phrases = phrase_matrix(articles, config.phrase_words, max(50, len(articles) // 200))
+    headlines = None
+    if config.headline_bonus:
+        headlines = tfidf_matrix(articles, rarity, headline_terms)[0]
+    return phrases, headlines
 
 
 def _prune(x: sp.csr_matrix, df: np.ndarray, config: GroupingConfig) -> sp.csr_matrix:

@@ -13,8 +13,9 @@ import gc
 import multiprocessing
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from functools import partial
 from typing import Any, TypeVar
 
@@ -132,30 +133,51 @@ def in_child(fn: Callable[[S], R], shared: S) -> R:
     The child never outlives the build: it is killed when the build is interrupted, and dies
     with the build process if that is killed (it holds the output folder's lock too).
     """
+    with in_background(fn, shared) as result:
+        return result()
+
+
+@contextmanager
+def in_background(fn: Callable[[S], R], shared: S) -> Iterator[Callable[[], R]]:
+    """Start ``fn(shared)`` in a forked child and go on; the block is given a function that
+    waits for the child's result and returns it (or raises the child's exception).
+
+    Where processes do not fork, ``fn`` runs in this process when its result is asked for.
+    A child whose result was not taken when the block ends (an exception, an interrupt) is
+    killed, as ``in_child``'s is.
+    """
     context = _context()
     if context.get_start_method() != "fork":
-        return fn(shared)
+        yield partial(fn, shared)
+        return
     receive, send = context.Pipe(duplex=False)
     child = context.Process(target=_child_main, args=(fn, shared, send, os.getpid()))
     child.start()
     send.close()
+    taken: list[tuple[bool, Any]] = []
+
+    def result() -> R:
+        if not taken:
+            try:
+                taken.append(receive.recv())
+            except EOFError:
+                child.join()
+                raise RuntimeError(
+                    f"a build child process ended without a result (exit code {child.exitcode})"
+                ) from None
+            child.join()  # it exits right after sending
+        ok, value = taken[0]
+        if not ok:
+            raise value
+        return value
+
     try:
-        ok, value = receive.recv()
-    except EOFError:
-        child.join()
-        raise RuntimeError(
-            f"a build child process ended without a result (exit code {child.exitcode})"
-        ) from None
-    except BaseException:
-        child.kill()  # interrupted: the child's work is of no use any more
-        child.join()
-        raise
+        yield result
     finally:
         receive.close()
-    child.join()  # it exits right after sending
-    if not ok:
-        raise value
-    return value
+        if not taken:  # interrupted, or the caller failed first: its work is of no use
+            child.kill()
+            child.join()
 
 
 def _child_main(fn: Callable[[Any], Any], shared: Any, send: Any, parent: int) -> None:

@@ -334,6 +334,29 @@ def test_grouping_is_deterministic():
     )
 
 
+def test_background_matrices_give_the_same_labels(monkeypatch):
+    """With two jobs the phrase and headline matrices come from a child process: the labels
+    are those of one process."""
+    import digest.cluster as cluster
+
+    texts = [QUAKE, QUAKE_2, BUDGET, BUDGET_2]
+    titles = ["Nepal quake", "Quake toll rises", "Portugal budget", "Lisbon budget passes"]
+    articles = [
+        make_article(f"a{i}", f"{titles[i % 4]} {i}", texts[i % 4].replace("150", str(100 + i)))
+        for i in range(24)
+    ]
+    one = cluster_articles(articles, GroupingConfig(), jobs=1)
+    monkeypatch.setattr(cluster, "BACKGROUND_ARTICLES", 10)
+    started = []
+    real = cluster.in_background
+    monkeypatch.setattr(cluster, "in_background", lambda *a: started.append(1) or real(*a))
+    assert cluster_articles(articles, GroupingConfig(), jobs=2) == one
+    assert started == [1]
+    assert len(set(one)) == 2
+    assert cluster_articles(articles[:9], GroupingConfig(), jobs=2) == one[:9]
+    assert started == [1]  # below the size, all in this process
+
+
 def test_headline_terms_read_the_headline_only():
     article = make_article("h", "Volcano erupts in Iceland", "Lava reached the town of Grindavik.")
     terms = headline_terms(article)

@@ -6,6 +6,7 @@ import filecmp
 import multiprocessing
 import os
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from digest.build import build
 from digest.config import SiteConfig
 from digest.parallel import (
     MIN_PARALLEL_ITEMS,
+    in_background,
     in_child,
     map_ordered,
     map_shared,
@@ -166,6 +168,31 @@ def test_in_child_returns_the_result_and_raises_the_error() -> None:
 def test_in_child_reports_a_child_that_died_without_a_result() -> None:
     with pytest.raises(RuntimeError, match="exit code 3"):
         in_child(os._exit, 3)
+
+
+def test_in_background_runs_beside_the_caller() -> None:
+    with in_background(_pid_and_sum, list(range(10))) as result:
+        here = sum(range(5))  # the caller's own work, meanwhile
+        pid, total = result()
+        assert result() == (pid, total)  # asked again: the same answer, the child long gone
+    assert (here, total) == (10, 45)
+    assert (pid != os.getpid()) == (sys.platform == "linux")
+    with pytest.raises(ValueError, match="nothing to add"), in_background(_pid_and_sum, []) as f:
+        f()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a forked child only where processes fork")
+def test_in_background_kills_a_child_whose_result_is_not_taken(tmp_path: Path) -> None:
+    marker = tmp_path / "finished"
+    with pytest.raises(KeyError), in_background(_sleep_then_touch, (2.0, str(marker))):
+        raise KeyError("the caller failed first")
+    time.sleep(2.5)
+    assert not marker.exists()
+
+
+def _sleep_then_touch(job: tuple[float, str]) -> None:
+    time.sleep(job[0])
+    Path(job[1]).touch()
 
 
 @pytest.mark.skipif(
