@@ -10,11 +10,13 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections import Counter
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 
 from digest.build import slugify
 from digest.model import Digest, Event
+from digest.parallel import in_background, worker_count
 from digest.related import related_events
 from digest.views import KeywordRef, all_articles, date_label
 
@@ -73,14 +75,26 @@ def _claim(base: str, taken: set[str], ext: str = ".html") -> str:
 
 
 # Memoised: a keyword is slugged for each event, card and feed that carries it (113,000 calls
-# for 34,000 keywords at 10,000 articles).
-@functools.lru_cache(maxsize=65536)
+# for 34,000 keywords at 10,000 articles). The memo holds a site's keywords (236,000 at 100,000
+# articles, about 40 MB): one that held fewer missed on nearly every call, each a regex slug.
+@functools.lru_cache(maxsize=1 << 20)
 def keyword_slug(keyword: str) -> str:
     """The keyword's slug; scripts without an ASCII form get a short hash instead."""
     slug = slugify(keyword, 60)
     if slug:
         return slug
     return "k-" + hashlib.sha1(keyword.strip().lower().encode()).hexdigest()[:10]
+
+
+# Events from which related events are found in a child process beside the rest of the plan
+# (at 100,000 articles, 44,000 events: 6 of the plan's 10 s); below it a fork costs more.
+BACKGROUND_EVENTS = 2000
+
+
+def _related(
+    job: tuple[tuple[Event, ...], dict[str, tuple[str, ...]]],
+) -> dict[str, tuple[str, ...]]:
+    return related_events(*job)
 
 
 def day_key(when: datetime | None) -> str:
@@ -90,30 +104,45 @@ def day_key(when: datetime | None) -> str:
 class SitePlan:
     """Every page path of the site and the lists the pages show."""
 
-    def __init__(self, digest: Digest, per_page: int, keyword_min_events: int = 1) -> None:
+    def __init__(
+        self,
+        digest: Digest,
+        per_page: int,
+        keyword_min_events: int = 1,
+        jobs: int | None = 1,
+    ) -> None:
+        """``jobs`` other than 1 (None or 0: every core): for a large digest, the related
+        events are found in a child process while the rest of the plan is made."""
         self.events = digest.events
-        self.event_href: dict[str, str] = {}
-        self.article_href: dict[str, str] = {}
-        taken: set[str] = {"events/index.html", "articles/index.html"}
-        for event in digest.events:
-            base = f"events/{slugify(event.id, 80) or 'event'}"
-            self.event_href[event.id] = _claim(base, taken)
-            for article in all_articles(event):
-                base = f"articles/{slugify(article.id, 80) or 'article'}"
-                self.article_href[article.id] = _claim(base, taken)
-        self.topics = self._topics(digest.events, per_page, keyword_min_events)
-        self._topic_by_slug = {t.slug: t for t in self.topics}
         self.event_slugs: dict[str, tuple[str, ...]] = {
             e.id: tuple(dict.fromkeys(keyword_slug(k) for k in e.keywords)) for e in digest.events
         }
-        # Cards and every feed an event is in ask for its keywords: made once here.
-        self._keyword_refs = {e.id: self._refs(e) for e in digest.events}
-        self.days = self._days(digest.events, per_page)
-        self.day_of: dict[str, str] = {
-            e.id: d.href for d in self.days for e in d.events if d.key != UNDATED
-        }
-        self.index_pages = self._index_pages(digest.events, per_page)
-        self.related = related_events(digest.events, self.event_slugs)
+        job = (digest.events, self.event_slugs)
+        related = (
+            in_background(_related, job)
+            if worker_count(jobs) > 1 and len(digest.events) >= BACKGROUND_EVENTS
+            else nullcontext(functools.partial(_related, job))
+        )
+        with related as take_related:
+            self.event_href: dict[str, str] = {}
+            self.article_href: dict[str, str] = {}
+            taken: set[str] = {"events/index.html", "articles/index.html"}
+            for event in digest.events:
+                base = f"events/{slugify(event.id, 80) or 'event'}"
+                self.event_href[event.id] = _claim(base, taken)
+                for article in all_articles(event):
+                    base = f"articles/{slugify(article.id, 80) or 'article'}"
+                    self.article_href[article.id] = _claim(base, taken)
+            self.topics = self._topics(digest.events, per_page, keyword_min_events)
+            self._topic_by_slug = {t.slug: t for t in self.topics}
+            # Cards and every feed an event is in ask for its keywords: made once here.
+            self._keyword_refs = {e.id: self._refs(e) for e in digest.events}
+            self.days = self._days(digest.events, per_page)
+            self.day_of: dict[str, str] = {
+                e.id: d.href for d in self.days for e in d.events if d.key != UNDATED
+            }
+            self.index_pages = self._index_pages(digest.events, per_page)
+            self.related = take_related()
 
     @staticmethod
     def _topics(events: tuple[Event, ...], per_page: int, min_events: int) -> list[Topic]:

@@ -474,7 +474,7 @@ def render_site(
     after this, from the finished pages (``digest.build.write``).
     """
     site = site_view(config, search.enabled(config.site))
-    plan = SitePlan(digest, config.site.per_page, config.site.keyword_min_events)
+    plan = SitePlan(digest, config.site.per_page, config.site.keyword_min_events, jobs)
     cards = {
         e.id: event_card(e, plan.event_href[e.id], plan.keyword_refs(e)) for e in digest.events
     }

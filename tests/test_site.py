@@ -16,7 +16,7 @@ import pytest
 from digest.build import build
 from digest.config import SiteConfig
 from digest.listings import pager
-from digest.model import Copies, Event, SummarySentence
+from digest.model import Copies, Digest, Event, SummarySentence
 from digest.pages import keyword_slug, paged
 from digest.related import related_events
 from digest.render import environment
@@ -253,6 +253,25 @@ def test_related_events_share_names_or_keywords():
     assert "a" in related["b"] and "c" in related["b"]
     assert related["z"] == ()
     assert "z" not in related["c"]
+
+
+def test_site_plan_finds_related_events_in_a_child_the_same(monkeypatch):
+    import digest.pages as pages
+
+    events = tuple(
+        _event(f"e{i}", f"Dockers strike {i}", f"Dockers at Antwerp and Rotterdam began strike "
+               f"number {i} called by the FNV union against Maersk.", ("port strike",), 1 + i)
+        for i in range(6)
+    )  # fmt: skip
+    digest = Digest(events=events, rejected=(), timings=(), keys={})
+    alone = pages.SitePlan(digest, 2, 1, jobs=1).related
+    assert any(alone.values())
+    monkeypatch.setattr(pages, "BACKGROUND_EVENTS", 3)
+    started = []
+    real = pages.in_background
+    monkeypatch.setattr(pages, "in_background", lambda *a: started.append(1) or real(*a))
+    assert pages.SitePlan(digest, 2, 1, jobs=2).related == alone
+    assert started == [1]
 
 
 def test_related_events_link_each_other_on_the_site(tmp_path: Path):
