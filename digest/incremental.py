@@ -18,12 +18,12 @@ from digest.parallel import map_ordered, map_shared
 from digest.read import Reader
 
 
-def _read_cached(reader: Reader, cache: Cache, path: Path, rel: str, stem: str) -> list[Document]:
+def _read_cached(reader: Reader, cache: Cache, data: bytes, rel: str, stem: str) -> list[Document]:
     # The reader's result depends on the file's bytes, its place and its type only.
-    key = content_key(reader.__module__, reader.__qualname__, rel, stem, path.read_bytes())
+    key = content_key(reader.__module__, reader.__qualname__, rel, stem, data)
     found = cache.get("documents", key)
     if found is None:
-        found = reader(path, rel, stem)  # a ReadError propagates: rejections are not cached
+        found = reader(data, rel, stem)  # a ReadError propagates: rejections are not cached
         cache.put("documents", key, found)
     return found
 

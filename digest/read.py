@@ -28,7 +28,10 @@ MAX_BYTES = 5_000_000  # a news article is never this large; bigger files are no
 MAX_META_VALUES = 10_000
 MAX_META_DEPTH = 20
 
-Reader = Callable[[Path, str, str], list[Document]]
+# A reader turns a file's bytes, its path relative to the source folder and its id into
+# documents (a feed file holds many). It is given the bytes rather than the path so that each
+# file is read once, also when the cache first hashes those bytes.
+Reader = Callable[[bytes, str, str], list[Document]]
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # C0/C1 control characters other than tab and line breaks: never text, and invalid in HTML.
@@ -103,8 +106,8 @@ def decode(raw: bytes) -> str:
     return clean_text(repair_mojibake(text))
 
 
-def read_text(path: Path, rel: str, doc_id: str) -> list[Document]:
-    return [Document(id=doc_id, path=rel, body=decode(path.read_bytes()), format="text")]
+def read_text(data: bytes, rel: str, doc_id: str) -> list[Document]:
+    return [Document(id=doc_id, path=rel, body=decode(data), format="text")]
 
 
 _FENCE = re.compile(r"\A---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*\r?$\n?", re.S | re.M)
@@ -160,8 +163,8 @@ def _meta_id(value: Any) -> str:
     return " ".join(str(value).split())
 
 
-def read_markdown(path: Path, rel: str, doc_id: str) -> list[Document]:
-    meta, body = split_front_matter(decode(path.read_bytes()))
+def read_markdown(data: bytes, rel: str, doc_id: str) -> list[Document]:
+    meta, body = split_front_matter(decode(data))
     doc_id = _meta_id(meta.get("id")) or doc_id
     return [
         Document(
@@ -280,7 +283,7 @@ def read_folder(
             results.append(Rejection(stem, rel, reason or "not read"))
             continue
         try:
-            results.extend(reader(path, rel, stem))
+            results.extend(reader(path.read_bytes(), rel, stem))
         except ReadError as exc:
             results.append(Rejection(stem, rel, str(exc)))
         except OSError as exc:

@@ -13,7 +13,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -242,9 +241,9 @@ def _meta(**values: str | None) -> tuple[tuple[str, Any], ...]:
     return tuple(sorted((k, v) for k, v in values.items() if v))
 
 
-def read_html(path: Path, rel: str, doc_id: str) -> list[Document]:
+def read_html(data: bytes, rel: str, doc_id: str) -> list[Document]:
     """A saved web page: the article text and metadata, as trafilatura finds them."""
-    page = extract_page(decode_html(path.read_bytes()))
+    page = extract_page(decode_html(data))
     if page is None:
         raise ReadError("no article text found in the HTML page")
     meta = _meta(title=page.title, source=page.sitename, url=page.url, date=page.date,
@@ -252,9 +251,8 @@ def read_html(path: Path, rel: str, doc_id: str) -> list[Document]:
     return [Document(id=doc_id, path=rel, body=page.markdown, meta=meta, format="markdown")]
 
 
-def read_feed(path: Path, rel: str, doc_id: str) -> list[Document]:
+def read_feed(raw: bytes, rel: str, doc_id: str) -> list[Document]:
     """A saved RSS or Atom feed: one document per entry, with the entry's own text."""
-    raw = path.read_bytes()
     if not raw.strip():
         raise ReadError("empty file, not a feed")
     feed = parse_feed(raw)

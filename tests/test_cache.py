@@ -225,6 +225,41 @@ def test_values_put_while_preloaded_are_written_on_success_only(tmp_path: Path) 
         assert cache.get_many("documents", ["kept", "lost"]) == {"kept": 1}
 
 
+def test_rows_are_written_in_key_order_and_the_last_put_wins(tmp_path: Path) -> None:
+    with Cache(tmp_path / "c", "k" * 40) as cache:
+        statements: list[str] = []
+        cache._db.set_trace_callback(statements.append)
+        cache.put_many("articles", {"b": 1, "c": 2, "a": 3})
+        inserted = [s for s in statements if s.startswith("INSERT OR REPLACE")]
+        assert [s.split("'")[3].split(":")[1] for s in inserted] == ["a", "b", "c"]
+        cache._db.set_trace_callback(None)
+        cache.preload("documents")
+        for value in range(3):
+            cache.put("documents", "same", value)
+    with Cache(tmp_path / "c", "k" * 40) as cache:
+        assert cache.get_many("articles", "abc") == {"a": 3, "b": 1, "c": 2}
+        assert cache.get("documents", "same") == 2
+
+
+def test_each_source_file_is_read_once(tmp_path: Path, monkeypatch) -> None:
+    source = tmp_path / "src"
+    write_corpus(source)
+    reads: list[str] = []
+    real = Path.read_bytes
+
+    def counted(path: Path) -> bytes:
+        if path.is_relative_to(source):
+            reads.append(path.name)
+        return real(path)
+
+    monkeypatch.setattr(Path, "read_bytes", counted)
+    for _ in range(2):  # cold, then answered from the cache: the bytes are hashed either way
+        reads.clear()
+        build(config_for(source, tmp_path / "out", cache=str(tmp_path / "cache")))
+        files = sorted(p.name for p in source.rglob("*") if p.is_file())
+        assert sorted(reads) == files
+
+
 def _newer_report(folder: Path) -> None:
     """A report of a new event, dated after every report of ``write_corpus``."""
     (folder / "glacier.md").write_text(

@@ -40,7 +40,7 @@ def test_readers_cover_web_suffixes():
 
 
 def test_html_page_text_and_metadata(tmp_path):
-    (doc,) = read_html(copy(tmp_path, "pages/bridge.html"), "bridge.html", "bridge")
+    (doc,) = read_html(copy(tmp_path, "pages/bridge.html").read_bytes(), "bridge.html", "bridge")
     assert doc.format == "markdown" and doc.id == "bridge" and doc.path == "bridge.html"
     assert doc.get("title") == "Council approves new bridge over the river"
     assert doc.get("author") == "Jane Roe"
@@ -53,18 +53,18 @@ def test_html_page_text_and_metadata(tmp_path):
 
 
 def test_html_without_declared_charset_falls_back_to_windows_1252(tmp_path):
-    (doc,) = read_html(copy(tmp_path, "pages/latin1.html"), "latin1.html", "latin1")
+    (doc,) = read_html(copy(tmp_path, "pages/latin1.html").read_bytes(), "latin1.html", "latin1")
     assert "Café owners in the Zürich street" in doc.body
     assert doc.get("title") == "Café owners in Zürich street protest parking rules"
 
 
 def test_html_meta_charset(tmp_path):
-    (doc,) = read_html(copy(tmp_path, "pages/ferry.html"), "ferry.html", "ferry")
+    (doc,) = read_html(copy(tmp_path, "pages/ferry.html").read_bytes(), "ferry.html", "ferry")
     assert "“This is the biggest investment in our history,”" in doc.body
 
 
 def test_html_without_date_has_no_date(tmp_path):
-    (doc,) = read_html(copy(tmp_path, "pages/nodate.html"), "nodate.html", "nodate")
+    (doc,) = read_html(copy(tmp_path, "pages/nodate.html").read_bytes(), "nodate.html", "nodate")
     assert doc.get("date") is None
 
 
@@ -72,11 +72,11 @@ def test_html_without_article_is_rejected(tmp_path):
     page = tmp_path / "empty.html"
     page.write_text("<html><body><nav><a href='/'>Home</a></nav></body></html>")
     with pytest.raises(ReadError, match="no article text"):
-        read_html(page, "empty.html", "empty")
+        read_html(page.read_bytes(), "empty.html", "empty")
 
 
 def test_html_page_cleans_into_an_article(tmp_path):
-    (doc,) = read_html(copy(tmp_path, "pages/bridge.html"), "bridge.html", "bridge")
+    (doc,) = read_html(copy(tmp_path, "pages/bridge.html").read_bytes(), "bridge.html", "bridge")
     article = clean(doc)
     assert isinstance(article, Article)
     assert article.title == "Council approves new bridge over the river"
@@ -104,7 +104,7 @@ def test_decode_html(raw, declared, expected):
 
 
 def test_rss_file_gives_one_document_per_entry(tmp_path):
-    docs = read_feed(copy(tmp_path, "rss2.xml"), "valley.xml", "valley")
+    docs = read_feed(copy(tmp_path, "rss2.xml").read_bytes(), "valley.xml", "valley")
     assert len(docs) == 9
     assert len({d.id for d in docs}) == 9
     assert all(d.id.startswith("valley-") and d.path == "valley.xml" for d in docs)
@@ -123,7 +123,7 @@ def test_rss_file_gives_one_document_per_entry(tmp_path):
 
 
 def test_feed_document_ids_are_stable_when_entries_are_added(tmp_path):
-    before = read_feed(copy(tmp_path, "rss2.xml"), "valley.xml", "valley")
+    before = read_feed(copy(tmp_path, "rss2.xml").read_bytes(), "valley.xml", "valley")
     text = (
         (WEB / "rss2.xml")
         .read_text()
@@ -134,12 +134,14 @@ def test_feed_document_ids_are_stable_when_entries_are_added(tmp_path):
         )
     )
     (tmp_path / "valley.xml").write_text(text.replace("{base}", BASE))
-    after = read_feed(tmp_path / "valley.xml", "valley.xml", "valley")
+    after = read_feed((tmp_path / "valley.xml").read_bytes(), "valley.xml", "valley")
     assert [d.id for d in after[1:]] == [d.id for d in before]
 
 
 def test_atom_file(tmp_path):
-    docs = read_feed(copy(tmp_path, "atom.xml", "gazette.atom"), "gazette.atom", "gazette")
+    docs = read_feed(
+        copy(tmp_path, "atom.xml", "gazette.atom").read_bytes(), "gazette.atom", "gazette"
+    )
     assert [d.get("title") for d in docs] == [
         "Ferry company orders two electric boats",
         "Fish market reopens after renovation",
@@ -164,7 +166,7 @@ def test_broken_feed_files_are_rejected(tmp_path, content, reason):
     path = tmp_path / "feed.xml"
     path.write_bytes(content)
     with pytest.raises(ReadError, match=reason):
-        read_feed(path, "feed.xml", "feed")
+        read_feed(path.read_bytes(), "feed.xml", "feed")
 
 
 def test_source_folder_with_web_files(tmp_path):
