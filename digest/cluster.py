@@ -96,7 +96,7 @@ def cluster_articles(
     )
     with side as side_matrices:
         x, _, df = tfidf_matrix(articles, rarity)
-        rows, cols, sims = similar_pairs(x, df, config)
+        rows, cols, sims = similar_pairs(x, df, config, jobs)
         phrases, headlines = side_matrices()
     # How short each article is, from 1 (a headline) down towards 0 (a long text).
     shortness = np.minimum(1.0, HEADLINE_TERMS / np.maximum(np.diff(x.indptr), 1))
@@ -194,44 +194,57 @@ def _prune(x: sp.csr_matrix, df: np.ndarray, config: GroupingConfig) -> sp.csr_m
 
 
 def similar_pairs(
-    x: sp.csr_matrix, df: np.ndarray, config: GroupingConfig
+    x: sp.csr_matrix, df: np.ndarray, config: GroupingConfig, jobs: int | None = 1
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pairs (i < j) sharing a distinctive word, with their full cosine similarity.
 
     Each article proposes at most ``candidate_pairs`` partners, its best by the weight of the
     distinctive words they share: the number of articles sharing some mid-frequency word grows
     with the folder, and without the bound the pairs grew as n^1.8 (128 per article at 40,000
-    articles, 21 at 5,000), which made grouping quadratic in time and memory.
+    articles, 21 at 5,000), which made grouping quadratic in time and memory. With ``jobs``
+    other than 1 and a large folder, a child process takes the second half of the blocks.
     """
     pruned = _prune(x, df, config)
-    pruned_t = sp.csr_matrix(pruned.T)
-    floor = config.min_similarity
+    job = (x, pruned, sp.csr_matrix(pruned.T), config)
     n = x.shape[0]
-    out_r: list[np.ndarray] = []
-    out_c: list[np.ndarray] = []
-    out_s: list[np.ndarray] = []
-    for start in range(0, n, _BLOCK):
+    starts = list(range(0, n, _BLOCK))
+    half = len(starts) // 2
+    if worker_count(jobs) > 1 and n >= BACKGROUND_ARTICLES and half:
+        with in_background(_block_pairs, (*job, starts[half:])) as later:
+            parts = [_block_pairs((*job, starts[:half])), later()]
+    else:
+        parts = [_block_pairs((*job, starts))]
+    rows, cols, sims = (np.concatenate([part[k] for part in parts]) for k in range(3))
+    _, first = np.unique(rows * n + cols, return_index=True)  # sorted by (row, col)
+    return rows[first], cols[first], sims[first]
+
+
+def _block_pairs(
+    job: tuple[sp.csr_matrix, sp.csr_matrix, sp.csr_matrix, GroupingConfig, list[int]],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The candidate pairs proposed by the blocks of rows starting at ``starts``, in order."""
+    x, pruned, pruned_t, config, starts = job
+    n = x.shape[0]
+    out_r: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+    out_c: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+    out_s: list[np.ndarray] = [np.zeros(0)]
+    for start in starts:
         stop = min(start + _BLOCK, n)
         r, c = _best_per_row(
             sp.csr_matrix(pruned[start:stop] @ pruned_t), start, config.candidate_pairs
         )
         # Each pair once, as (smaller, larger): both sides may have proposed it. Pairs proposed
-        # from two blocks are merged after the loop.
+        # from two blocks are merged by the caller.
         r, c = np.divmod(sorted_unique(np.minimum(r, c) * n + np.maximum(r, c)), n)
         if not len(r):
             continue
         # Exact cosine over the full vectors, for candidates only.
         sims = _pair_cosines(x, r, c)
-        keep = sims >= floor
+        keep = sims >= config.min_similarity
         out_r.append(r[keep])
         out_c.append(c[keep])
         out_s.append(sims[keep])
-    if not out_r:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, np.zeros(0)
-    rows, cols, sims = np.concatenate(out_r), np.concatenate(out_c), np.concatenate(out_s)
-    _, first = np.unique(rows * n + cols, return_index=True)  # sorted by (row, col)
-    return rows[first], cols[first], sims[first]
+    return np.concatenate(out_r), np.concatenate(out_c), np.concatenate(out_s)
 
 
 def _best_per_row(scores: sp.csr_matrix, offset: int, limit: int) -> tuple[np.ndarray, np.ndarray]:

@@ -105,6 +105,25 @@ def test_candidates_come_only_from_shared_distinctive_words():
     assert {(int(r), int(c)) for r, c in zip(rows, cols, strict=True)} == {(0, 2)}
 
 
+def test_candidate_blocks_split_with_a_child_give_the_same_pairs(monkeypatch):
+    import digest.cluster as cluster
+
+    texts = [QUAKE, QUAKE_2, BUDGET, BUDGET_2] * 4
+    articles = [make_article(f"a{i}", f"Report {i}", t) for i, t in enumerate(texts)]
+    x, _, df = tfidf_matrix(articles, Rarity(english_frequencies()))
+    monkeypatch.setattr(cluster, "_BLOCK", 3)  # six blocks, so two halves
+    alone = similar_pairs(x, df, GroupingConfig(candidate_pairs=3))
+    monkeypatch.setattr(cluster, "BACKGROUND_ARTICLES", 4)
+    started = []
+    real = cluster.in_background
+    monkeypatch.setattr(cluster, "in_background", lambda *a: started.append(1) or real(*a))
+    split = similar_pairs(x, df, GroupingConfig(candidate_pairs=3), jobs=2)
+    assert started == [1]
+    assert len(alone[0]) > 16
+    for a, b in zip(alone, split, strict=True):
+        assert a.dtype == b.dtype and np.array_equal(a, b)
+
+
 def test_each_article_proposes_a_bounded_number_of_partners():
     # Six reports of one quake: all pairs without a bound; with a bound of 2, each article
     # proposes only its two best partners, and the result is the same on every run.
