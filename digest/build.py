@@ -119,7 +119,7 @@ def _grouping_positions(job: tuple[list[Article], Config, int | None]) -> Positi
     with timer.stage("noise"):
         kept, noise = filter_noise(articles)
     with timer.stage("dedupe"):
-        copies = dedupe(kept, config.dedupe)
+        copies = dedupe(kept, config.dedupe, jobs)
     release_free_memory()  # the signatures, before the cluster stage's own peak
     with timer.stage("cluster"):
         groups = group(copies, config.grouping, jobs)

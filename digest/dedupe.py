@@ -22,12 +22,14 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
+from contextlib import nullcontext
 
 import numpy as np
 from datasketch.lsh import _optimal_param
 
 from digest.config import DedupeConfig
 from digest.model import Article, Copies
+from digest.parallel import in_background, worker_count
 
 _WORD = re.compile(r"[^\W_]+", re.U)
 # Below this many words the body is not a story text; the headline stands for the article.
@@ -41,6 +43,9 @@ _MASK61 = np.uint64((1 << 61) - 1)
 _BUCKET_WINDOW = 32
 # LSH is tuned to find pairs of this Jaccard similarity (found with probability 0.99 at 0.5).
 CANDIDATE_JACCARD = 0.3
+# Articles from which a child process makes half the shingles and signatures: below it, a fork
+# and sending the signatures back cost more than the overlap saves.
+BACKGROUND_ARTICLES = 2000
 
 
 def words(text: str) -> list[str]:
@@ -139,6 +144,19 @@ def _find(parent: list[int], i: int) -> int:
     return i
 
 
+def _exact_texts(items: Sequence[Article]) -> tuple[list[list[str]], list[bool]]:
+    """Each article's words (its headline's first when it has no story text), and whether it
+    has no story text."""
+    texts: list[list[str]] = []
+    headline_only: list[bool] = []
+    for a in items:
+        body = words(a.text)
+        short = len(body) < MIN_BODY_WORDS
+        headline_only.append(short)
+        texts.append(words(a.title) + body if short else body)
+    return texts, headline_only
+
+
 def _representative(group: list[Article]) -> Article:
     """The fullest version: most words, then the earliest dated, then the smallest id."""
     return min(
@@ -147,8 +165,43 @@ def _representative(group: list[Article]) -> Article:
     )
 
 
-def dedupe(articles: Sequence[Article], config: DedupeConfig) -> list[Copies]:
-    """Fold copies together; each group keeps its fullest version as the article."""
+def _sets(
+    items: Sequence[Article],
+    config: DedupeConfig,
+    texts: Sequence[list[str]],
+    headline_only: Sequence[bool],
+) -> list[np.ndarray]:
+    """Each article's shingle hashes, from its ``_exact_texts``: of its story text, or of its
+    headline and text when it has no story text (none when that headline is too short to
+    tell copies apart)."""
+    vocab: dict[str, int] = {}
+    empty = np.zeros(0, dtype=np.uint64)
+    sets = []
+    for a, tokens, short in zip(items, texts, headline_only, strict=True):
+        if short:
+            ok = len(words(a.title)) >= MIN_HEADLINE_WORDS
+            sets.append(_shingle_hashes(tokens, HEADLINE_SHINGLE, vocab) if ok else empty)
+        else:
+            sets.append(_shingle_hashes(tokens, config.shingle, vocab))
+    return sets
+
+
+def _sets_and_signatures(
+    job: tuple[Sequence[Article], DedupeConfig],
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """``_sets`` of the articles, and the MinHash signatures of the non-empty ones."""
+    items, config = job
+    sets = _sets(items, config, *_exact_texts(items))
+    sig = _signatures([s for s in sets if len(s)], config.num_perm, config.seed)
+    return sets, sig
+
+
+def dedupe(articles: Sequence[Article], config: DedupeConfig, jobs: int | None = 1) -> list[Copies]:
+    """Fold copies together; each group keeps its fullest version as the article.
+
+    With ``jobs`` other than 1 (None or 0: every core) and many articles, a child process
+    makes the shingles and signatures of the second half of them meanwhile.
+    """
     items = sorted(articles, key=lambda a: a.id)
     n = len(items)
     parent = list(range(n))
@@ -163,14 +216,24 @@ def dedupe(articles: Sequence[Article], config: DedupeConfig) -> list[Copies]:
         parent[hi] = lo
         pin[lo] = pin[lo] or pin[hi]
 
-    # 1. Exact copies, by their words in order (headline included when there is no story text).
-    texts: list[list[str]] = []
-    headline_only: list[bool] = []
-    for a in items:
-        body = words(a.text)
-        short = len(body) < MIN_BODY_WORDS
-        headline_only.append(short)
-        texts.append(words(a.title) + body if short else body)
+    # The shingles and signatures of each article depend on it alone: a child makes those of
+    # the second half while this process makes the rest (per row, so the same values).
+    background = worker_count(jobs) > 1 and n >= BACKGROUND_ARTICLES
+    cut = n // 2 if background else n
+    with (
+        in_background(_sets_and_signatures, (items[cut:], config))
+        if background
+        else nullcontext(None)
+    ) as take_second:
+        texts, headline_only = _exact_texts(items)
+        sets = _sets(items[:cut], config, texts[:cut], headline_only[:cut])
+        sig = _signatures([s for s in sets if len(s)], config.num_perm, config.seed)
+        if take_second is not None:
+            later_sets, later_sig = take_second()
+            sets += later_sets
+            sig = np.concatenate([sig, later_sig])
+
+    # 1. Exact copies, by their words in order (the headline too when there is no story text).
     first: dict[tuple[bool, str], int] = {}
     for i, tokens in enumerate(texts):
         if not tokens:
@@ -181,18 +244,8 @@ def dedupe(articles: Sequence[Article], config: DedupeConfig) -> list[Copies]:
             union(j, i)
 
     # 2-3. Near copies: MinHash LSH candidates, confirmed by shingle containment.
-    vocab: dict[str, int] = {}
-    sets = []
-    for i, tokens in enumerate(texts):
-        if headline_only[i]:
-            ok = len(words(items[i].title)) >= MIN_HEADLINE_WORDS
-            empty = np.zeros(0, dtype=np.uint64)
-            sets.append(_shingle_hashes(tokens, HEADLINE_SHINGLE, vocab) if ok else empty)
-        else:
-            sets.append(_shingle_hashes(tokens, config.shingle, vocab))
     present = [i for i in range(n) if len(sets[i])]
     if len(present) > 1:
-        sig = _signatures([sets[i] for i in present], config.num_perm, config.seed)
         # Candidates at a much lower Jaccard than the containment threshold: a copy trimmed to
         # half its length has Jaccard 0.5 with the original but containment 1.
         for x, y in sorted(_candidates(sig, CANDIDATE_JACCARD)):

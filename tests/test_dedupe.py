@@ -110,3 +110,27 @@ def test_dedupe_is_deterministic():
         make_article("c", "Japan", OTHER),
     ]
     assert _groups(dedupe(items, DedupeConfig())) == _groups(dedupe(items[::-1], DedupeConfig()))
+
+
+def test_half_the_signatures_from_a_child_give_the_same_copies(monkeypatch):
+    import digest.dedupe as dedupe_module
+
+    gold = GoldArticle("g", "e", "ECB holds rates", STORY, None, "Wire", None)
+    rng = random.Random(5)
+    copies = [edit_copy(gold, rng, f"g-copy{n}") for n in range(5)]
+    articles = [make_article("g", "ECB holds rates", STORY)]
+    articles += [make_article(c.id, c.title or "", c.text or "") for c in copies]
+    articles += [make_article("j", "Japan approves defence budget", OTHER)]
+    articles += [
+        make_article("h1", "McDonald's sales dip amid shifting eating habits", ""),
+        make_article("h2", "UPDATE 1-McDonald's sales dip amid shifting eating habits", ""),
+        make_article("s1", "Stocks fall", ""),
+    ]
+    alone = _groups(dedupe(articles, DedupeConfig(), jobs=1))
+    monkeypatch.setattr(dedupe_module, "BACKGROUND_ARTICLES", 4)
+    started = []
+    real = dedupe_module.in_background
+    monkeypatch.setattr(dedupe_module, "in_background", lambda *a: started.append(1) or real(*a))
+    assert _groups(dedupe(articles, DedupeConfig(), jobs=2)) == alone
+    assert started == [1]
+    assert sorted(["g", *(c.id for c in copies)]) in alone and ["h1", "h2"] in alone
