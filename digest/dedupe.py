@@ -187,11 +187,12 @@ def _sets(
 
 
 def _sets_and_signatures(
-    job: tuple[Sequence[Article], DedupeConfig],
+    job: tuple[Sequence[Article], DedupeConfig, tuple[list[list[str]], list[bool]] | None],
 ) -> tuple[list[np.ndarray], np.ndarray]:
-    """``_sets`` of the articles, and the MinHash signatures of the non-empty ones."""
-    items, config = job
-    sets = _sets(items, config, *_exact_texts(items))
+    """``_sets`` of the articles, and the MinHash signatures of the non-empty ones; from their
+    ``_exact_texts`` when given, else made here."""
+    items, config, exact = job
+    sets = _sets(items, config, *(exact or _exact_texts(items)))
     sig = _signatures([s for s in sets if len(s)], config.num_perm, config.seed)
     return sets, sig
 
@@ -221,13 +222,13 @@ def dedupe(articles: Sequence[Article], config: DedupeConfig, jobs: int | None =
     background = worker_count(jobs) > 1 and n >= BACKGROUND_ARTICLES
     cut = n // 2 if background else n
     with (
-        in_background(_sets_and_signatures, (items[cut:], config))
+        in_background(_sets_and_signatures, (items[cut:], config, None))
         if background
         else nullcontext(None)
     ) as take_second:
         texts, headline_only = _exact_texts(items)
-        sets = _sets(items[:cut], config, texts[:cut], headline_only[:cut])
-        sig = _signatures([s for s in sets if len(s)], config.num_perm, config.seed)
+        exact = (texts[:cut], headline_only[:cut])
+        sets, sig = _sets_and_signatures((items[:cut], config, exact))
         if take_second is not None:
             later_sets, later_sig = take_second()
             sets += later_sets
