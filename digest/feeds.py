@@ -112,44 +112,68 @@ def feed_of(
     )  # fmt: skip
 
 
-def atom_xml(feed: Feed) -> str:
-    """The Atom 1.0 document of ``feed``."""
-    ET.register_namespace("", ATOM)
-    root = ET.Element(
-        f"{{{ATOM}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": feed.language}
+def _text(value: str) -> str:
+    # What ElementTree escapes in text: the document stays the one it wrote before.
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _attr(value: str) -> str:
+    return (
+        _text(value)
+        .replace('"', "&quot;")
+        .replace("\r", "&#13;")
+        .replace("\n", "&#10;")
+        .replace("\t", "&#09;")
     )
-    _sub(root, "id", feed.id)
-    _sub(root, "title", feed.title)
+
+
+def _element(indent: str, tag: str, text: str) -> str:
+    return f"{indent}<{tag}>{_text(text)}</{tag}>" if text else f"{indent}<{tag} />"
+
+
+def atom_xml(feed: Feed) -> str:
+    """The Atom 1.0 document of ``feed``.
+
+    Written as text rather than through ElementTree: a site has a feed per keyword, and building
+    and serialising element trees was most of the time of the feeds (a sixth of a render).
+    Every value goes through ``_text`` or ``_attr``; the test compares with ElementTree's parse.
+    """
+    lines = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        f'<feed xmlns="{ATOM}" xml:lang="{_attr(feed.language)}">',
+        _element("  ", "id", feed.id),
+        _element("  ", "title", feed.title),
+    ]
     if feed.subtitle:
-        _sub(root, "subtitle", feed.subtitle)
-    _sub(root, "updated", feed.updated)
-    _sub(root, "link", rel="self", type="application/atom+xml", href=feed.self_href)
-    _sub(root, "link", rel="alternate", type="text/html", href=feed.home_href)
-    author = _sub(root, "author")
-    _sub(author, "name", feed.title)
-    _sub(root, "generator", "digest")
+        lines.append(_element("  ", "subtitle", feed.subtitle))
+    lines += [
+        _element("  ", "updated", feed.updated),
+        f'  <link rel="self" type="application/atom+xml" href="{_attr(feed.self_href)}" />',
+        f'  <link rel="alternate" type="text/html" href="{_attr(feed.home_href)}" />',
+        "  <author>",
+        _element("    ", "name", feed.title),
+        "  </author>",
+        "  <generator>digest</generator>",
+    ]
     for item in feed.entries:
-        entry = _sub(root, "entry")
-        _sub(entry, "id", item.id)
-        _sub(entry, "title", item.title)
-        _sub(entry, "updated", item.updated)
+        lines += [
+            "  <entry>",
+            _element("    ", "id", item.id),
+            _element("    ", "title", item.title),
+            _element("    ", "updated", item.updated),
+        ]
         if item.published:
-            _sub(entry, "published", item.published)
-        _sub(entry, "link", rel="alternate", type="text/html", href=item.href)
+            lines.append(_element("    ", "published", item.published))
+        lines.append(f'    <link rel="alternate" type="text/html" href="{_attr(item.href)}" />')
         if item.authors:
-            writer = _sub(entry, "author")
-            _sub(writer, "name", item.authors)
-        for keyword in item.categories:
-            _sub(entry, "category", term=keyword)
+            lines += ["    <author>", _element("      ", "name", item.authors), "    </author>"]
+        lines += [f'    <category term="{_attr(k)}" />' for k in item.categories]
         if item.summary:
-            _sub(entry, "summary", item.summary, type="text")
-        _sub(entry, "content", item.content, type="html")
-    for el in root.iter():
-        if not el.tag.startswith("{"):
-            el.tag = f"{{{ATOM}}}{el.tag}"
-    ET.indent(root)
-    body = ET.tostring(root, encoding="unicode")
-    return '<?xml version="1.0" encoding="utf-8"?>\n' + body + "\n"
+            lines.append(f'    <summary type="text">{_text(item.summary)}</summary>')
+        content = f'    <content type="html">{_text(item.content)}</content>'
+        lines += [content if item.content else '    <content type="html" />', "  </entry>"]
+    lines.append("</feed>")
+    return "\n".join(lines) + "\n"
 
 
 def sitemap(urls: Sequence[str]) -> str:

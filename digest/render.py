@@ -98,6 +98,23 @@ def events_json(digest: Digest) -> dict[str, Any]:
     }
 
 
+def events_json_text(digest: Digest) -> str:
+    """``events_json`` as a file: one event (and one rejected input) per line.
+
+    A line per event keeps the file readable and a changed event a one-line diff, and it is
+    written by json's C encoder: an indented dump goes through the pure-Python one (at 10,000
+    articles: 0.16 s against 0.24 s).
+    """
+    data = events_json(digest)
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+
+    def items(name: str) -> str:
+        lines = ",\n".join("  " + encode(x) for x in data[name])
+        return f'"{name}": [\n{lines}\n]' if lines else f'"{name}": []'
+
+    return "{\n" + ",\n".join(items(name) for name in data) + "\n}\n"
+
+
 # A page's key (what it was rendered from), and its file's size and modification time.
 MemoEntry = tuple[str, int, int]
 PageMemo = Mapping[str, MemoEntry]  # by page path
@@ -159,14 +176,29 @@ class _Writer:
 
     def write(self, rel: str, text: str, key: str | None = None) -> None:
         path = self.root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
         data = text.encode("utf-8")
         self.count += 1
-        if not self._link_same(rel, path, data):
-            path.write_bytes(data)
-        if key is not None:
-            st = path.stat()
-            self.fresh[rel] = (key, st.st_size, st.st_mtime_ns)
+        if self._link_same(rel, path, data):
+            if key is not None:
+                st = path.stat()
+                self.fresh[rel] = (key, st.st_size, st.st_mtime_ns)
+            return
+        # Open first and make the folder only when it is missing: most pages go into a folder
+        # that exists, and a page costs a few system calls, not a dozen.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            if key is not None:
+                st = os.fstat(fd)
+                self.fresh[rel] = (key, st.st_size, st.st_mtime_ns)
+        finally:
+            os.close(fd)
 
     def _link_same(self, rel: str, path: Path, data: bytes) -> bool:
         if self.previous is None:
@@ -174,6 +206,7 @@ class _Writer:
         old = self.previous / rel
         try:
             if old.stat().st_size == len(data) and old.read_bytes() == data:
+                path.parent.mkdir(parents=True, exist_ok=True)
                 os.link(old, path)
                 return True
         except OSError:
@@ -385,8 +418,7 @@ def _run_job(shared: _Shared, job: Job) -> tuple[list[str], int, dict[str, MemoE
             articles=config.site.search_articles,
         )
     elif kind == "json":
-        text = json.dumps(events_json(shared.digest), indent=2, ensure_ascii=False) + "\n"
-        pages.out.write("events.json", text)
+        pages.out.write("events.json", events_json_text(shared.digest))
     elif kind == "feed":
         _write_feed(shared, pages.out, number)
     else:

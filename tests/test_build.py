@@ -47,6 +47,15 @@ def test_events_json_contract(seeds_json: dict):
             assert set(article) == {"id", "title", "source", "url", "date", "duplicates"}
 
 
+def test_events_json_has_one_event_per_line(seeds_site: Path, seeds_json: dict):
+    lines = (seeds_site / "events.json").read_text(encoding="utf-8").splitlines()
+    events = [json.loads(line.strip().rstrip(",")) for line in lines if '"summary"' in line]
+    assert events == seeds_json["events"]
+    assert lines[0] == "{" and lines[-1] == "}"
+    # An empty list stays valid JSON on its line.
+    assert '"rejected": []' in lines or any('"reason"' in line for line in lines)
+
+
 def test_every_input_file_appears_exactly_once(seeds_json: dict):
     seen = [a["id"] for e in seeds_json["events"] for a in e["articles"]]
     seen += [d for e in seeds_json["events"] for a in e["articles"] for d in a["duplicates"]]

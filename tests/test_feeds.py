@@ -120,3 +120,37 @@ def test_absolute_links_with_base_url(tmp_path: Path, seeds_json: dict):
     assert [e.link for e in feed.entries] == [
         urljoin(base, f"events/{e['id']}.html") for e in seeds_json["events"]
     ]
+
+
+def test_feed_text_survives_markup_characters_and_empty_values():
+    # The feed is written as text, so every value must come back from an XML parser unchanged.
+    from digest.feeds import Feed, FeedEntry, atom_xml
+
+    odd = 'Tom & "Jerry" <b>bold</b>\n\ttabbed\r'
+    entry = FeedEntry(
+        id="urn:uuid:1",
+        title=odd,
+        updated="2024-01-01T00:00:00Z",
+        published="",
+        href='events/a.html?x=1&y="2"',
+        authors="A & B",
+        categories=(odd, "plain"),
+        summary=odd,
+        content="<p>" + odd + "</p>",
+    )
+    feed = Feed("urn:uuid:0", "", "", 'en"', "2024-01-01T00:00:00Z", "feed.xml", "", (entry,))
+    root = ET.fromstring(atom_xml(feed).encode("utf-8"))
+    assert root.get("{http://www.w3.org/XML/1998/namespace}lang") == 'en"'
+    assert root.find(f"{ATOM}title").text is None  # empty, not missing
+    assert root.find(f"{ATOM}subtitle") is None
+    [item] = root.findall(f"{ATOM}entry")
+    # XML parsers turn a bare "\r" in text into "\n"; attributes keep it, escaped.
+    text = odd.replace("\r", "\n")
+    assert item.find(f"{ATOM}title").text == text
+    assert item.find(f"{ATOM}published") is None
+    assert item.find(f"{ATOM}link").get("href") == 'events/a.html?x=1&y="2"'
+    assert [c.get("term") for c in item.findall(f"{ATOM}category")] == [odd, "plain"]
+    assert item.find(f"{ATOM}author/{ATOM}name").text == "A & B"
+    assert item.find(f"{ATOM}summary").text == text
+    assert item.find(f"{ATOM}content").text == "<p>" + text + "</p>"
+    assert not feedparser.parse(atom_xml(feed).encode("utf-8")).bozo
