@@ -15,9 +15,9 @@ import json
 import os
 import pickle
 import shutil
-from collections.abc import Mapping
-from dataclasses import dataclass
-from functools import lru_cache
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -26,17 +26,19 @@ import jinja2
 from digest import listings, search
 from digest.config import Config
 from digest.feeds import atom_xml, feed_of, sitemap
-from digest.model import Digest, Event
+from digest.model import Article, Digest, Event
 from digest.output import link_unchanged
 from digest.pages import SitePlan
 from digest.parallel import map_shared
 from digest.theme import theme_dirs
 from digest.views import (
+    ArticlePage,
     Edition,
     EventCard,
     FeedLink,
     PageMeta,
     Site,
+    article_body,
     article_page,
     edition_view,
     event_card,
@@ -274,8 +276,16 @@ class _Pages:
         description: str,
         og_type: str = "website",
         feeds: tuple[tuple[str, str], ...] = (),
+        late: tuple[object, Callable[[], dict[str, Any]]] | None = None,
         **context: Any,
     ) -> None:
+        """Render ``template`` into ``rel``, unless the previous build rendered it from the same
+        values (``_Writer.reuse``).
+
+        ``late`` is ``(source, make)``: context values that cost more to make than to key
+        (an article's Markdown body) and matter only if the page is rendered after all. The
+        page's key covers ``source``, from which ``make()`` must make them.
+        """
         root = relative(".", rel).rstrip("/") + "/"
         root = "" if root == "./" else root
         title = heading if rel == "index.html" else f"{heading} · {self.site.title}"
@@ -291,9 +301,11 @@ class _Pages:
         context = dict(site=self.site, root=root, page_path=rel, meta=meta, **context)
         self.paths.append(rel)
         # The theme's files are in the cache's fingerprint: the same values give the same page.
-        key = page_key(template, context)
+        key = page_key(template, context, late[0] if late else None)
         if self.out.reuse(rel, key):
             return
+        if late is not None:
+            context.update(late[1]())
         page = _environment(self.shared.dirs).get_template(template).render(context)
         self.out.write(rel, page, key)
 
@@ -447,7 +459,7 @@ def _event_pages(pages: _Pages, event: Event) -> None:
         for article in (copies.article, *copies.duplicates):
             near, more = reports_near(view.timeline, at[plan.article_href[article.id]])
             view_a = article_page(
-                article, event, copies.article, plan.event_href[event.id], near, more
+                article, event, copies.article, plan.event_href[event.id], near, more, body=False
             )
             pages.render(
                 "article.html",
@@ -456,7 +468,13 @@ def _event_pages(pages: _Pages, event: Event) -> None:
                 description=article.paragraphs[0] if article.paragraphs else view_a.title,
                 og_type="article",
                 article=view_a,
+                # The Markdown body is a tenth of a render: made only for pages not reused.
+                late=(article.markdown, partial(_with_body, view_a, article)),
             )
+
+
+def _with_body(view: ArticlePage, article: Article) -> dict[str, Any]:
+    return {"article": replace(view, body_html=article_body(article))}
 
 
 def _write_feed(shared: _Shared, out: _Writer, number: int) -> None:

@@ -236,6 +236,11 @@ def sanitize_markdown(text: str) -> str:
     return nh3.clean(html, url_schemes=ALLOWED_SCHEMES, link_rel="noopener noreferrer nofollow")
 
 
+def article_body(article: Article) -> str:
+    """An article's Markdown body as sanitized HTML; "" for an article without one."""
+    return sanitize_markdown(article.markdown) if article.markdown.strip() else ""
+
+
 def generated_time(events: Sequence[Event]) -> datetime | None:
     """SOURCE_DATE_EPOCH when set, else the newest report of ``events``: never the wall clock."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
@@ -409,7 +414,10 @@ def article_page(
     event_href: str,
     event_reports: tuple[TimelineEntry, ...] = (),
     more_reports: int = 0,
+    body: bool = True,
 ) -> ArticlePage:
+    """The page of ``article``; without ``body``, ``body_html`` is left "" for the caller to
+    fill with ``article_body`` (the render does so only for a page it renders)."""
     return ArticlePage(
         id=article.id,
         title=display_title(article),
@@ -420,7 +428,7 @@ def article_page(
         date_label=date_label(article.date),
         url=safe_url(article.url),
         paragraphs=article.paragraphs,
-        body_html=sanitize_markdown(article.markdown) if article.markdown.strip() else "",
+        body_html=article_body(article) if body else "",
         event_href=event_href,
         event_headline=event.headline,
         duplicate_of=display_title(original) if original is not article else "",
