@@ -336,6 +336,23 @@ def test_an_edited_page_is_not_reused(tmp_path: Path) -> None:
     assert page.read_bytes() == good
 
 
+def test_a_changed_markdown_body_is_rendered_again(tmp_path: Path) -> None:
+    # The body's HTML is made only for pages that are rendered; the page's key must still
+    # cover the Markdown it comes from, even when the article's text stays the same.
+    write_corpus(tmp_path / "src")
+    source = sorted((tmp_path / "src").glob("*.md"))[0]
+    head, body = source.read_text(encoding="utf-8").split("\n---\n", 1)
+    words = body.split()
+    source.write_text(f"{head}\n---\n{body.replace(words[0], f'*{words[0]}*', 1)}", "utf-8")
+    config = _config(tmp_path)
+    build(config, jobs=1)
+    page = tmp_path / "out" / "articles" / f"{source.stem}.html"
+    assert f"<em>{words[0]}</em>" in page.read_text(encoding="utf-8")
+    source.write_text(f"{head}\n---\n{body.replace(words[0], f'**{words[0]}**', 1)}", "utf-8")
+    build(config, jobs=1)
+    assert f"<strong>{words[0]}</strong>" in page.read_text(encoding="utf-8")
+
+
 def test_a_build_failing_after_render_leaves_no_false_memo(tmp_path: Path, monkeypatch) -> None:
     """The page memo is stored before the search index is built; if that then fails, the next
     build must not take the old site's pages for the ones the failed build rendered."""
