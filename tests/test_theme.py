@@ -72,3 +72,22 @@ def test_missing_theme_folder_is_a_config_error(tmp_path: Path):
     config.write_text("theme: nowhere\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="'theme' folder"):
         load_config(config)
+
+
+def test_an_edited_template_is_used_by_the_next_render_in_the_same_process(tmp_path: Path):
+    # Templates are not checked on each page (no auto_reload); a theme edited between two
+    # renders of one process (digest serve where processes do not fork) gets a new environment.
+    import os
+
+    from digest.render import environment
+
+    theme = tmp_path / "mytheme"
+    (theme / "templates").mkdir(parents=True)
+    page = theme / "templates" / "about.html"
+    page.write_text("first", encoding="utf-8")
+    config = _config(tmp_path, theme)
+    assert environment(config).get_template("about.html").render() == "first"
+    assert environment(config) is environment(config)  # compiled once while unchanged
+    page.write_text("second", encoding="utf-8")
+    os.utime(page, ns=(1, 1))  # a new time even on a file system with a coarse clock
+    assert environment(config).get_template("about.html").render() == "second"
