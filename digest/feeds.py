@@ -31,13 +31,6 @@ def _urn(kind: str, key: str) -> str:
     return uuid.uuid5(uuid.NAMESPACE_URL, f"digest:{kind}:{key}").urn
 
 
-def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-    el = ET.SubElement(parent, tag, attrs)
-    if text is not None:
-        el.text = text
-    return el
-
-
 def _content(event: Event) -> str:
     """The summary as HTML: every sentence with the outlets it comes from."""
     names = {a.id: a.source or display_title(a) for a in all_articles(event)}
