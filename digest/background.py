@@ -9,8 +9,11 @@ large one on itself.
 
 from __future__ import annotations
 
+import importlib.util
 import math
 from collections.abc import Iterable, Mapping
+from functools import cache
+from pathlib import Path
 
 import numpy as np
 
@@ -36,6 +39,31 @@ def english_frequencies() -> Mapping[str, float]:
             "the 'wordfreq' package is missing; reinstall digest (pip install digest) to get it"
         ) from None
     return wordfreq.get_frequency_dict("en", wordlist="best")
+
+
+@cache
+def english_stop_words() -> frozenset[str]:
+    """scikit-learn's English stop words (the Glasgow list), without importing scikit-learn.
+
+    Importing scikit-learn for this one constant took 0.75 s in every build that groups (and
+    in every summary worker's parent): the list is a module of its own that imports nothing,
+    so it is loaded from its file. Should a scikit-learn release move it, the public import
+    gives the same list.
+    """
+    spec = importlib.util.find_spec("sklearn")  # finds the package without running it
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        path = Path(folder) / "feature_extraction" / "_stop_words.py"
+        words_spec = importlib.util.spec_from_file_location("_digest_stop_words", path)
+        if not path.is_file() or words_spec is None or words_spec.loader is None:
+            continue
+        module = importlib.util.module_from_spec(words_spec)
+        words_spec.loader.exec_module(module)
+        words = getattr(module, "ENGLISH_STOP_WORDS", None)
+        if isinstance(words, frozenset) and words:
+            return words
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS)
 
 
 class Rarity:

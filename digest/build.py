@@ -70,7 +70,7 @@ def event_id(members: Sequence[Copies], headline: str) -> str:
 def _make_event(members: list[Copies], config: Config) -> Event:
     members = sorted(members, key=lambda c: (c.article.date is None, c.article.date, c.article.id))
     articles = [c.article for c in members]
-    # Stage modules load scikit-learn and YAKE (seconds); a rebuild served from the cache never
+    # Stage modules load YAKE and datasketch (a second); a rebuild served from the cache never
     # imports them, so they are imported where they are first needed.
     from digest.keywords import extract_keywords
     from digest.summarize import summarize
@@ -101,8 +101,8 @@ def _load_stages() -> None:
     """Load the grouping and summary stages' modules and word table in the build process.
 
     Called just before the grouping child forks, so that the child inherits them instead of
-    loading them itself, and the summaries after it find them loaded: scikit-learn, YAKE and
-    wordfreq's table cost about two seconds per process that loads them. Only a build that
+    loading them itself, and the summaries after it find them loaded: YAKE, datasketch and
+    wordfreq's table cost about a second per process that loads them. Only a build that
     regroups calls this, so a rebuild served from the cache still never loads them.
     """
     from digest import cluster, dedupe, keywords, noise, summarize  # noqa: F401

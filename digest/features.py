@@ -14,15 +14,14 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from digest.background import Rarity
+from digest.background import Rarity, english_stop_words
 from digest.model import Article
 
 _WORD = re.compile(r"[^\W\d_](?:[\w’'&.-]*\w)?|\d[\d,.]*\d|\d", re.U)
 # A word with what ends the sentence before it, if anything: a capital after that is no name.
 _TOKEN = re.compile(r"([.!?:;\"“”]\s*)?(" + _WORD.pattern + ")", re.U)
-_STOP = frozenset(ENGLISH_STOP_WORDS) | {
+_STOP = english_stop_words() | {
     "said", "says", "say", "told", "according", "mr", "mrs", "ms", "dr", "new", "news", "just",
     "like", "year", "years", "time", "also", "would", "could", "one", "two", "people", "week",
     "day", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "s",

@@ -33,13 +33,14 @@ from functools import lru_cache
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from digest.background import Rarity, english_frequencies
+from digest.background import Rarity, english_frequencies, english_stop_words
 from digest.config import SummaryConfig
 from digest.headline import choose_headline
 from digest.model import Article, Summary, SummarySentence
 from digest.sentences import Sentence, article_sentences, similarity, usable, words
+
+_STOP_WORDS = english_stop_words()
 
 # Weights of the signals; set once on the development data of every source together.
 _W_CENTROID = 0.6
@@ -87,7 +88,7 @@ def stem(word: str) -> str:
 
 
 def content_words(tokens: Sequence[str]) -> frozenset[str]:
-    return frozenset(stem(w) for w in tokens if w not in ENGLISH_STOP_WORDS and not w.isdigit())
+    return frozenset(stem(w) for w in tokens if w not in _STOP_WORDS and not w.isdigit())
 
 
 def bigrams(tokens: Sequence[str]) -> frozenset[tuple[str, str]]:
@@ -96,7 +97,7 @@ def bigrams(tokens: Sequence[str]) -> frozenset[tuple[str, str]]:
     return frozenset(
         (stems[i], stems[i + 1])
         for i in range(len(stems) - 1)
-        if tokens[i] not in ENGLISH_STOP_WORDS or tokens[i + 1] not in ENGLISH_STOP_WORDS
+        if tokens[i] not in _STOP_WORDS or tokens[i + 1] not in _STOP_WORDS
     )
 
 
@@ -112,7 +113,7 @@ def _shared(sentences: Sequence[Sentence], n_articles: int) -> list[float]:
 
 
 def _analyzer(tokens: tuple[str, ...]) -> list[str]:
-    return [stem(w) for w in tokens if w not in ENGLISH_STOP_WORDS]
+    return [stem(w) for w in tokens if w not in _STOP_WORDS]
 
 
 @dataclass(frozen=True, slots=True)

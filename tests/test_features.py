@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -108,3 +111,18 @@ def test_phrase_matrix_keeps_phrases_shared_by_few_articles():
     assert shared[0, 1] == 3  # the 8-word quote holds three 6-word phrases
     assert shared[2].sum() == 0
     assert phrase_matrix(articles, 6, 1).shape[1] == 0  # in more than max_df articles
+
+
+def test_stop_words_are_scikit_learns_without_importing_it():
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    from digest.background import english_stop_words
+
+    assert english_stop_words() == ENGLISH_STOP_WORDS
+    # The stage modules must not load scikit-learn for them (0.75 s per build).
+    code = (
+        "import sys, digest.cluster, digest.dedupe, digest.noise, digest.summarize;"
+        "print('sklearn' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
