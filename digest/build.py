@@ -1,8 +1,8 @@
 """The build: gather everything from the source folder, then write the site.
 
-``gather`` runs the pipeline stages in order (read -> clean -> noise -> dedupe -> cluster ->
-summarize -> keywords) and returns a ``Digest``; ``write`` renders it into a fresh folder and swaps
-that folder into place, so a failed build never leaves a half-written site.
+``gather`` runs the pipeline stages in order (read -> clean and noise, per article -> dedupe ->
+cluster -> summarize -> keywords) and returns a ``Digest``; ``write`` renders it into a fresh
+folder and swaps that folder into place, so a failed build never leaves a half-written site.
 """
 
 from __future__ import annotations
@@ -89,9 +89,7 @@ def _make_event(members: list[Copies], config: Config) -> Event:
 
 
 Positions = tuple[
-    list[int],  # kept articles, as positions in the input
-    list[Rejection],  # noise
-    list[tuple[int, list[int]]],  # each kept article that heads its copies, and the copies
+    list[tuple[int, list[int]]],  # each article that heads its copies, and the copies
     list[list[int]],  # the groups, as positions in the list of copies
     list[tuple[str, float]],  # the three stages' timings
 ]
@@ -105,36 +103,30 @@ def _load_stages() -> None:
     wordfreq's table cost about a second per process that loads them. Only a build that
     regroups calls this, so a rebuild served from the cache still never loads them.
     """
-    from digest import cluster, dedupe, keywords, noise, summarize  # noqa: F401
+    from digest import cluster, dedupe, keywords, summarize  # noqa: F401
     from digest.background import english_frequencies
 
     english_frequencies()  # wordfreq keeps the table it loads: the child gets it ready
 
 
 def _grouping_positions(job: tuple[list[Article], Config, int | None]) -> Positions:
-    """Noise, dedupe and cluster, with their results as positions in their inputs: all that
-    leaves the child process they run in (``parallel.in_child``). Their working sets (MinHash
+    """Dedupe and cluster, with their results as positions in their inputs: all that leaves
+    the child process they run in (``parallel.in_child``). Their working sets (MinHash
     signatures, vectors, the merging's link maps) go with the child, not with the build."""
     from digest.cluster import group  # see _make_event on these imports
     from digest.dedupe import dedupe
-    from digest.noise import filter_noise
 
     articles, config, jobs = job
     timer = _Timer()
-    with timer.stage("noise"):
-        kept, noise = filter_noise(articles)
     with timer.stage("dedupe"):
-        copies = dedupe(kept, config.dedupe, jobs)
+        copies = dedupe(articles, config.dedupe, jobs)
     release_free_memory()  # the signatures, before the cluster stage's own peak
     with timer.stage("cluster"):
         groups = group(copies, config.grouping, jobs)
     at_input = {id(a): i for i, a in enumerate(articles)}
-    at_kept = {id(a): i for i, a in enumerate(kept)}
     at_copies = {id(c): i for i, c in enumerate(copies)}
     return (
-        [at_input[id(a)] for a in kept],
-        noise,
-        [(at_kept[id(c.article)], [at_kept[id(d)] for d in c.duplicates]) for c in copies],
+        [(at_input[id(c.article)], [at_input[id(d)] for d in c.duplicates]) for c in copies],
         [[at_copies[id(c)] for c in g] for g in groups],
         timer.timings,
     )
@@ -201,22 +193,18 @@ def gather(
     # The loaded articles live to the end of the build: keep the collector from rescanning them.
     gc.freeze()
 
-    def noise_dedupe_cluster() -> tuple:
+    def dedupe_cluster() -> tuple:
         _load_stages()
-        kept_at, noise, copies_at, groups_at, timings = in_child(
-            _grouping_positions, (articles, config, jobs)
-        )
+        copies_at, groups_at, timings = in_child(_grouping_positions, (articles, config, jobs))
         timer.timings.extend(timings)
-        kept = [articles[i] for i in kept_at]
-        copies = [Copies(kept[i], tuple(kept[j] for j in dups)) for i, dups in copies_at]
-        return kept, noise, copies, [[copies[i] for i in g] for g in groups_at]
+        copies = [Copies(articles[i], tuple(articles[j] for j in dups)) for i, dups in copies_at]
+        return copies, [[copies[i] for i in g] for g in groups_at]
 
     start = time.perf_counter()
-    (kept, noise, copies, groups), reused = grouped(articles, cache, noise_dedupe_cluster, keys)
+    (copies, groups), reused = grouped(articles, cache, dedupe_cluster, keys)
     if reused:
-        timer.timings.append(("noise+dedupe+cluster (cached)", time.perf_counter() - start))
-    rejected.extend(noise)
-    say(f"{len(kept)} articles, {len(kept) - len(copies)} duplicates")
+        timer.timings.append(("dedupe+cluster (cached)", time.perf_counter() - start))
+    say(f"{len(articles)} articles, {len(articles) - len(copies)} duplicates")
     say(f"{len(groups)} events")
     with timer.stage("summarize"):
         make = partial(_make_event, config=config)
