@@ -28,6 +28,7 @@ from digest.incremental import (
     grouped,
     make_events,
     site_key,
+    uncache_readers,
     write_unless_unchanged,
 )
 from digest.model import Article, Copies, Digest, Event, Rejection
@@ -174,8 +175,7 @@ def gather(
     timer = _Timer()
     with timer.stage("read"):
         documents, rejected = read_folder(source, cached_readers(default_readers(), cache))
-        if cache is not None:
-            cache.unload("documents")  # the readers' snapshot: read_folder was its only user
+        uncache_readers(cache)
     say(f"read {len(documents)} documents")
     articles: list[Article] = []
     keys: dict[str, str] = {}

@@ -3,8 +3,11 @@
 A rebuild only redoes the work whose inputs changed:
 
 * ``documents``: what a reader made of a file, keyed by its path and bytes;
-* ``articles``: what the clean stage made of a document, keyed by the document;
-* ``groups``: the result of noise, dedupe and cluster (global stages), keyed by every article;
+* ``file-stats``: per file, its size, times and inode when a build read it, with the key of its
+  ``documents`` entry, so an unchanged file is not even read (``incremental._CachedReader``);
+* ``articles``: what the clean stage made of a document (with the noise stage's verdict),
+  keyed by the document;
+* ``groups``: the result of dedupe and cluster (global stages), keyed by every article;
 * ``events``: an event's summary and keywords, keyed by its member articles;
 * ``site``: the key of the last site written and a manifest of its files, so a rebuild with no
   change leaves the output folder untouched.

@@ -7,8 +7,8 @@ misses, spread over the worker processes. With ``cache=None`` they are the plain
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Mapping, Sequence
-from functools import partial
 from pathlib import Path
 
 from digest.cache import Cache, content_key
@@ -18,23 +18,71 @@ from digest.noise import noise_reason
 from digest.parallel import map_ordered, map_shared
 from digest.read import Reader
 
+# A file changed within this long before a build read it may change again without its times
+# moving (a clock tick is coarse on some file systems): such a file is not remembered by stat.
+RECENT_NS = 2_000_000_000
 
-def _read_cached(reader: Reader, cache: Cache, data: bytes, rel: str, stem: str) -> list[Document]:
-    # The reader's result depends on the file's bytes, its place and its type only.
-    key = content_key(reader.__module__, reader.__qualname__, rel, stem, data)
-    found = cache.get("documents", key)
-    if found is None:
-        found = reader(data, rel, stem)  # a ReadError propagates: rejections are not cached
-        cache.put("documents", key, found)
-    return found
+
+class _CachedReader:
+    """A reader answering from the cache: by the file's bytes, and without reading the file at
+    all when it is unchanged since a build read it.
+
+    "Unchanged" is git's test: the same size, modification and change times, inode and device
+    as when it was read. The change time cannot be set by a user and moves with any write or
+    rename onto the path, and a file is remembered only if it had not changed for
+    ``RECENT_NS`` before it was read, so a later write cannot leave the same times. Deleting
+    the cache still gives the same site.
+    """
+
+    def __init__(self, reader: Reader, cache: Cache) -> None:
+        self.reader = reader
+        self.cache = cache
+        self.name = (reader.__module__, reader.__qualname__)
+
+    def __call__(self, data: bytes, rel: str, stem: str) -> list[Document]:
+        return self._by_bytes(data, rel, stem)[1]
+
+    def _by_bytes(self, data: bytes, rel: str, stem: str) -> tuple[str, list[Document]]:
+        # The reader's result depends on the file's bytes, its place and its type only.
+        key = content_key(*self.name, rel, stem, data)
+        found = self.cache.get("documents", key)
+        if found is None:
+            found = self.reader(data, rel, stem)  # a ReadError propagates: not cached
+            self.cache.put("documents", key, found)
+        return key, found
+
+    def read_path(self, path: Path, rel: str, stem: str) -> list[Document]:
+        """The documents of the file at ``path`` (``read_folder`` calls this when present)."""
+        st = os.stat(path)
+        stamp = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+        place = content_key(*self.name, os.path.abspath(path), rel, stem)
+        known = self.cache.get("file-stats", place)
+        if known is not None and known[0] == stamp:
+            found = self.cache.get("documents", known[1])
+            if found is not None:
+                return found  # both entries were looked up, so the pruning keeps them
+        now = time.time_ns()
+        key, found = self._by_bytes(path.read_bytes(), rel, stem)
+        if max(st.st_mtime_ns, st.st_ctime_ns) < now - RECENT_NS:
+            self.cache.put("file-stats", place, (stamp, key))
+        return found
 
 
 def cached_readers(readers: dict[str, Reader], cache: Cache | None) -> dict[str, Reader]:
-    """The same readers, answering from the cache when a file's bytes have not changed."""
+    """The same readers, answering from the cache when a file has not changed (see
+    ``_CachedReader``); ``uncache_readers`` after reading."""
     if cache is None:
         return readers
     cache.preload("documents")
-    return {suffix: partial(_read_cached, r, cache) for suffix, r in readers.items()}
+    cache.preload("file-stats")
+    return {suffix: _CachedReader(r, cache) for suffix, r in readers.items()}
+
+
+def uncache_readers(cache: Cache | None) -> None:
+    """Drop the readers' snapshots of the cache: reading the folder was their only user."""
+    if cache is not None:
+        cache.unload("documents")
+        cache.unload("file-stats")
 
 
 def clean_and_screen(document: Document) -> Article | Rejection:

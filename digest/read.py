@@ -283,7 +283,11 @@ def read_folder(
             results.append(Rejection(stem, rel, reason or "not read"))
             continue
         try:
-            results.extend(reader(path.read_bytes(), rel, stem))
+            # A reader that can tell an unchanged file without reading it (the cache's) says so.
+            read_path = getattr(reader, "read_path", None)
+            results.extend(
+                read_path(path, rel, stem) if read_path else reader(path.read_bytes(), rel, stem)
+            )
         except ReadError as exc:
             results.append(Rejection(stem, rel, str(exc)))
         except OSError as exc:

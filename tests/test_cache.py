@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from digest import incremental
 from digest.build import build
 from digest.cache import FILE_NAME, Cache, content_key, fingerprint
 from digest.config import Config, SiteConfig, SummaryConfig
@@ -253,11 +254,80 @@ def test_each_source_file_is_read_once(tmp_path: Path, monkeypatch) -> None:
         return real(path)
 
     monkeypatch.setattr(Path, "read_bytes", counted)
-    for _ in range(2):  # cold, then answered from the cache: the bytes are hashed either way
+    # Every file counts as just written, so none is remembered by its times (see the next test).
+    monkeypatch.setattr(incremental, "RECENT_NS", 10**18)
+    for _ in range(2):  # cold, then answered from the cache by the file's bytes
         reads.clear()
         build(config_for(source, tmp_path / "out", cache=str(tmp_path / "cache")))
         files = sorted(p.name for p in source.rglob("*") if p.is_file())
         assert sorted(reads) == files
+
+
+def test_a_file_written_just_before_it_is_read_is_not_remembered(tmp_path: Path) -> None:
+    # Its times could stay the same through a second write within the same clock tick.
+    from digest.read import default_readers
+
+    path = tmp_path / "fresh.md"
+    path.write_text("---\ntitle: Fresh\n---\n\nA story written just now.\n", "utf-8")
+    with Cache(tmp_path / "c", "k" * 40) as cache:
+        reader = incremental.cached_readers(default_readers(), cache)[".md"]
+        [document] = reader.read_path(path, "fresh.md", "fresh")
+        assert document.id == "fresh"
+        incremental.uncache_readers(cache)
+        assert (
+            cache._db.execute("SELECT COUNT(*) FROM entry WHERE kind = 'file-stats'").fetchone()[0]
+            == 0
+        )
+        assert (
+            cache._db.execute("SELECT COUNT(*) FROM entry WHERE kind = 'documents'").fetchone()[0]
+            == 1
+        )
+
+
+def test_an_unchanged_file_is_not_read_again(tmp_path: Path, monkeypatch) -> None:
+    import os
+    import time
+
+    source = tmp_path / "src"
+    write_corpus(source)
+    reads: list[str] = []
+    real = Path.read_bytes
+
+    def counted(path: Path) -> bytes:
+        if path.is_relative_to(source):
+            reads.append(path.name)
+        return real(path)
+
+    monkeypatch.setattr(Path, "read_bytes", counted)
+    config = config_for(source, tmp_path / "out", cache=str(tmp_path / "cache"))
+    # Files written this very second are read again by the next build (their times could stay
+    # the same through another write); here every file counts as old enough to be remembered.
+    monkeypatch.setattr(incremental, "RECENT_NS", 0)
+    build(config)
+    first = (tmp_path / "out" / "events.json").read_bytes()
+    reads.clear()
+    build(config)
+    assert reads == []
+    # Same size, same modification time, other words: the change time still tells.
+    edited = sorted(source.glob("*.md"))[0]
+    st = edited.stat()
+    text = edited.read_text(encoding="utf-8")
+    words = text.split("\n\n")[-1].split()
+    changed = text.replace(words[0], words[0][::-1], 1)
+    assert len(changed.encode()) == st.st_size and changed != text
+    time.sleep(0.01)
+    edited.write_text(changed, encoding="utf-8")
+    os.utime(edited, ns=(st.st_atime_ns, st.st_mtime_ns))
+    reads.clear()
+    build(config)
+    assert reads == [edited.name]
+    assert (tmp_path / "out" / "events.json").read_bytes() != first or words[0] == words[0][::-1]
+    # And without the cache, the same site.
+    scratch = config_for(source, tmp_path / "scratch", cache=str(tmp_path / "c2"))
+    build(scratch)
+    assert (tmp_path / "scratch" / "events.json").read_bytes() == (
+        tmp_path / "out" / "events.json"
+    ).read_bytes()
 
 
 def _newer_report(folder: Path) -> None:
