@@ -242,9 +242,8 @@ def test_rows_are_written_in_key_order_and_the_last_put_wins(tmp_path: Path) -> 
         assert cache.get("documents", "same") == 2
 
 
-def test_each_source_file_is_read_once(tmp_path: Path, monkeypatch) -> None:
-    source = tmp_path / "src"
-    write_corpus(source)
+def _count_reads(source: Path, monkeypatch) -> list[str]:
+    """The names of the files under ``source`` read from now on, in order."""
     reads: list[str] = []
     real = Path.read_bytes
 
@@ -254,6 +253,13 @@ def test_each_source_file_is_read_once(tmp_path: Path, monkeypatch) -> None:
         return real(path)
 
     monkeypatch.setattr(Path, "read_bytes", counted)
+    return reads
+
+
+def test_each_source_file_is_read_once(tmp_path: Path, monkeypatch) -> None:
+    source = tmp_path / "src"
+    write_corpus(source)
+    reads = _count_reads(source, monkeypatch)
     # Every file counts as just written, so none is remembered by its times (see the next test).
     monkeypatch.setattr(incremental, "RECENT_NS", 10**18)
     for _ in range(2):  # cold, then answered from the cache by the file's bytes
@@ -290,15 +296,7 @@ def test_an_unchanged_file_is_not_read_again(tmp_path: Path, monkeypatch) -> Non
 
     source = tmp_path / "src"
     write_corpus(source)
-    reads: list[str] = []
-    real = Path.read_bytes
-
-    def counted(path: Path) -> bytes:
-        if path.is_relative_to(source):
-            reads.append(path.name)
-        return real(path)
-
-    monkeypatch.setattr(Path, "read_bytes", counted)
+    reads = _count_reads(source, monkeypatch)
     config = config_for(source, tmp_path / "out", cache=str(tmp_path / "cache"))
     # Files written this very second are read again by the next build (their times could stay
     # the same through another write); here every file counts as old enough to be remembered.
