@@ -53,8 +53,10 @@ def english_stop_words() -> frozenset[str]:
     spec = importlib.util.find_spec("sklearn")  # finds the package without running it
     for folder in (spec.submodule_search_locations or []) if spec else []:
         path = Path(folder) / "feature_extraction" / "_stop_words.py"
+        if not path.is_file():
+            continue
         words_spec = importlib.util.spec_from_file_location("_digest_stop_words", path)
-        if not path.is_file() or words_spec is None or words_spec.loader is None:
+        if words_spec is None or words_spec.loader is None:
             continue
         module = importlib.util.module_from_spec(words_spec)
         words_spec.loader.exec_module(module)

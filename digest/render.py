@@ -54,8 +54,13 @@ DESCRIPTION_CHARS = 200
 
 
 def environment(config: Config) -> jinja2.Environment:
-    dirs = tuple(d.resolve() for d in theme_dirs(config))
+    dirs = _theme_folders(config)
     return _environment(dirs, template_files(dirs))
+
+
+def _theme_folders(config: Config) -> tuple[Path, ...]:
+    # Absolute, so that an environment is found again whatever the working folder.
+    return tuple(d.resolve() for d in theme_dirs(config))
 
 
 TemplateFiles = tuple[tuple[str, int, int], ...]  # path, size and modification time of each
@@ -549,7 +554,7 @@ def render_site(
         e.id: event_card(e, plan.event_href[e.id], plan.keyword_refs(e)) for e in digest.events
     }
     previous = config.path(config.out)
-    dirs = tuple(d.resolve() for d in theme_dirs(config))
+    dirs = _theme_folders(config)
     shared = _Shared(
         digest=digest,
         config=config,
