@@ -102,6 +102,35 @@ def _same_headline(a: str, b: str) -> bool:
     return len(wa & wb) / len(wa | wb) >= 0.75
 
 
+# A publication date in a link's path, as many outlets write it: /2021/10/15/..., or at the end
+# of the slug, .../some-story-2021-10-15/. Year, month and day all present: a year and month
+# alone (/2021/10/) say too little, and digits run together (20211015) may be an id.
+_URL_DATE = re.compile(
+    r"(?<=[/_-])((?:19|20)\d\d)([/_-])(0?[1-9]|1[0-2])\2(0?[1-9]|[12]\d|3[01])(?=[/_.-]|$)"
+)
+
+
+def url_date(url: str | None) -> datetime | None:
+    """The date in a link's path ("https://www.nytimes.com/2021/10/15/world/..."), or None.
+
+    The rule htmldate applies to links (``extract_url_date``), without its check against
+    today's clock, which would make the same input give a different site on another day.
+    """
+    if not url:
+        return None
+    try:
+        path = urlsplit(url).path
+    except ValueError:  # a malformed address ("http://[::1") states no date either
+        return None
+    m = _URL_DATE.search(path)
+    if m is None:
+        return None
+    try:
+        return datetime(int(m[1]), int(m[3]), int(m[4]), tzinfo=UTC)
+    except ValueError:  # 2021/02/30
+        return None
+
+
 def _parse_date(value: Any) -> datetime | None:
     """Any date value (YAML date, datetime or string) as an aware UTC datetime, or None."""
     if isinstance(value, datetime):
@@ -356,7 +385,8 @@ def clean(doc: Document) -> Article | Rejection:
         paragraphs=tuple(paragraphs),
         source=_as_text(doc.get("source")) or found.source or _host_outlet(url),
         url=url,
-        date=parsed or found.date,
+        # The front matter's date, else one the page states, else the link's.
+        date=parsed or found.date or url_date(url),
         author=_as_text(doc.get("author")) or found.author,
         place=found.place,
         event=_as_text(doc.get("event")),

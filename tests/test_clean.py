@@ -108,3 +108,41 @@ def test_non_web_urls_are_dropped():
     )
     a = clean(doc)
     assert isinstance(a, Article) and a.url is None
+
+
+def _dated(url: str, date: str | None = None) -> Article:
+    meta = (("title", "T"), ("url", url)) + ((("date", date),) if date else ())
+    a = clean(Document("d", "d.md", "Text of the story here.", meta, "markdown"))
+    assert isinstance(a, Article)
+    return a
+
+
+def test_an_undated_article_takes_the_date_in_its_link():
+    paths = {
+        "https://www.nytimes.com/2021/10/15/world/europe/italy-covid.html": "2021-10-15",
+        "https://www.cnn.com/2021/6/1/politics/story/index.html": "2021-06-01",
+        "https://www.reuters.com/world/us/house-passes-bill-2021-09-26/": "2021-09-26",
+        "https://example.com/news/story_2021_03_04.html": "2021-03-04",
+    }
+    for url, day in paths.items():
+        assert _dated(url).date.isoformat() == f"{day}T00:00:00+00:00", url
+
+
+def test_a_link_without_a_whole_valid_date_gives_none():
+    for url in (
+        "https://www.foxnews.com/politics/story",
+        "https://example.com/2021/10/story",  # year and month only
+        "https://example.com/2021/02/30/story",  # no such day
+        "https://example.com/2021/13/01/story",
+        "https://example.com/news/20211015-story",  # digits run together: maybe an id
+        "https://example.com/id/12021/06/15/story",  # not a year
+        "https://example.com/2021-06/15/story",  # mixed separators
+        "https://2021-06-15.example.com/story",  # the host is not the path
+        "http://[::1/2021/06/15/story",  # malformed
+    ):
+        assert _dated(url).date is None, url
+
+
+def test_the_stated_date_wins_over_the_link():
+    a = _dated("https://www.nytimes.com/2010/08/17/us/story.html", "2010-08-14")
+    assert a.date.isoformat() == "2010-08-14T00:00:00+00:00"
