@@ -71,6 +71,27 @@ class Feed:
     entries: tuple[FeedEntry, ...]
 
 
+def feed_entry(
+    event: Event, *, href: str, keywords: Sequence[str], updated: datetime | None
+) -> FeedEntry:
+    """One event as an entry; ``updated`` stands in for the date of an undated event.
+
+    An event is an entry of the site's feed and of each of its keywords' feeds: the render
+    makes each entry once per process and hands it to every feed (``render._write_feed``).
+    """
+    return FeedEntry(
+        id=_urn("event", event.id),
+        title=event.headline,
+        updated=_stamp(event.last_date or updated),
+        published=_stamp(event.date) if event.date is not None else "",
+        href=href,
+        authors=", ".join(outlets_of(event)),
+        categories=tuple(keywords),
+        summary=event.summary[0].text if event.summary else "",
+        content=_content(event),
+    )
+
+
 def feed_of(
     *,
     title: str,
@@ -80,25 +101,12 @@ def feed_of(
     self_href: str,
     home_href: str,
     events: Sequence[Event],
-    event_href: Callable[[Event], str],
-    keywords: Callable[[Event], Sequence[str]],
+    entry: Callable[[Event], FeedEntry],
     updated: datetime | None,
 ) -> Feed:
-    """The feed of ``events`` (newest first, at most FEED_SIZE of them)."""
-    entries = tuple(
-        FeedEntry(
-            id=_urn("event", event.id),
-            title=event.headline,
-            updated=_stamp(event.last_date or updated),
-            published=_stamp(event.date) if event.date is not None else "",
-            href=event_href(event),
-            authors=", ".join(outlets_of(event)),
-            categories=tuple(keywords(event)),
-            summary=event.summary[0].text if event.summary else "",
-            content=_content(event),
-        )
-        for event in list(events)[:FEED_SIZE]
-    )
+    """The feed of ``events`` (newest first, at most FEED_SIZE of them), each made by ``entry``
+    (``feed_entry`` with the feed's links and ``updated``)."""
+    entries = tuple(entry(event) for event in list(events)[:FEED_SIZE])
     return Feed(
         _urn("feed", feed_key), title, subtitle, language, _stamp(updated), self_href, home_href,
         entries,

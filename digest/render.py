@@ -9,6 +9,7 @@ finished pages; the search index after that (``digest.build.write``).
 from __future__ import annotations
 
 import contextlib
+import copyreg
 import hashlib
 import io
 import json
@@ -16,7 +17,8 @@ import os
 import pickle
 import shutil
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
@@ -25,7 +27,7 @@ import jinja2
 
 from digest import listings, search
 from digest.config import Config
-from digest.feeds import atom_xml, feed_of, sitemap
+from digest.feeds import FeedEntry, atom_xml, feed_entry, feed_of, sitemap
 from digest.model import Article, Digest, Event
 from digest.output import link_unchanged
 from digest.pages import SitePlan
@@ -145,23 +147,62 @@ MemoEntry = tuple[str, int, int]
 PageMemo = Mapping[str, MemoEntry]  # by page path
 
 
-def page_key(*parts: object) -> str | None:
+def _shared_value(digest: bytes) -> None:
+    """Stands for a value pickled once in a page key (``KeyMemo``); never called: keys are
+    only hashed, never unpickled."""
+
+
+class KeyMemo:
+    """Digests of the values many pages share, for ``page_key``, made once per process.
+
+    An event card is on about five pages (home, keyword, day and related lists) and an event's
+    feed entry in several feeds; a page's key pickles such a value's digest (a reference to
+    ``_shared_value`` with 16 bytes) in its place instead of the whole value again. The memo
+    keeps each value it saw, so no other object can take its ``id`` while the memo lives.
+    """
+
+    SHARED = (EventCard, FeedEntry)
+
+    def __init__(self) -> None:
+        self._digests: dict[int, tuple[object, bytes]] = {}
+        self.dispatch_table = copyreg.dispatch_table.copy()
+        for kind in self.SHARED:
+            self.dispatch_table[kind] = self._reduce
+
+    def _reduce(self, value: object) -> tuple[Callable[[bytes], None], tuple[bytes]]:
+        entry = self._digests.get(id(value))
+        if entry is None:
+            entry = (value, _pickle_digest(value, None))
+            self._digests[id(value)] = entry
+        return _shared_value, (entry[1],)
+
+
+def _pickle_digest(value: object, memo: KeyMemo | None) -> bytes:
+    """The hash of ``value`` pickled (see ``page_key``); raises what the pickler raises."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, pickle.HIGHEST_PROTOCOL)
+    with contextlib.suppress(AttributeError):
+        pickler.fast = True
+    if memo is not None:
+        pickler.dispatch_table = memo.dispatch_table
+    pickler.dump(value)
+    return hashlib.blake2b(buffer.getbuffer(), digest_size=16).digest()
+
+
+def page_key(*parts: object, memo: KeyMemo | None = None) -> str | None:
     """A hash of everything a page is rendered from, or None when that cannot be pickled.
 
     The pickler runs without its memo ("fast" mode), so equal values give equal bytes whichever
     objects they happen to share (a cached event shares fewer strings than one made in this
     build). A memo could only make equal values hash apart, never different ones alike: at
     worst a page is rendered again, which is why a Python without fast mode is no danger.
+    With ``memo``, each value it shares is pickled as its digest (``KeyMemo``). Every page and
+    feed is keyed with one, in every build, so equal values still give equal keys.
     """
-    buffer = io.BytesIO()
-    pickler = pickle.Pickler(buffer, pickle.HIGHEST_PROTOCOL)
-    with contextlib.suppress(AttributeError):
-        pickler.fast = True
     try:
-        pickler.dump(parts)
+        return _pickle_digest(parts, memo).hex()
     except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
         return None
-    return hashlib.blake2b(buffer.getbuffer(), digest_size=16).hexdigest()
 
 
 class _Writer:
@@ -273,6 +314,9 @@ class _Shared:
     previous: Path | None
     memo: PageMemo  # of the build that wrote ``previous`` (see _Writer)
     edition: Edition  # for the pages about the whole site only
+    # Made once per process, in each worker; a shortcut only: no page depends on what is in it.
+    keys: KeyMemo = field(default_factory=KeyMemo)
+    entries: dict[tuple[str, str, datetime | None], FeedEntry] = field(default_factory=dict)
 
 
 class _Pages:
@@ -325,7 +369,7 @@ class _Pages:
         context = dict(site=self.site, root=root, page_path=rel, meta=meta, **context)
         self.paths.append(rel)
         # The theme's files are in the cache's fingerprint: the same values give the same page.
-        key = page_key(template, context, late[0] if late else None)
+        key = page_key(template, context, late[0] if late else None, memo=self.shared.keys)
         if self.out.reuse(rel, key):
             return
         if late is not None:
@@ -512,9 +556,21 @@ def _write_feed(shared: _Shared, out: _Writer, number: int) -> None:
         rel, key, title = topic.feed, f"keyword:{topic.slug}", f"{site.title}: {topic.name}"
         events = topic.events
 
-    def href(event: Event) -> str:
+    # Its own newest report, so a keyword's feed changes only when its events do.
+    updated = generated_time(events)
+
+    def entry(event: Event) -> FeedEntry:
         target = plan.event_href[event.id]
-        return url_of(site, target) or relative(target, rel)
+        href = url_of(site, target) or relative(target, rel)
+        # An entry is the same in every feed with the same link to the event, and the same
+        # stand-in date if the event has none.
+        memo_key = (event.id, href, updated if event.last_date is None else None)
+        made = shared.entries.get(memo_key)
+        if made is None:
+            names = [r.name for r in plan.keyword_refs(event)]
+            made = feed_entry(event, href=href, keywords=names, updated=updated)
+            shared.entries[memo_key] = made
+        return made
 
     feed = feed_of(
         title=title,
@@ -524,12 +580,10 @@ def _write_feed(shared: _Shared, out: _Writer, number: int) -> None:
         self_href=url_of(site, rel) or relative(rel, rel),
         home_href=url_of(site, "index.html") or relative("index.html", rel),
         events=events,
-        event_href=href,
-        keywords=lambda e: [r.name for r in plan.keyword_refs(e)],
-        # Its own newest report, so a keyword's feed changes only when its events do.
-        updated=generated_time(events),
+        entry=entry,
+        updated=updated,
     )
-    memo_key = page_key("feed", feed)
+    memo_key = page_key("feed", feed, memo=shared.keys)
     if not out.reuse(rel, memo_key):
         out.write(rel, atom_xml(feed), memo_key)
 

@@ -462,3 +462,22 @@ def test_unchanged_static_files_keep_their_files(tmp_path: Path) -> None:
     _newer_report(tmp_path / "src")
     build(config, jobs=1)
     assert before and _inodes(static) == before
+
+
+def test_a_page_key_tells_shared_values_apart_by_their_digest() -> None:
+    """Event cards and feed entries are pickled once per process (``render.KeyMemo``); a key
+    still changes with any of their values, and equal values give equal keys in any process."""
+    from digest.render import KeyMemo, page_key
+    from digest.views import EventCard, KeywordRef
+
+    def card(headline: str) -> EventCard:
+        keyword = (KeywordRef("port strike", "keywords/port-strike.html"),)
+        return EventCard("e1", headline, "events/e1.html", "", "", 1, 1, keyword, "Lead.", ("A",))
+
+    memo = KeyMemo()
+    key = page_key("event.html", {"related": (card("Port strike"),)}, memo=memo)
+    assert page_key("event.html", {"related": (card("Port strike"),)}, memo=memo) == key
+    assert page_key("event.html", {"related": (card("Port strike"),)}, memo=KeyMemo()) == key
+    assert page_key("event.html", {"related": (card("Port strike ends"),)}, memo=memo) != key
+    assert page_key("event.html", {"related": (card("Port strike"),) * 2}, memo=memo) != key
+    assert page_key("index.html", {"related": (card("Port strike"),)}, memo=memo) != key

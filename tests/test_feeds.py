@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -12,8 +13,10 @@ import pytest
 
 from digest.build import build
 from digest.config import SiteConfig
+from digest.model import Copies, Digest, Event, SummarySentence
 from digest.pages import keyword_slug
-from tests.conftest import SEEDS, config_for
+from digest.render import render_site
+from tests.conftest import SEEDS, config_for, make_article
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -154,3 +157,43 @@ def test_feed_text_survives_markup_characters_and_empty_values():
     assert item.find(f"{ATOM}summary").text == text
     assert item.find(f"{ATOM}content").text == "<p>" + text + "</p>"
     assert not feedparser.parse(atom_xml(feed).encode("utf-8")).bozo
+
+
+def _dated_event(id: str, keywords: tuple[str, ...], day: int | None) -> Event:
+    when = datetime(2024, 6, day, tzinfo=UTC) if day else None
+    article = make_article(id=id, title=f"Story {id}", text=f"Text of story {id}.", date=when)
+    return Event(
+        id=id,
+        headline=f"Story {id}",
+        members=(Copies(article),),
+        keywords=keywords,
+        summary=(SummarySentence(f"Text of story {id}.", (id,)),),
+        date=when,
+    )
+
+
+def test_an_undated_entry_takes_each_feed_s_own_date(tmp_path: Path, monkeypatch):
+    """Entries are made once per process and shared by the feeds (``render._write_feed``); an
+    undated event's entry stands in the date of the feed it is in, so it differs by feed."""
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    events = (
+        _dated_event("z", ("strike",), 9),
+        _dated_event("y", ("port",), 2),
+        _dated_event("x", ("port", "strike"), None),
+    )
+    digest = Digest(events=events, rejected=(), timings=(), keys={})
+    config = config_for(tmp_path / "src", tmp_path / "out", site=SiteConfig(search=False))
+    (tmp_path / "stage").mkdir()
+    render_site(digest, config, tmp_path / "stage", jobs=1)
+
+    def updated_of_x(path: Path) -> str:
+        root = ET.parse(path).getroot()
+        entry = next(
+            e for e in root.findall(f"{ATOM}entry") if e.find(f"{ATOM}title").text == "Story x"
+        )
+        return entry.find(f"{ATOM}updated").text
+
+    keywords = tmp_path / "stage" / "keywords"
+    assert updated_of_x(keywords / f"{keyword_slug('port')}.xml") == "2024-06-02T00:00:00Z"
+    assert updated_of_x(keywords / f"{keyword_slug('strike')}.xml") == "2024-06-09T00:00:00Z"
+    assert updated_of_x(tmp_path / "stage" / "feed.xml") == "2024-06-09T00:00:00Z"
