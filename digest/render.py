@@ -564,12 +564,12 @@ def _write_feed(shared: _Shared, out: _Writer, number: int) -> None:
         href = url_of(site, target) or relative(target, rel)
         # An entry is the same in every feed with the same link to the event, and the same
         # stand-in date if the event has none.
-        memo_key = (event.id, href, updated if event.last_date is None else None)
-        made = shared.entries.get(memo_key)
+        entry_key = (event.id, href, updated if event.last_date is None else None)
+        made = shared.entries.get(entry_key)
         if made is None:
             names = [r.name for r in plan.keyword_refs(event)]
             made = feed_entry(event, href=href, keywords=names, updated=updated)
-            shared.entries[memo_key] = made
+            shared.entries[entry_key] = made
         return made
 
     feed = feed_of(
