@@ -347,6 +347,20 @@ def _host_outlet(url: str | None) -> str | None:
     return host or None
 
 
+def _empty_reason(body: str) -> str:
+    """Why a document with no title and no story text is rejected: it had no words at all, or
+    every line it had was page furniture that this stage strips, which a reader of the report
+    would otherwise take for an empty file."""
+    count = len(_WORD.findall(body))
+    if not count:
+        return "no title and no text"
+    noun = "word" if count == 1 else "words"
+    return (
+        f"no title, and its {count} {noun} are all page furniture (notices, captions, bylines,"
+        " link lists), not a story"
+    )
+
+
 def clean(doc: Document) -> Article | Rejection:
     """Clean one document into an article, or reject it with a reason."""
     found = _Found()
@@ -366,7 +380,7 @@ def clean(doc: Document) -> Article | Rejection:
                 found.place = found.place or line.title()  # a dateline on its own line
         paragraphs = _strip_body(body, title, found)
     if not title and not paragraphs:
-        return Rejection(doc.id, doc.path, "no title and no text")
+        return Rejection(doc.id, doc.path, _empty_reason(doc.body))
     url = _as_text(doc.get("url"))
     if url and not re.match(r"^https?://", url, re.I):
         url = None  # only web links are ever rendered as links

@@ -146,3 +146,14 @@ def test_a_link_without_a_whole_valid_date_gives_none():
 def test_the_stated_date_wins_over_the_link():
     a = _dated("https://www.nytimes.com/2010/08/17/us/story.html", "2010-08-14")
     assert a.date.isoformat() == "2010-08-14T00:00:00+00:00"
+
+
+def test_a_page_of_furniture_only_says_so_in_its_rejection():
+    # Every paragraph is something the cleaner strips: the reason must not call the file empty.
+    body = "Subscribe to our newsletter\n\nPhoto: AP / Getty Images\n\nRead more: other stories\n"
+    r = clean(Document("f", "f.md", body, (), "markdown"))
+    assert isinstance(r, Rejection)
+    assert r.reason == (
+        "no title, and its 12 words are all page furniture (notices, captions, bylines,"
+        " link lists), not a story"
+    )
