@@ -1,4 +1,5 @@
-"""Article bodies: the plain-paragraph shortcut gives what markdown-it and nh3 give."""
+"""Article views: the plain-paragraph shortcut of bodies gives what markdown-it and nh3 give;
+an untitled article is shown by its first words."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digest.views import _parse_and_clean, _plain_paragraphs, sanitize_markdown
+from digest.model import Article
+from digest.views import _parse_and_clean, _plain_paragraphs, display_title, sanitize_markdown
 
 # Prose pieces and every character or line start that can make markup, so that random texts
 # cross the shortcut's boundary from both sides.
@@ -86,3 +88,25 @@ def test_anything_that_may_be_markup_goes_through_the_parser(text: str) -> None:
 def test_an_empty_body_is_left_to_the_parser() -> None:
     assert _plain_paragraphs(" \n\n ") is None
     assert sanitize_markdown(" \n\n ") == _parse_and_clean(" \n\n ")
+
+
+def _untitled(*paragraphs: str) -> Article:
+    return Article(id="a-id", path="a.md", title="", paragraphs=paragraphs)
+
+
+@pytest.mark.parametrize(
+    ("paragraphs", "shown"),
+    [
+        (("one two three",), "one two three"),
+        (("1 2 3 4 5 6", "7 8 9 10 11 12"), "1 2 3 4 5 6 7 8 9 10 11 12"),
+        (("1 2 3 4 5 6", "7 8 9 10 11 12 13"), "1 2 3 4 5 6 7 8 9 10 11 12…"),
+        (("1 2 3", "4 5 6", "7 8 9", "10 11 12", "13 14"), "1 2 3 4 5 6 7 8 9 10 11 12…"),
+        ((), "a-id"),
+    ],
+)
+def test_an_untitled_article_shows_its_first_twelve_words(paragraphs, shown) -> None:
+    article = _untitled(*paragraphs)
+    assert display_title(article) == shown
+    # The same as from the whole text.
+    words = article.text.split()
+    assert shown == (" ".join(words[:12]) + ("…" if len(words) > 12 else "") if words else "a-id")
