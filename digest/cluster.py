@@ -19,8 +19,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import nullcontext
-from functools import partial
 
 import numpy as np
 import scipy.sparse as sp
@@ -37,7 +35,7 @@ from digest.features import (
 )
 from digest.linkage import average_link
 from digest.model import Article, Copies
-from digest.parallel import in_background, worker_count
+from digest.parallel import beside, in_background, spare_core
 
 _BLOCK = 2048  # rows per block of the candidate product: bounds memory at any folder size
 # Content words in a long headline: an article with this many or fewer is as short as a headline.
@@ -89,11 +87,7 @@ def cluster_articles(
     if n <= 1:
         return [0] * n
     rarity = rarity or Rarity(english_frequencies())
-    side = (
-        in_background(_side_matrices, (articles, rarity, config))
-        if worker_count(jobs) > 1 and n >= BACKGROUND_ARTICLES
-        else nullcontext(partial(_side_matrices, (articles, rarity, config)))
-    )
+    side = beside(_side_matrices, (articles, rarity, config), jobs, n, BACKGROUND_ARTICLES)
     with side as side_matrices:
         x, _, df = tfidf_matrix(articles, rarity)
         rows, cols, sims = similar_pairs(x, df, config, jobs)
@@ -208,8 +202,9 @@ def similar_pairs(
     job = (x, pruned, sp.csr_matrix(pruned.T), config)
     n = x.shape[0]
     starts = list(range(0, n, _BLOCK))
-    half = len(starts) // 2
-    if worker_count(jobs) > 1 and n >= BACKGROUND_ARTICLES and half:
+    # One block is not split: the child would do all of it while this process waits.
+    if spare_core(jobs, n, BACKGROUND_ARTICLES) and len(starts) > 1:
+        half = len(starts) // 2
         with in_background(_block_pairs, (*job, starts[half:])) as later:
             parts = [_block_pairs((*job, starts[:half])), later()]
     else:

@@ -22,14 +22,13 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
-from contextlib import nullcontext
 
 import numpy as np
 from datasketch.lsh import _optimal_param
 
 from digest.config import DedupeConfig
 from digest.model import Article, Copies
-from digest.parallel import in_background, worker_count
+from digest.parallel import beside, spare_core
 
 _WORD = re.compile(r"[^\W_]+", re.U)
 # Below this many words the body is not a story text; the headline stands for the article.
@@ -219,17 +218,14 @@ def dedupe(articles: Sequence[Article], config: DedupeConfig, jobs: int | None =
 
     # The shingles and signatures of each article depend on it alone: a child makes those of
     # the second half while this process makes the rest (per row, so the same values).
-    background = worker_count(jobs) > 1 and n >= BACKGROUND_ARTICLES
-    cut = n // 2 if background else n
-    with (
-        in_background(_sets_and_signatures, (items[cut:], config, None))
-        if background
-        else nullcontext(None)
+    cut = n // 2 if spare_core(jobs, n, BACKGROUND_ARTICLES) else n
+    with beside(
+        _sets_and_signatures, (items[cut:], config, None), jobs, n, BACKGROUND_ARTICLES
     ) as take_second:
         texts, headline_only = _exact_texts(items)
         exact = (texts[:cut], headline_only[:cut])
         sets, sig = _sets_and_signatures((items[:cut], config, exact))
-        if take_second is not None:
+        if cut < n:
             later_sets, later_sig = take_second()
             sets += later_sets
             sig = np.concatenate([sig, later_sig])

@@ -10,13 +10,12 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections import Counter
-from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 
 from digest.build import slugify
 from digest.model import Digest, Event
-from digest.parallel import in_background, worker_count
+from digest.parallel import beside
 from digest.related import related_events
 from digest.views import KeywordRef, all_articles, date_label
 
@@ -118,12 +117,7 @@ class SitePlan:
             e.id: tuple(dict.fromkeys(keyword_slug(k) for k in e.keywords)) for e in digest.events
         }
         job = (digest.events, self.event_slugs)
-        related = (
-            in_background(_related, job)
-            if worker_count(jobs) > 1 and len(digest.events) >= BACKGROUND_EVENTS
-            else nullcontext(functools.partial(_related, job))
-        )
-        with related as take_related:
+        with beside(_related, job, jobs, len(digest.events), BACKGROUND_EVENTS) as take_related:
             self.event_href: dict[str, str] = {}
             self.article_href: dict[str, str] = {}
             taken: set[str] = {"events/index.html", "articles/index.html"}

@@ -15,7 +15,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from functools import partial
 from typing import Any, TypeVar
 
@@ -121,6 +121,24 @@ def _map(
     finally:
         if bar is not None:
             bar.close()
+
+
+def spare_core(jobs: int | None, size: int, threshold: int) -> bool:
+    """Whether a stage hands part of its work to a child process: there is more than one job
+    and the input (``size`` articles or events) reaches the stage's ``threshold``. Below it, a
+    fork and sending the result back cost more than the overlap saves."""
+    return worker_count(jobs) > 1 and size >= threshold
+
+
+def beside(
+    fn: Callable[[S], R], shared: S, jobs: int | None, size: int, threshold: int
+) -> AbstractContextManager[Callable[[], R]]:
+    """``in_background(fn, shared)`` when ``spare_core`` says so; otherwise the block's function
+    makes ``fn(shared)`` in this process when its result is asked for. The result is the same
+    either way."""
+    if spare_core(jobs, size, threshold):
+        return in_background(fn, shared)
+    return nullcontext(partial(fn, shared))
 
 
 def in_child(fn: Callable[[S], R], shared: S) -> R:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
+from digest import parallel
 from digest.background import Rarity, english_frequencies
 from digest.build import gather
 from digest.cluster import (
@@ -367,8 +368,8 @@ def test_background_matrices_give_the_same_labels(monkeypatch):
     one = cluster_articles(articles, GroupingConfig(), jobs=1)
     monkeypatch.setattr(cluster, "BACKGROUND_ARTICLES", 10)
     started = []
-    real = cluster.in_background
-    monkeypatch.setattr(cluster, "in_background", lambda *a: started.append(1) or real(*a))
+    real = parallel.in_background
+    monkeypatch.setattr(parallel, "in_background", lambda *a: started.append(1) or real(*a))
     assert cluster_articles(articles, GroupingConfig(), jobs=2) == one
     assert started == [1]
     assert len(set(one)) == 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+from digest import parallel
 from digest.config import DedupeConfig
 from digest.dedupe import dedupe
 from digest.evaluate.data import GoldArticle
@@ -129,8 +130,8 @@ def test_half_the_signatures_from_a_child_give_the_same_copies(monkeypatch):
     alone = _groups(dedupe(articles, DedupeConfig(), jobs=1))
     monkeypatch.setattr(dedupe_module, "BACKGROUND_ARTICLES", 4)
     started = []
-    real = dedupe_module.in_background
-    monkeypatch.setattr(dedupe_module, "in_background", lambda *a: started.append(1) or real(*a))
+    real = parallel.in_background
+    monkeypatch.setattr(parallel, "in_background", lambda *a: started.append(1) or real(*a))
     assert _groups(dedupe(articles, DedupeConfig(), jobs=2)) == alone
     assert started == [1]
     assert sorted(["g", *(c.id for c in copies)]) in alone and ["h1", "h2"] in alone

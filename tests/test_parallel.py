@@ -16,10 +16,12 @@ from digest.build import build
 from digest.config import SiteConfig
 from digest.parallel import (
     MIN_PARALLEL_ITEMS,
+    beside,
     in_background,
     in_child,
     map_ordered,
     map_shared,
+    spare_core,
     worker_count,
 )
 from tests.conftest import config_for
@@ -178,6 +180,26 @@ def test_in_background_runs_beside_the_caller() -> None:
     assert (here, total) == (10, 45)
     assert (pid != os.getpid()) == (sys.platform == "linux")
     with pytest.raises(ValueError, match="nothing to add"), in_background(_pid_and_sum, []) as f:
+        f()
+
+
+def test_a_child_takes_part_of_a_stage_only_with_a_spare_core_and_a_large_input() -> None:
+    assert spare_core(2, 2000, 2000) and spare_core(None, 5000, 2000) == (worker_count(None) > 1)
+    assert not spare_core(1, 10**6, 2000)
+    assert not spare_core(2, 1999, 2000)
+
+
+@pytest.mark.parametrize(("jobs", "size"), [(2, 10), (2, 1), (1, 10)])
+def test_beside_gives_the_same_result_in_a_child_or_here(jobs: int, size: int) -> None:
+    with beside(_pid_and_sum, list(range(10)), jobs, size, 5) as result:
+        pid, total = result()
+    assert total == 45
+    in_a_child = spare_core(jobs, size, 5) and sys.platform == "linux"
+    assert (pid != os.getpid()) == in_a_child
+    with (
+        pytest.raises(ValueError, match="nothing to add"),
+        beside(_pid_and_sum, [], jobs, size, 5) as f,
+    ):
         f()
 
 

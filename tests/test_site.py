@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from digest import parallel
 from digest.build import build
 from digest.config import SiteConfig
 from digest.listings import pager
@@ -268,8 +269,8 @@ def test_site_plan_finds_related_events_in_a_child_the_same(monkeypatch):
     assert any(alone.values())
     monkeypatch.setattr(pages, "BACKGROUND_EVENTS", 3)
     started = []
-    real = pages.in_background
-    monkeypatch.setattr(pages, "in_background", lambda *a: started.append(1) or real(*a))
+    real = parallel.in_background
+    monkeypatch.setattr(parallel, "in_background", lambda *a: started.append(1) or real(*a))
     assert pages.SitePlan(digest, 2, 1, jobs=2).related == alone
     assert started == [1]
 
