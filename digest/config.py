@@ -119,6 +119,12 @@ class GroupingConfig:
         "Partners each article proposes for exact comparison, its best by shared distinctive "
         "words: bounds the work per article at any folder size (0: no bound).",
     )
+    max_links: int = _opt(
+        30,
+        "Links each article keeps into the merging, its most similar; a pair stays when either "
+        "side keeps it. The weaker ones barely move an average, yet their number grows with "
+        "the folder (0: no bound).",
+    )
     candidate_max_df: int = _opt(
         1000, "Words in more articles than this (or 1% of them) never propose candidate pairs."
     )
@@ -274,6 +280,7 @@ def _check_values(
         ("grouping.local_neighbour", config.grouping.local_neighbour > 0, "must be positive"),
         ("grouping.headline_topics", config.grouping.headline_topics >= 0, "must be zero or more"),
         ("grouping.candidate_pairs", config.grouping.candidate_pairs >= 0, "must be zero or more"),
+        ("grouping.max_links", config.grouping.max_links >= 0, "must be zero or more"),
         ("summary.max_words", config.summary.max_words > 0, "must be positive"),
         ("keywords.count", config.keywords.count >= 0, "must be zero or more"),
         ("site.per_page", config.site.per_page > 0, "must be positive"),

@@ -14,6 +14,7 @@ from digest.cluster import (
     cluster_articles,
     group,
     similar_pairs,
+    strongest_links,
 )
 from digest.config import GroupingConfig
 from digest.features import headline_terms, phrase_matrix, tfidf_matrix
@@ -402,3 +403,57 @@ def test_shared_headlines_add_to_the_similarity():
     together = group(items, GroupingConfig(threshold=0.6, headline_bonus=0.3))
     assert _ids(apart) == [["v1"], ["v2"]]
     assert _ids(together) == [["v1", "v2"]]
+
+
+def test_strongest_links_keep_each_articles_best_pairs():
+    # Node 3's pair with node 0 is neither among node 0's two best (0.9, 0.8) nor among its
+    # own (0.3, 0.2): it alone goes.
+    pairs = [(0, 1, 0.9), (0, 2, 0.8), (0, 3, 0.1), (1, 2, 0.7), (1, 3, 0.2), (2, 3, 0.3)]
+    rows, cols, sims = (np.array(v) for v in zip(*pairs, strict=True))
+    keep = strongest_links(4, rows, cols, sims, 2)
+    assert keep.tolist() == [True, True, False, True, True, True]
+    assert strongest_links(4, rows, cols, sims, 3).all()  # as many as any node has
+    assert strongest_links(4, rows[:0], cols[:0], sims[:0], 2).tolist() == []
+
+
+def test_strongest_links_break_ties_by_pair_order():
+    rows, cols, sims = np.array([0, 0, 0]), np.array([1, 2, 3]), np.array([0.5, 0.5, 0.5])
+    # Nodes 1 to 3 each keep their one pair; with k=1 nothing else decides.
+    assert strongest_links(4, rows, cols, sims, 1).all()
+    rows, cols = np.array([0, 0, 1, 2]), np.array([1, 2, 2, 3])
+    sims = np.array([0.5, 0.5, 0.4, 0.6])
+    # Node 0's two pairs tie: it keeps (0, 1), the first. Node 1 keeps (0, 1) too, node 2 its
+    # best, (2, 3): nobody keeps (0, 2) or (1, 2).
+    keep = strongest_links(4, rows, cols, sims, 1)
+    assert keep.tolist() == [True, False, False, True]
+
+
+def test_bounded_links_leave_headline_events_and_clear_stories_as_they_were():
+    # Long texts: each article's strongest pairs decide its group, so a tight bound gives the
+    # same events; headlines are exempt (their large events are merged by centroid).
+    texts = [QUAKE, QUAKE_2, BUDGET, BUDGET_2]
+    articles = [
+        make_article(f"a{i}", f"Report {i}", texts[i % 4].replace("150", str(100 + i)))
+        for i in range(16)
+    ]
+    unbounded = cluster_articles(articles, GroupingConfig(max_links=0))
+    assert cluster_articles(articles, GroupingConfig(max_links=2)) == unbounded
+    assert len(set(unbounded)) == 2
+    heads = [
+        make_article(f"h{i}", title, "")
+        for i, title in enumerate(
+            [
+                "Titanfall review roundup",
+                "Titanfall launches on Xbox One",
+                "Titanfall: the reviews are in",
+                "Xbox One Titanfall bundle on sale",
+                "Titanfall servers strain at launch",
+                "Mt. Gox files for bankruptcy",
+                "Mt. Gox bankruptcy filing in US",
+                "Bitcoin exchange Mt. Gox seeks bankruptcy relief",
+            ]
+        )
+    ]
+    assert cluster_articles(heads, GroupingConfig(max_links=1)) == cluster_articles(
+        heads, GroupingConfig(max_links=0)
+    )
