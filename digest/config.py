@@ -122,8 +122,8 @@ class GroupingConfig:
     max_links: int = _opt(
         30,
         "Links each article keeps into the merging, its most similar; a pair stays when either "
-        "side keeps it. The weaker ones barely move an average, yet their number grows with "
-        "the folder (0: no bound).",
+        "side keeps it, and headline-short articles keep all theirs. The weaker ones barely "
+        "move an average, yet their number grows with the folder (0: no bound).",
     )
     candidate_max_df: int = _opt(
         1000, "Words in more articles than this (or 1% of them) never propose candidate pairs."
