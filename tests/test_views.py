@@ -12,11 +12,15 @@ from hypothesis import strategies as st
 from digest.model import Article
 from digest.views import _parse_and_clean, _plain_paragraphs, display_title, sanitize_markdown
 
-# Prose pieces and every character or line start that can make markup, so that random texts
-# cross the shortcut's boundary from both sides.
-_PIECES = [
+# Prose, every character or line start that can make markup, and characters that are neither
+# (a byte-order mark, zero-width and bidi marks, controls, emoji), so that random texts cross
+# the shortcut's boundary from both sides.
+_PROSE = [
     "The", "minister", "said", "it's", "“fine”", '"quoted"', "‘single’", "café", "2021.",
     "3)", "10.", "(AP)", "U.S.", "—", "…", "$5", "50%", "e-mail", "a:b", "@name", "x/y",
+    "\ufeff", "\u200b", "\xad", "\u202e", "\x07", "\x85", "\x1f", "😀", "e\u0301",
+]  # fmt: skip
+_PIECES = _PROSE + [
     "*", "_", "`", "[", "]", "<b>", "&amp;", "&", "#", "|", "!", "~~", "\\", ">", "-", "+",
     "=", "===", "---", "\t", "\xa0", "\u2003", "\u2028", "\r", " ", "  ", "    ", "\n", "\n\n",
     "\n \n", "\n\n\n",
@@ -29,7 +33,7 @@ _PIECES = [
         st.lists(st.sampled_from(_PIECES), max_size=40).map(" ".join),
         # Prose alone, in lines and paragraphs: the texts the shortcut takes.
         st.lists(
-            st.tuples(st.sampled_from(_PIECES[:21]), st.sampled_from([" ", "\n", "\n\n", "\n  "])),
+            st.tuples(st.sampled_from(_PROSE), st.sampled_from([" ", "\n", "\n\n", "\n  "])),
             max_size=40,
         ).map(lambda pairs: "".join(word + gap for word, gap in pairs)),
     )
