@@ -14,7 +14,7 @@ from pathlib import Path
 from digest.cache import Cache, content_key
 from digest.clean import clean
 from digest.model import Article, Copies, Document, Event, Rejection
-from digest.noise import noise_reason
+from digest.noise import screen
 from digest.parallel import map_ordered, map_shared
 from digest.read import Reader
 
@@ -93,10 +93,7 @@ def clean_and_screen(document: Document) -> Article | Rejection:
     it as a step on one core before dedupe (5.5 s at 100,000 articles).
     """
     article = clean(document)
-    if isinstance(article, Rejection):
-        return article
-    reason = noise_reason(article)
-    return article if reason is None else Rejection(article.id, article.path, reason)
+    return article if isinstance(article, Rejection) else screen(article)
 
 
 def clean_all(

@@ -14,7 +14,6 @@ never rejected for being short.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
 from digest.model import Article, Rejection
 
@@ -123,14 +122,7 @@ def noise_reason(article: Article) -> str | None:
     return None
 
 
-def filter_noise(articles: Sequence[Article]) -> tuple[list[Article], list[Rejection]]:
-    """Split articles into news stories and rejections (with reasons), keeping input order."""
-    kept: list[Article] = []
-    rejected: list[Rejection] = []
-    for article in articles:
-        reason = noise_reason(article)
-        if reason is None:
-            kept.append(article)
-        else:
-            rejected.append(Rejection(article.id, article.path, reason))
-    return kept, rejected
+def screen(article: Article) -> Article | Rejection:
+    """The article if it is a news story, else its rejection with the reason."""
+    reason = noise_reason(article)
+    return article if reason is None else Rejection(article.id, article.path, reason)

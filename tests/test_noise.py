@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from digest.noise import filter_noise, noise_reason
+from digest.model import Article, Rejection
+from digest.noise import noise_reason, screen
 from tests.conftest import make_article
 
 STORY = (
@@ -72,12 +73,15 @@ def test_story_with_a_javascript_notice_is_kept():
 
 
 def test_filter_keeps_order_and_gives_reasons():
-    kept, rejected = filter_noise(
-        [
+    screened = [
+        screen(a)
+        for a in [
             make_article("a", "Dixie fire contained", STORY),
             make_article("b", "", "Join us on Facebook Like us and you'll find top breaking news."),
             make_article("c", "", STORY),
         ]
-    )
+    ]
+    kept = [a for a in screened if isinstance(a, Article)]
+    rejected = [r for r in screened if isinstance(r, Rejection)]
     assert [a.id for a in kept] == ["a", "c"]
     assert [(r.id, bool(r.reason)) for r in rejected] == [("b", True)]
