@@ -23,9 +23,11 @@ from digest.cache import Cache, open_cache
 from digest.config import Config
 from digest.errors import BuildError
 from digest.incremental import (
+    ArticleKeys,
     cached_readers,
     clean_all,
     grouped,
+    grouping_prints,
     make_events,
     site_key,
     uncache_readers,
@@ -110,20 +112,32 @@ def _load_stages() -> None:
     english_frequencies()  # wordfreq keeps the table it loads: the child gets it ready
 
 
-def _grouping_positions(job: tuple[list[Article], Config, int | None]) -> Positions:
+def _grouping_positions(
+    job: tuple[list[Article], Config, int | None, ArticleKeys, Cache | None],
+) -> Positions:
     """Dedupe and cluster, with their results as positions in their inputs: all that leaves
-    the child process they run in (``parallel.in_child``). Their working sets (MinHash
-    signatures, vectors, the merging's link maps) go with the child, not with the build."""
+    the child process they run in (``parallel.in_child``). Their working sets (prints,
+    signatures, vectors, the merging's link maps) go with the child, not with the build. The
+    child reads and writes the articles' prints through a cache connection of its own."""
     from digest.cluster import group  # see _make_event on these imports
     from digest.dedupe import dedupe
 
-    articles, config, jobs = job
+    articles, config, jobs, keys, cache = job
     timer = _Timer()
+    own = cache.reopen() if cache is not None else None
+    try:
+        with timer.stage("features"):
+            prints = grouping_prints(articles, config, jobs, keys, own)
+    finally:
+        if own is not None:
+            own.close(commit=False)
     with timer.stage("dedupe"):
-        copies = dedupe(articles, config.dedupe, jobs)
+        copies = dedupe(articles, config.dedupe, {i: p[0] for i, p in prints.items()})
+    terms = {c.article.id: prints[c.article.id][1] for c in copies}
+    del prints
     release_free_memory()  # the signatures, before the cluster stage's own peak
     with timer.stage("cluster"):
-        groups = group(copies, config.grouping, jobs)
+        groups = group(copies, config.grouping, jobs, terms)
     at_input = {id(a): i for i, a in enumerate(articles)}
     at_copies = {id(c): i for i, c in enumerate(copies)}
     return (
@@ -195,7 +209,8 @@ def gather(
 
     def dedupe_cluster() -> tuple:
         _load_stages()
-        copies_at, groups_at, timings = in_child(_grouping_positions, (articles, config, jobs))
+        job = (articles, config, jobs, keys, cache)
+        copies_at, groups_at, timings = in_child(_grouping_positions, job)
         timer.timings.extend(timings)
         copies = [Copies(articles[i], tuple(articles[j] for j in dups)) for i, dups in copies_at]
         return copies, [[copies[i] for i in g] for g in groups_at]

@@ -7,6 +7,9 @@ A rebuild only redoes the work whose inputs changed:
   ``documents`` entry, so an unchanged file is not even read (``incremental._CachedReader``);
 * ``articles``: what the clean stage made of a document (with the noise stage's verdict),
   keyed by the document;
+* ``prints``: what dedupe and cluster read of an article (its words, phrases and MinHash
+  signature), keyed by the article: written by the grouping child through a connection of its
+  own (``reopen``);
 * ``groups``: the result of dedupe and cluster (global stages), keyed by every article;
 * ``events``: an event's summary and keywords, keyed by its member articles;
 * ``site``: the key of the last site written and a manifest of its files, so a rebuild with no
@@ -80,6 +83,8 @@ class Cache:
 
     def __init__(self, folder: Path, key: str) -> None:
         folder.mkdir(parents=True, exist_ok=True)
+        self.folder = folder
+        self.key = key
         self.path = folder / FILE_NAME
         # Keys carry the fingerprint too: a build that shares the file with a build of another
         # config (and started before that one dropped the old entries) can never read its values.
@@ -179,6 +184,18 @@ class Cache:
         except (sqlite3.Error, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
             return {}  # unreadable entries are misses: the build computes them again
         return found
+
+    def keep(self, kind: str, keys: Iterable[str]) -> None:
+        """Count the entries of ``keys`` as used by this build without reading them, so that
+        closing the cache keeps them (see ``_prune``): another connection wrote them, or the
+        next build will read them."""
+        self._used.setdefault(kind, set()).update(self._prefix + k for k in keys)
+
+    def reopen(self) -> Cache:
+        """Another connection to the same cache, for a child process: a SQLite connection must
+        not cross a fork. Close it without committing (``close(commit=False)``): its puts are
+        written as they are made, and pruning is the build process's."""
+        return Cache(self.folder, self.key)
 
     def get(self, kind: str, key: str) -> Any:
         return self.get_many(kind, [key]).get(key)

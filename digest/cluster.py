@@ -18,7 +18,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -26,8 +26,9 @@ import scipy.sparse as sp
 from digest.background import Rarity, english_frequencies
 from digest.config import GroupingConfig
 from digest.features import (
+    TermMaker,
+    Terms,
     date_rarity,
-    headline_terms,
     phrase_matrix,
     sorted_unique,
     tfidf_matrix,
@@ -35,7 +36,7 @@ from digest.features import (
 )
 from digest.linkage import average_link
 from digest.model import Article, Copies
-from digest.parallel import beside, in_background, spare_core
+from digest.parallel import in_background, spare_core
 
 _BLOCK = 2048  # rows per block of the candidate product: bounds memory at any folder size
 # Content words in a long headline: an article with this many or fewer is as short as a headline.
@@ -44,17 +45,19 @@ HEADLINE_TERMS = 12
 # third-closest one is not a neighbourhood.
 TRUSTED_NEIGHBOURHOOD = 100
 PHRASES_FOR_FULL_BONUS = 5  # shared phrases at which the phrase bonus is complete
-# Folder size from which the phrase and headline matrices are built in a child process, beside
-# the word vectors and candidate pairs (the other core is otherwise idle while grouping runs):
-# below it, forking and sending the matrices back cost more than the overlap saves.
+# Folder size from which a child process takes half of the candidate blocks: below it, forking
+# and sending the pairs back cost more than the overlap saves.
 BACKGROUND_ARTICLES = 2000
 
 
 def group(
-    items: Sequence[Copies], config: GroupingConfig, jobs: int | None = 1
+    items: Sequence[Copies],
+    config: GroupingConfig,
+    jobs: int | None = 1,
+    terms: Mapping[str, Terms] | None = None,
 ) -> list[list[Copies]]:
     """Group items into events; each event's items keep their input order. ``jobs`` as in
-    ``cluster_articles``."""
+    ``cluster_articles``; ``terms`` by article id, when already made (all or none)."""
     pinned: dict[str, list[Copies]] = {}
     free: list[Copies] = []
     for item in items:
@@ -64,7 +67,8 @@ def group(
             free.append(item)
     groups = [list(g) for g in pinned.values()]
     if free:
-        labels = cluster_articles([c.article for c in free], config, jobs=jobs)
+        found = [terms[c.article.id] for c in free] if terms is not None else None
+        labels = cluster_articles([c.article for c in free], config, jobs=jobs, terms=found)
         by_label: dict[int, list[Copies]] = {}
         for item, label in zip(free, labels, strict=True):
             by_label.setdefault(label, []).append(item)
@@ -77,21 +81,25 @@ def cluster_articles(
     config: GroupingConfig,
     rarity: Rarity | None = None,
     jobs: int | None = 1,
+    terms: Sequence[Terms] | None = None,
 ) -> list[int]:
     """A cluster label per article (labels are dense ints, stable for a given input).
 
-    With ``jobs`` other than 1 (None or 0: every core) and a large folder, the phrase and
-    headline matrices are built in a child process meanwhile; the labels are the same.
+    ``terms`` are the articles' ``Terms`` when already made (a rebuild takes them from the
+    cache). With ``jobs`` other than 1 (None or 0: every core) and a large folder, a child
+    process finds half of the candidate pairs; the labels are the same.
     """
     n = len(articles)
     if n <= 1:
         return [0] * n
     rarity = rarity or Rarity(english_frequencies())
-    side = beside(_side_matrices, (articles, rarity, config), jobs, n, BACKGROUND_ARTICLES)
-    with side as side_matrices:
-        x, _, df = tfidf_matrix(articles, rarity)
-        rows, cols, sims = similar_pairs(x, df, config, jobs)
-        phrases, headlines = side_matrices()
+    if terms is None:
+        make = TermMaker(config.phrase_words)
+        terms = [make(a) for a in articles]
+    x, _, df = tfidf_matrix([t.body for t in terms], rarity)
+    rows, cols, sims = similar_pairs(x, df, config, jobs)
+    phrases, headlines = _side_matrices(terms, rarity, config)
+    del terms  # (see the del before average_link)
     # How short each article is, from 1 (a headline) down towards 0 (a long text).
     shortness = np.minimum(1.0, HEADLINE_TERMS / np.maximum(np.diff(x.indptr), 1))
     if config.headline_topics and config.topic_weight and len(rows):
@@ -175,17 +183,15 @@ def strongest_links(
 
 
 def _side_matrices(
-    job: tuple[Sequence[Article], Rarity, GroupingConfig],
+    terms: Sequence[Terms], rarity: Rarity, config: GroupingConfig
 ) -> tuple[sp.csr_matrix | None, sp.csr_matrix | None]:
-    """The phrase matrix and the headline vectors, each None when its bonus is off: they
-    depend on the articles alone, so they can be built beside the word vectors and pairs."""
-    articles, rarity, config = job
+    """The phrase matrix and the headline vectors, each None when its bonus is off."""
     phrases = None
     if config.phrase_bonus:
-        phrases = phrase_matrix(articles, config.phrase_words, max(50, len(articles) // 200))
+        phrases = phrase_matrix([t.phrases for t in terms], max(50, len(terms) // 200))
     headlines = None
     if config.headline_bonus:
-        headlines = tfidf_matrix(articles, rarity, headline_terms)[0]
+        headlines = tfidf_matrix([t.headline for t in terms], rarity)[0]
     return phrases, headlines
 
 

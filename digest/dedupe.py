@@ -21,14 +21,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import NamedTuple
 
 import numpy as np
 from datasketch.lsh import _optimal_param
 
 from digest.config import DedupeConfig
 from digest.model import Article, Copies
-from digest.parallel import beside, spare_core
 
 _WORD = re.compile(r"[^\W_]+", re.U)
 # Below this many words the body is not a story text; the headline stands for the article.
@@ -42,9 +42,6 @@ _MASK61 = np.uint64((1 << 61) - 1)
 _BUCKET_WINDOW = 32
 # LSH is tuned to find pairs of this Jaccard similarity (found with probability 0.99 at 0.5).
 CANDIDATE_JACCARD = 0.3
-# Articles from which a child process makes half the shingles and signatures: below it, a fork
-# and sending the signatures back cost more than the overlap saves.
-BACKGROUND_ARTICLES = 2000
 
 
 def words(text: str) -> list[str]:
@@ -143,17 +140,26 @@ def _find(parent: list[int], i: int) -> int:
     return i
 
 
-def _exact_texts(items: Sequence[Article]) -> tuple[list[list[str]], list[bool]]:
-    """Each article's words (its headline's first when it has no story text), and whether it
+def _tokens(article: Article) -> tuple[list[str], bool]:
+    """The article's words (its headline's first when it has no story text), and whether it
     has no story text."""
-    texts: list[list[str]] = []
-    headline_only: list[bool] = []
-    for a in items:
-        body = words(a.text)
-        short = len(body) < MIN_BODY_WORDS
-        headline_only.append(short)
-        texts.append(words(a.title) + body if short else body)
-    return texts, headline_only
+    body = words(article.text)
+    short = len(body) < MIN_BODY_WORDS
+    return (words(article.title) + body if short else body), short
+
+
+def _shingles(
+    article: Article, config: DedupeConfig, vocab: dict[str, int], found: tuple[list[str], bool]
+) -> np.ndarray:
+    """The article's shingle hashes, from its ``_tokens``: of its story text, or of its headline
+    and text when it has no story text (none when that headline is too short to tell copies
+    apart)."""
+    tokens, short = found
+    if not short:
+        return _shingle_hashes(tokens, config.shingle, vocab)
+    if len(words(article.title)) < MIN_HEADLINE_WORDS:
+        return np.zeros(0, dtype=np.uint64)
+    return _shingle_hashes(tokens, HEADLINE_SHINGLE, vocab)
 
 
 def _representative(group: list[Article]) -> Article:
@@ -164,46 +170,45 @@ def _representative(group: list[Article]) -> Article:
     )
 
 
-def _sets(
-    items: Sequence[Article],
-    config: DedupeConfig,
-    texts: Sequence[list[str]],
-    headline_only: Sequence[bool],
-) -> list[np.ndarray]:
-    """Each article's shingle hashes, from its ``_exact_texts``: of its story text, or of its
-    headline and text when it has no story text (none when that headline is too short to
-    tell copies apart)."""
+class CopyPrint(NamedTuple):
+    """What dedupe reads of one article. It depends on the article alone, so a rebuild takes
+    it from the cache (``incremental.grouping_prints``) for every article it has seen before."""
+
+    exact: bytes  # a hash of its ``_tokens`` in order; empty when it has none
+    headline_only: bool  # no story text: compared by its headline, with the others alike
+    signature: np.ndarray | None  # MinHash of its shingles; None when it has none
+
+
+def copy_prints(articles: Sequence[Article], config: DedupeConfig) -> list[CopyPrint]:
+    """The ``CopyPrint`` of each article, signatures computed for all at once."""
     vocab: dict[str, int] = {}
-    empty = np.zeros(0, dtype=np.uint64)
-    sets = []
-    for a, tokens, short in zip(items, texts, headline_only, strict=True):
-        if short:
-            ok = len(words(a.title)) >= MIN_HEADLINE_WORDS
-            sets.append(_shingle_hashes(tokens, HEADLINE_SHINGLE, vocab) if ok else empty)
-        else:
-            sets.append(_shingle_hashes(tokens, config.shingle, vocab))
-    return sets
+    found = [_tokens(a) for a in articles]
+    sets = [_shingles(a, config, vocab, f) for a, f in zip(articles, found, strict=True)]
+    sig = iter(_signatures([s for s in sets if len(s)], config.num_perm, config.seed))
+    return [
+        CopyPrint(
+            hashlib.blake2b(" ".join(tokens).encode(), digest_size=16).digest() if tokens else b"",
+            short,
+            next(sig).copy() if len(shingles) else None,  # a row of its own, not a view
+        )
+        for (tokens, short), shingles in zip(found, sets, strict=True)
+    ]
 
 
-def _sets_and_signatures(
-    job: tuple[Sequence[Article], DedupeConfig, tuple[list[list[str]], list[bool]] | None],
-) -> tuple[list[np.ndarray], np.ndarray]:
-    """``_sets`` of the articles, and the MinHash signatures of the non-empty ones; from their
-    ``_exact_texts`` when given, else made here."""
-    items, config, exact = job
-    sets = _sets(items, config, *(exact or _exact_texts(items)))
-    sig = _signatures([s for s in sets if len(s)], config.num_perm, config.seed)
-    return sets, sig
-
-
-def dedupe(articles: Sequence[Article], config: DedupeConfig, jobs: int | None = 1) -> list[Copies]:
+def dedupe(
+    articles: Sequence[Article],
+    config: DedupeConfig,
+    prints: Mapping[str, CopyPrint] | None = None,
+) -> list[Copies]:
     """Fold copies together; each group keeps its fullest version as the article.
 
-    With ``jobs`` other than 1 (None or 0: every core) and many articles, a child process
-    makes the shingles and signatures of the second half of them meanwhile.
+    ``prints`` are the articles' ``CopyPrint`` by id when already made (all or none).
     """
     items = sorted(articles, key=lambda a: a.id)
     n = len(items)
+    if prints is None:
+        prints = dict(zip([a.id for a in items], copy_prints(items, config), strict=True))
+    found = [prints[a.id] for a in items]
     parent = list(range(n))
 
     pin = [a.event or None for a in items]  # the editor's pin of each group, by its root
@@ -216,47 +221,39 @@ def dedupe(articles: Sequence[Article], config: DedupeConfig, jobs: int | None =
         parent[hi] = lo
         pin[lo] = pin[lo] or pin[hi]
 
-    # The shingles and signatures of each article depend on it alone: a child makes those of
-    # the second half while this process makes the rest (per row, so the same values).
-    cut = n // 2 if spare_core(jobs, n, BACKGROUND_ARTICLES) else n
-    with beside(
-        _sets_and_signatures, (items[cut:], config, None), jobs, n, BACKGROUND_ARTICLES
-    ) as take_second:
-        texts, headline_only = _exact_texts(items)
-        exact = (texts[:cut], headline_only[:cut])
-        sets, sig = _sets_and_signatures((items[:cut], config, exact))
-        if cut < n:
-            later_sets, later_sig = take_second()
-            sets += later_sets
-            sig = np.concatenate([sig, later_sig])
-
     # 1. Exact copies, by their words in order (the headline too when there is no story text).
-    first: dict[tuple[bool, str], int] = {}
-    for i, tokens in enumerate(texts):
-        if not tokens:
+    first: dict[tuple[bool, bytes], int] = {}
+    for i, p in enumerate(found):
+        if not p.exact:
             continue
-        key = (headline_only[i], " ".join(tokens))
-        j = first.setdefault(key, i)
+        j = first.setdefault((p.headline_only, p.exact), i)
         if j != i:
             union(j, i)
 
     # 2-3. Near copies: MinHash LSH candidates, confirmed by shingle containment.
-    present = [i for i in range(n) if len(sets[i])]
+    present = [i for i in range(n) if found[i].signature is not None]
     if len(present) > 1:
+        sig = np.stack([found[i].signature for i in present])
+        # Shingles only for the articles of candidate pairs: few, and not worth caching.
+        vocab: dict[str, int] = {}
+        sets: dict[int, np.ndarray] = {}
+
+        def shingles(i: int) -> np.ndarray:
+            if i not in sets:
+                sets[i] = _shingles(items[i], config, vocab, _tokens(items[i]))
+            return sets[i]
+
         # Candidates at a much lower Jaccard than the containment threshold: a copy trimmed to
         # half its length has Jaccard 0.5 with the original but containment 1.
         for x, y in sorted(_candidates(sig, CANDIDATE_JACCARD)):
             i, j = present[x], present[y]
-            if headline_only[i] != headline_only[j] or _find(parent, i) == _find(parent, j):
+            short = found[i].headline_only
+            if short != found[j].headline_only or _find(parent, i) == _find(parent, j):
                 continue
             # A headline has few shingles: one changed word is already 20% of them, so
             # headlines must match more closely than story texts.
-            need = (
-                max(config.threshold, HEADLINE_CONTAINMENT)
-                if headline_only[i]
-                else config.threshold
-            )
-            if _containment(sets[i], sets[j]) >= need:
+            need = max(config.threshold, HEADLINE_CONTAINMENT) if short else config.threshold
+            if _containment(shingles(i), shingles(j)) >= need:
                 union(i, j)
 
     groups: dict[int, list[Article]] = {}

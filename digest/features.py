@@ -9,8 +9,10 @@ the cosine of two articles is one sparse dot product.
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -110,38 +112,71 @@ def headline_terms(article: Article, words: _Words | None = None) -> dict[str, f
     return terms
 
 
+# An article's weighted words: its content words, sorted and joined by spaces (one string, not a
+# tuple of them: a hundred thousand articles' words held as separate objects took gigabytes), and
+# their weights in the same order.
+WeightedWords = tuple[str, np.ndarray]
+
+
+def packed(terms: dict[str, float]) -> WeightedWords:
+    """``weighted_terms`` or ``headline_terms`` in the form ``tfidf_matrix`` and the cache take."""
+    found = sorted(terms.items())
+    return " ".join(word for word, _ in found), np.array([w for _, w in found], dtype=np.float64)
+
+
+class Terms(NamedTuple):
+    """What grouping reads of one article. It depends on the article alone, so a rebuild takes
+    it from the cache (``incremental.grouping_prints``) for every article it has seen before."""
+
+    body: WeightedWords  # ``weighted_terms``
+    headline: WeightedWords  # ``headline_terms``
+    phrases: np.ndarray  # ``phrase_hashes``
+
+
+class TermMaker:
+    """``Terms`` of articles, one at a time, with memos of the words a folder repeats."""
+
+    def __init__(self, phrase_words: int) -> None:
+        self.phrase_words = phrase_words
+        self._words = _Words()
+        self._ids: dict[str, int] = {}
+
+    def __call__(self, article: Article) -> Terms:
+        return Terms(
+            packed(weighted_terms(article, self._words)),
+            packed(headline_terms(article, self._words)),
+            phrase_hashes(article, self.phrase_words, self._ids),
+        )
+
+
 def tfidf_matrix(
-    articles: Sequence[Article],
-    rarity: Rarity,
-    terms: Callable[[Article, _Words], dict[str, float]] = weighted_terms,
+    rows: Sequence[WeightedWords], rarity: Rarity
 ) -> tuple[sp.csr_matrix, list[str], np.ndarray]:
     """Rows of L2-normalised TF-IDF vectors, the vocabulary and each word's document frequency.
 
-    ``terms`` gives an article's weighted words: the whole article by default, or
-    ``headline_terms`` for headline vectors.
+    ``rows`` are the articles' weighted words (``Terms.body``, or ``Terms.headline`` for
+    headline vectors).
     """
     vocab: dict[str, int] = {}
     indptr = [0]
     indices: list[int] = []
-    data: list[float] = []
-    words_memo = _Words()
-    for article in articles:
-        found = sorted(terms(article, words_memo).items())
+    for joined, _ in rows:
+        found = joined.split(" ") if joined else []
         # New words get the next ids in sorted order, as if added one at a time.
-        fresh = [word for word, _ in found if word not in vocab]
+        fresh = [word for word in found if word not in vocab]
         vocab.update(zip(fresh, range(len(vocab), len(vocab) + len(fresh)), strict=True))
-        indices.extend(map(vocab.__getitem__, [word for word, _ in found]))
-        data.extend([count for _, count in found])
+        indices.extend(map(vocab.__getitem__, found))
         indptr.append(len(indices))
     words = [""] * len(vocab)
     for word, i in vocab.items():
         words[i] = word
+    data = np.concatenate([w for _, w in rows]) if rows else np.zeros(0)
     x = sp.csr_matrix(
-        (np.asarray(data, dtype=np.float64), np.asarray(indices, dtype=np.int64), indptr),
-        shape=(len(articles), len(vocab)),
+        (data.astype(np.float64), np.asarray(indices, dtype=np.int64), indptr),
+        shape=(len(rows), len(vocab)),
     )
     df = np.bincount(x.indices, minlength=len(vocab)).astype(np.float64)
-    idf = rarity.idf(words, df, len(articles))
+    idf = rarity.idf(words, df, len(rows))
     x.data = (1.0 + np.log(x.data)) if x.nnz else x.data  # sublinear term frequency
     x.data = np.maximum(x.data, 0.1)
     x = sp.csr_matrix(x @ sp.diags(idf))
@@ -158,31 +193,41 @@ def sorted_unique(values: np.ndarray) -> np.ndarray:
     return out[np.concatenate(([True], out[1:] != out[:-1]))] if len(out) else out
 
 
-def phrase_matrix(articles: Sequence[Article], n: int, max_df: int) -> sp.csr_matrix:
-    """Binary rows of the n-word phrases each article shares with at least one other article.
+def _token_id(token: str) -> int:
+    """A stable 61-bit id of a word: the same in every build and every process, so an article's
+    phrase hashes can be cached and compared with those of articles read in other builds."""
+    return int.from_bytes(hashlib.blake2b(token.encode(), digest_size=8).digest(), "little") & (
+        (1 << 61) - 1
+    )
+
+
+def phrase_hashes(article: Article, n: int, ids: dict[str, int] | None = None) -> np.ndarray:
+    """Sorted distinct hashes of the article's n-word phrases (headline and text, lower case);
+    ``ids`` memoises the words' ids across articles."""
+    ids = {} if ids is None else ids
+    text = f"{article.title}\n{article.text}".lower().replace("’", "'")
+    tokens = _WORD.findall(text)
+    if len(tokens) < n:
+        return np.zeros(0, dtype=np.uint64)
+    fresh = [t for t in dict.fromkeys(tokens) if t not in ids]
+    ids.update(zip(fresh, map(_token_id, fresh), strict=True))
+    word_ids = np.fromiter(map(ids.__getitem__, tokens), dtype=np.uint64, count=len(tokens))
+    # Polynomial hash of each n-word window; uint64 arithmetic wraps, which is intended.
+    h = np.zeros(len(tokens) - n + 1, dtype=np.uint64)
+    for k in range(n):
+        h = h * np.uint64(1_000_003) + word_ids[k : len(tokens) - n + 1 + k]
+    return sorted_unique(h)
+
+
+def phrase_matrix(rows: Sequence[np.ndarray], max_df: int) -> sp.csr_matrix:
+    """Binary rows of the phrases (``phrase_hashes``) each article shares with at least one
+    other article.
 
     Two reports of one event quote the same statement or repeat the same wire sentence; two
     reports of different events almost never share a long word sequence. Phrases found in more
     than ``max_df`` articles are boilerplate or set phrases and are left out.
     """
-    vocab: dict[str, int] = {}
-    rows: list[np.ndarray] = []
-    for article in articles:
-        text = f"{article.title}\n{article.text}".lower().replace("’", "'")
-        tokens = _WORD.findall(text)
-        # Ids by first occurrence in the folder, with the per-token work done in C.
-        fresh = [t for t in dict.fromkeys(tokens) if t not in vocab]
-        vocab.update(zip(fresh, range(len(vocab) + 1, len(vocab) + 1 + len(fresh)), strict=True))
-        ids = np.fromiter(map(vocab.__getitem__, tokens), dtype=np.uint64, count=len(tokens))
-        if len(ids) < n:
-            rows.append(np.zeros(0, dtype=np.uint64))
-            continue
-        # Polynomial hash of each n-word window; uint64 arithmetic wraps, which is intended.
-        h = np.zeros(len(ids) - n + 1, dtype=np.uint64)
-        for k in range(n):
-            h = h * np.uint64(1_000_003) + ids[k : len(ids) - n + 1 + k]
-        rows.append(sorted_unique(h))
-    flat = np.concatenate(rows) if rows else np.zeros(0, dtype=np.uint64)
+    flat = np.concatenate(rows) if len(rows) else np.zeros(0, dtype=np.uint64)
     _, inverse, counts = np.unique(flat, return_inverse=True, return_counts=True)
     keep = (counts >= 2) & (counts <= max_df)
     col = np.cumsum(keep) - 1
@@ -191,7 +236,7 @@ def phrase_matrix(articles: Sequence[Article], n: int, max_df: int) -> sp.csr_ma
     mask = keep[inverse]
     return sp.csr_matrix(
         (np.ones(int(mask.sum())), (row_of[mask], col[inverse[mask]])),
-        shape=(len(articles), int(keep.sum())),
+        shape=(len(rows), int(keep.sum())),
     )
 
 

@@ -10,13 +10,19 @@ import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from digest.cache import Cache, content_key
 from digest.clean import clean
+from digest.config import Config
 from digest.model import Article, Copies, Document, Event, Rejection
 from digest.noise import screen
-from digest.parallel import map_ordered, map_shared
+from digest.parallel import beside, map_ordered, map_shared, spare_core
 from digest.read import Reader
+
+if TYPE_CHECKING:  # the grouping modules load datasketch: only a build that regroups needs them
+    from digest.dedupe import CopyPrint
+    from digest.features import Terms
 
 # A file changed within this long before a build read it may change again without its times
 # moving (a clock tick is coarse on some file systems): such a file is not remembered by stat.
@@ -130,6 +136,54 @@ def _copies_key(copies: Copies, keys: ArticleKeys) -> tuple[str, tuple[str, ...]
 
 
 Grouping = tuple[list[Copies], list[list[Copies]]]
+GroupingPrint = tuple["CopyPrint", "Terms"]  # what dedupe and cluster read of one article
+# Articles to make prints for from which a child process makes half of them: below it, a fork
+# and sending the prints back cost more than the overlap saves.
+BACKGROUND_PRINTS = 2000
+
+
+def _make_prints(job: tuple[Sequence[Article], Config]) -> list[GroupingPrint]:
+    from digest.dedupe import copy_prints
+    from digest.features import TermMaker
+
+    articles, config = job
+    make = TermMaker(config.grouping.phrase_words)
+    return list(zip(copy_prints(articles, config.dedupe), map(make, articles), strict=True))
+
+
+def grouping_prints(
+    articles: Sequence[Article],
+    config: Config,
+    jobs: int | None,
+    keys: ArticleKeys,
+    cache: Cache | None,
+) -> dict[str, GroupingPrint]:
+    """What dedupe and cluster read of each article, by article id: its words, phrases and
+    MinHash signature (``dedupe.CopyPrint``, ``features.Terms``).
+
+    They depend on the article alone, while the grouping itself compares every article with
+    every other and reruns whenever one changes: a rebuild after adding 100 articles to 10,000
+    makes the prints of the 100 and takes the others from the cache. With ``jobs`` other than
+    1 and many to make, a child process makes half of them meanwhile (per article, so the
+    same values).
+    """
+    article_keys = [_article_key(a, keys) for a in articles]
+    found = cache.get_many("prints", article_keys) if cache is not None else {}
+    todo = [(a, k) for a, k in zip(articles, article_keys, strict=True) if k not in found]
+    todo_articles = [a for a, _ in todo]
+    cut = len(todo) // 2 if spare_core(jobs, len(todo), BACKGROUND_PRINTS) else len(todo)
+    second_half = (todo_articles[cut:], config)
+    with beside(_make_prints, second_half, jobs, len(todo), BACKGROUND_PRINTS) as take_second:
+        made = _make_prints((todo_articles[:cut], config))
+        if cut < len(todo):
+            made += take_second()
+    fresh = {k: p for (_, k), p in zip(todo, made, strict=True)}
+    if cache is not None:
+        cache.put_many("prints", fresh)
+    return {
+        a.id: found[k] if k in found else fresh[k]
+        for a, k in zip(articles, article_keys, strict=True)
+    }
 
 
 def grouped(
@@ -145,6 +199,9 @@ def grouped(
     """
     if cache is None:
         return compute(), False
+    # The prints of these articles are the next build's, whether made by ``compute`` (in the
+    # grouping child, which writes them) or not needed this time (the grouping is cached).
+    cache.keep("prints", [_article_key(a, keys) for a in articles])
     key = content_key([_article_key(a, keys) for a in articles])
     stored = cache.get("groups", key)
     if stored is None:

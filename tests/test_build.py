@@ -167,7 +167,7 @@ def test_timings_name_every_stage_and_keep_the_search_index_apart(tmp_path: Path
 
     digest, _ = build(config_for(SEEDS, tmp_path / "out"), jobs=1)
     names = [name for name, _ in digest.timings]
-    stages = ["read", "clean", "dedupe", "cluster", "summarize", "render"]
+    stages = ["read", "clean", "features", "dedupe", "cluster", "summarize", "render"]
     assert names[: len(stages)] == stages
     assert names[len(stages) :] == (["search"] if available() else [])
     assert all(seconds >= 0 for _, seconds in digest.timings)

@@ -481,3 +481,77 @@ def test_a_page_key_tells_shared_values_apart_by_their_digest() -> None:
     assert page_key("event.html", {"related": (card("Port strike ends"),)}, memo=memo) != key
     assert page_key("event.html", {"related": (card("Port strike"),) * 2}, memo=memo) != key
     assert page_key("index.html", {"related": (card("Port strike"),)}, memo=memo) != key
+
+
+def _stored(tmp_path: Path, kind: str) -> int:
+    import sqlite3
+
+    db = sqlite3.connect(tmp_path / "cache" / FILE_NAME)
+    try:
+        return db.execute("SELECT COUNT(*) FROM entry WHERE kind = ?", (kind,)).fetchone()[0]
+    finally:
+        db.close()
+
+
+def test_a_rebuild_makes_grouping_prints_of_new_articles_only(tmp_path: Path, monkeypatch) -> None:
+    """Dedupe and cluster rerun over every article when one is added, but what they read of
+    each article (words, phrases, MinHash signature) comes from the cache for all the others;
+    the site is the one a build without a cache makes. The grouping runs in a child process, so
+    the spy writes to a file."""
+    made = tmp_path / "made.txt"
+    real = incremental._make_prints
+
+    def spy(job):
+        with made.open("a", encoding="utf-8") as f:
+            f.write("".join(f"{a.id}\n" for a in job[0]))
+        return real(job)
+
+    monkeypatch.setattr(incremental, "_make_prints", spy)
+    write_corpus(tmp_path / "src", n_outlets=2)
+    build(_config(tmp_path), jobs=1)
+    first = made.read_text(encoding="utf-8").split()
+    assert len(first) == len(list((tmp_path / "src").glob("*.md")))
+    assert _stored(tmp_path, "prints") == len(first)
+
+    made.write_text("", encoding="utf-8")
+    build(_config(tmp_path), jobs=1)  # no change: the grouping is cached, the prints kept
+    assert made.read_text(encoding="utf-8") == ""
+    assert _stored(tmp_path, "prints") == len(first)
+
+    _newer_report(tmp_path / "src")
+    build(_config(tmp_path), jobs=1)
+    assert made.read_text(encoding="utf-8").split() == ["glacier"]
+    assert "glacier" in _ids(tmp_path / "out")
+    monkeypatch.setattr(incremental, "_make_prints", real)
+    build(config_for(tmp_path / "src", tmp_path / "cold", site=SiteConfig(search=False)), jobs=1)
+    assert_same_site(tmp_path / "cold", tmp_path / "out")
+
+    (tmp_path / "src" / "glacier.md").unlink()
+    build(_config(tmp_path), jobs=1)
+    assert _stored(tmp_path, "prints") == len(first)  # the removed article's print is dropped
+
+
+def test_half_the_prints_from_a_child_are_the_same(monkeypatch) -> None:
+    from digest import parallel
+    from tests.conftest import make_article
+
+    articles = [
+        make_article(f"a{i}", f"Report {i} on the harbour strike", f"Dock workers walked out. {i}")
+        for i in range(12)
+    ]
+    config = Config(source="src")
+    alone = incremental.grouping_prints(articles, config, 1, {}, None)
+    monkeypatch.setattr(incremental, "BACKGROUND_PRINTS", 4)
+    started = []
+    real = parallel.in_background
+    monkeypatch.setattr(parallel, "in_background", lambda *a: started.append(1) or real(*a))
+    split = incremental.grouping_prints(articles, config, 2, {}, None)
+    assert started == [1]
+    assert list(split) == list(alone) == [a.id for a in articles]
+    for key, (copy_print, terms) in alone.items():
+        other_print, other_terms = split[key]
+        assert copy_print.exact == other_print.exact
+        assert (copy_print.signature == other_print.signature).all()
+        assert terms.body[0] == other_terms.body[0]
+        assert (terms.body[1] == other_terms.body[1]).all()
+        assert (terms.phrases == other_terms.phrases).all()

@@ -17,7 +17,7 @@ from digest.cluster import (
     strongest_links,
 )
 from digest.config import GroupingConfig
-from digest.features import headline_terms, phrase_matrix, tfidf_matrix
+from digest.features import TermMaker, headline_terms, phrase_matrix, tfidf_matrix
 from digest.linkage import average_link
 from digest.model import Copies
 from tests.conftest import SEEDS, config_for, make_article
@@ -46,6 +46,11 @@ BUDGET_2 = (
 
 def _copies(*articles):
     return [Copies(a) for a in articles]
+
+
+def _bodies(articles):
+    make = TermMaker(GroupingConfig().phrase_words)
+    return [make(a).body for a in articles]
 
 
 def _ids(groups):
@@ -102,7 +107,7 @@ def test_candidates_come_only_from_shared_distinctive_words():
         make_article("b1", "Portugal passes budget", BUDGET),
         make_article("q2", "Nepal quake toll rises", QUAKE_2),
     ]
-    x, _, df = tfidf_matrix(articles, Rarity(english_frequencies()))
+    x, _, df = tfidf_matrix(_bodies(articles), Rarity(english_frequencies()))
     rows, cols, _ = similar_pairs(x, df, GroupingConfig())
     assert {(int(r), int(c)) for r, c in zip(rows, cols, strict=True)} == {(0, 2)}
 
@@ -112,7 +117,7 @@ def test_candidate_blocks_split_with_a_child_give_the_same_pairs(monkeypatch):
 
     texts = [QUAKE, QUAKE_2, BUDGET, BUDGET_2] * 4
     articles = [make_article(f"a{i}", f"Report {i}", t) for i, t in enumerate(texts)]
-    x, _, df = tfidf_matrix(articles, Rarity(english_frequencies()))
+    x, _, df = tfidf_matrix(_bodies(articles), Rarity(english_frequencies()))
     monkeypatch.setattr(cluster, "_BLOCK", 3)  # six blocks, so two halves
     alone = similar_pairs(x, df, GroupingConfig(candidate_pairs=3))
     monkeypatch.setattr(cluster, "BACKGROUND_ARTICLES", 4)
@@ -131,7 +136,7 @@ def test_each_article_proposes_a_bounded_number_of_partners():
     # proposes only its two best partners, and the result is the same on every run.
     texts = [QUAKE, QUAKE_2] * 3
     articles = [make_article(f"q{i}", f"Nepal quake report {i}", t) for i, t in enumerate(texts)]
-    x, _, df = tfidf_matrix(articles, Rarity(english_frequencies()))
+    x, _, df = tfidf_matrix(_bodies(articles), Rarity(english_frequencies()))
     rows, cols, _ = similar_pairs(x, df, GroupingConfig(candidate_pairs=0))
     assert len(rows) == 15
     bounded = GroupingConfig(candidate_pairs=2)
@@ -338,7 +343,8 @@ def test_shared_phrases_are_found():
     a = make_article("a", "One", f"The minister said {quote} on Monday.")
     b = make_article("b", "Two", f"Speaking in Kathmandu, she promised: {quote}.")
     c = make_article("c", "Three", "A different story about football scores entirely today.")
-    m = phrase_matrix([a, b, c], 6, 50)
+    make = TermMaker(6)
+    m = phrase_matrix([make(x).phrases for x in (a, b, c)], 50)
     shared = (m @ m.T).toarray()
     assert shared[0, 1] >= 5 and shared[0, 2] == 0
 
@@ -355,9 +361,9 @@ def test_grouping_is_deterministic():
     )
 
 
-def test_background_matrices_give_the_same_labels(monkeypatch):
-    """With two jobs the phrase and headline matrices come from a child process: the labels
-    are those of one process."""
+def test_given_terms_and_a_child_for_half_the_pairs_give_the_same_labels(monkeypatch):
+    """Terms made beforehand (a rebuild takes them from the cache) and, with two jobs, half of
+    the candidate pairs from a child process: the labels are those of one process."""
     import digest.cluster as cluster
 
     texts = [QUAKE, QUAKE_2, BUDGET, BUDGET_2]
@@ -367,11 +373,15 @@ def test_background_matrices_give_the_same_labels(monkeypatch):
         for i in range(24)
     ]
     one = cluster_articles(articles, GroupingConfig(), jobs=1)
+    make = TermMaker(GroupingConfig().phrase_words)
+    terms = [make(a) for a in articles]
+    assert cluster_articles(articles, GroupingConfig(), jobs=1, terms=terms) == one
     monkeypatch.setattr(cluster, "BACKGROUND_ARTICLES", 10)
+    monkeypatch.setattr(cluster, "_BLOCK", 6)
     started = []
     real = parallel.in_background
-    monkeypatch.setattr(parallel, "in_background", lambda *a: started.append(1) or real(*a))
-    assert cluster_articles(articles, GroupingConfig(), jobs=2) == one
+    monkeypatch.setattr(cluster, "in_background", lambda *a: started.append(1) or real(*a))
+    assert cluster_articles(articles, GroupingConfig(), jobs=2, terms=terms) == one
     assert started == [1]
     assert len(set(one)) == 2
     assert cluster_articles(articles[:9], GroupingConfig(), jobs=2) == one[:9]

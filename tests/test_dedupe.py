@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import random
 
-from digest import parallel
+import numpy as np
+
 from digest.config import DedupeConfig
-from digest.dedupe import dedupe
+from digest.dedupe import copy_prints, dedupe
 from digest.evaluate.data import GoldArticle
 from digest.evaluate.dedupe import edit_copy
 from tests.conftest import make_article
@@ -113,9 +114,9 @@ def test_dedupe_is_deterministic():
     assert _groups(dedupe(items, DedupeConfig())) == _groups(dedupe(items[::-1], DedupeConfig()))
 
 
-def test_half_the_signatures_from_a_child_give_the_same_copies(monkeypatch):
-    import digest.dedupe as dedupe_module
-
+def test_prints_made_beforehand_give_the_same_copies():
+    """A rebuild gives dedupe the prints it cached: the copies are those found without them,
+    and the prints depend on each article alone (made in any company, in any order)."""
     gold = GoldArticle("g", "e", "ECB holds rates", STORY, None, "Wire", None)
     rng = random.Random(5)
     copies = [edit_copy(gold, rng, f"g-copy{n}") for n in range(5)]
@@ -127,11 +128,16 @@ def test_half_the_signatures_from_a_child_give_the_same_copies(monkeypatch):
         make_article("h2", "UPDATE 1-McDonald's sales dip amid shifting eating habits", ""),
         make_article("s1", "Stocks fall", ""),
     ]
-    alone = _groups(dedupe(articles, DedupeConfig(), jobs=1))
-    monkeypatch.setattr(dedupe_module, "BACKGROUND_ARTICLES", 4)
-    started = []
-    real = parallel.in_background
-    monkeypatch.setattr(parallel, "in_background", lambda *a: started.append(1) or real(*a))
-    assert _groups(dedupe(articles, DedupeConfig(), jobs=2)) == alone
-    assert started == [1]
+    alone = _groups(dedupe(articles, DedupeConfig()))
     assert sorted(["g", *(c.id for c in copies)]) in alone and ["h1", "h2"] in alone
+    # Each print made on its own, in reverse order.
+    prints = {a.id: copy_prints([a], DedupeConfig())[0] for a in reversed(articles)}
+    together = copy_prints(articles, DedupeConfig())
+    for article, made in zip(articles, together, strict=True):
+        one = prints[article.id]
+        assert (one.exact, one.headline_only) == (made.exact, made.headline_only)
+        assert (one.signature is None) == (made.signature is None)
+        assert one.signature is None or np.array_equal(one.signature, made.signature)
+    assert prints["s1"].signature is None  # a headline too short to tell copies apart
+    assert prints["h1"].headline_only and not prints["g"].headline_only
+    assert _groups(dedupe(articles, DedupeConfig(), prints)) == alone

@@ -10,8 +10,10 @@ import scipy.sparse as sp
 
 from digest.background import Rarity
 from digest.features import (
+    TermMaker,
     _Words,
     date_rarity,
+    phrase_hashes,
     phrase_matrix,
     sorted_unique,
     tfidf_matrix,
@@ -92,7 +94,8 @@ def test_tfidf_vocabulary_in_order_of_first_use():
         make_article("a", "Volcano erupts", "Lava flows, villages burn."),
         make_article("b", "Lava reaches sea", "Villages evacuated as volcano erupts."),
     ]
-    x, words, df = tfidf_matrix(articles, Rarity({}))
+    make = TermMaker(6)
+    x, words, df = tfidf_matrix([make(a).body for a in articles], Rarity({}))
     first = ["burn", "erupts", "flows", "lava", "villages", "volcano"]
     assert words == [*first, "evacuated", "reaches", "sea"]
     assert df.tolist() == [1, 2, 1, 2, 2, 2, 1, 1, 1]
@@ -106,11 +109,29 @@ def test_phrase_matrix_keeps_phrases_shared_by_few_articles():
         make_article("b", "Storm aftermath", f"“{quote.capitalize()}”, she said."),
         make_article("c", "Election", "Votes were counted late into the night."),
     ]
-    m = phrase_matrix(articles, 6, 2)
+    make = TermMaker(6)
+    rows = [make(a).phrases for a in articles]
+    m = phrase_matrix(rows, 2)
     shared = (m @ m.T).toarray()
     assert shared[0, 1] == 3  # the 8-word quote holds three 6-word phrases
     assert shared[2].sum() == 0
-    assert phrase_matrix(articles, 6, 1).shape[1] == 0  # in more than max_df articles
+    assert phrase_matrix(rows, 1).shape[1] == 0  # in more than max_df articles
+
+
+def test_phrase_hashes_depend_on_the_article_alone():
+    # Cached prints are compared with prints made in other builds and processes: a phrase must
+    # hash the same whatever was read before it.
+    text = "The council voted to close the old bridge to all traffic from Monday."
+    article = make_article("a", "Bridge", text)
+    alone = phrase_hashes(article, 6)
+    after_others = TermMaker(6)
+    after_others(
+        make_article("b", "Other", "Monday traffic on the bridge was light, the council said.")
+    )
+    assert np.array_equal(after_others(article).phrases, alone)
+    assert len(alone) == len(set(alone.tolist())) > 0
+    assert np.all(alone[:-1] < alone[1:])  # sorted
+    assert phrase_hashes(make_article("s", "", "Too short"), 6).size == 0
 
 
 def test_stop_words_are_scikit_learns_without_importing_it():
