@@ -119,9 +119,13 @@ WeightedWords = tuple[str, np.ndarray]
 
 
 def packed(terms: dict[str, float]) -> WeightedWords:
-    """``weighted_terms`` or ``headline_terms`` in the form ``tfidf_matrix`` and the cache take."""
+    """``weighted_terms`` or ``headline_terms`` in the form ``tfidf_matrix`` and the cache take.
+
+    The weights are sums of the position and name weights, all multiples of a quarter: float32
+    holds them exactly up to four million, in half the cache space of float64.
+    """
     found = sorted(terms.items())
-    return " ".join(word for word, _ in found), np.array([w for _, w in found], dtype=np.float64)
+    return " ".join(word for word, _ in found), np.array([w for _, w in found], dtype=np.float32)
 
 
 class Terms(NamedTuple):

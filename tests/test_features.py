@@ -18,6 +18,7 @@ from digest.features import (
     sorted_unique,
     tfidf_matrix,
     topic_vectors,
+    weighted_terms,
 )
 from tests.conftest import make_article
 
@@ -147,3 +148,16 @@ def test_stop_words_are_scikit_learns_without_importing_it():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_cached_word_weights_are_exact():
+    # Prints keep the weights as float32: every sum of position and name weights is a multiple
+    # of a quarter, which float32 holds exactly, so vectors from the cache are the same.
+    lead = "Mayor Carlos Moedas said Lisbon would recover from the storm. "
+    later = "Crews cleared roads across the city while Moedas visited the harbour. " * 20
+    article = make_article("a", "Storm hits Lisbon", lead + "\n\n" + later)
+    words, weights = TermMaker(6)(article).body
+    exact = weighted_terms(article)
+    assert words.split(" ") == sorted(exact)
+    assert weights.astype(np.float64).tolist() == [exact[w] for w in sorted(exact)]
+    assert any(w % 1 for w in exact.values())  # fractional weights are among them
