@@ -161,3 +161,20 @@ def test_cached_word_weights_are_exact():
     assert words.split(" ") == sorted(exact)
     assert weights.astype(np.float64).tolist() == [exact[w] for w in sorted(exact)]
     assert any(w % 1 for w in exact.values())  # fractional weights are among them
+
+
+def test_topic_vectors_are_scikit_learns_truncated_svd():
+    # The SVD runs on scipy's ARPACK directly (importing scikit-learn's decomposition module
+    # took longer than the SVD); the vectors must be those TruncatedSVD gives, bit for bit.
+    from sklearn.decomposition import TruncatedSVD
+
+    rng = np.random.RandomState(3)
+    x = sp.random(60, 40, density=0.15, random_state=rng, format="csr")
+    members = np.arange(0, 60, 2)
+    z = topic_vectors(x, members, 5)
+    part = x[members]
+    part = part[:, sorted_unique(part.indices)]
+    ref = np.zeros_like(z)
+    ref[members] = TruncatedSVD(5, algorithm="arpack", random_state=0).fit_transform(part)
+    ref /= np.maximum(np.linalg.norm(ref, axis=1, keepdims=True), 1e-12)
+    assert np.array_equal(z, ref)
