@@ -272,7 +272,12 @@ def write(
             if search.enabled(config.site):
                 release_free_memory()  # Pagefind's peak comes on top of this process
                 start = time.perf_counter()
-                files += search.index_site(dest, config.site.language, config.site.search_articles)
+                files += search.index_site(
+                    dest,
+                    config.site.language,
+                    config.site.search_articles,
+                    search.bundles(digest, config.site),
+                )
                 search_seconds = time.perf_counter() - start
             return files
 

@@ -51,6 +51,12 @@ class SiteConfig:
         "cited summary, source titles, keywords): full texts, about three times the index's "
         "build time, size and memory.",
     )
+    search_index_pages: int = _opt(
+        15000,
+        "Indexed pages per search index: a site with more gets several indexes, built one after "
+        "another and searched together by the browser, so that building the index takes at "
+        "most about 1 GB of memory (Pagefind holds about 70 KB a page); 0: always one index.",
+    )
 
 
 @dataclass(frozen=True)
@@ -285,6 +291,7 @@ def _check_values(
         ("keywords.count", config.keywords.count >= 0, "must be zero or more"),
         ("site.per_page", config.site.per_page > 0, "must be positive"),
         ("site.keyword_min_events", config.site.keyword_min_events > 0, "must be positive"),
+        ("site.search_index_pages", config.site.search_index_pages >= 0, "must be zero or more"),
         ("dedupe.shingle", config.dedupe.shingle > 0, "must be positive"),
         ("dedupe.num_perm", config.dedupe.num_perm > 0, "must be positive"),
         ("fetch.timeout", config.fetch.timeout > 0, "must be positive"),

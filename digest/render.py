@@ -497,6 +497,7 @@ def _run_job(shared: _Shared, job: Job) -> tuple[list[str], int, dict[str, MemoE
             description=f"Search every event{' and article' if config.site.search_articles else ''}"
             f" of {site.title}.",
             articles=config.site.search_articles,
+            bundles=search.bundles(shared.digest, config.site),
         )
     elif kind == "json":
         pages.out.write("events.json", events_json_text(shared.digest))

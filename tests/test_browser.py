@@ -244,3 +244,36 @@ def test_serve_reloads_the_open_page(browser, seeds_site: Path):
         context.close()
         server.shutdown()
         server.server_close()
+
+
+def test_search_finds_events_in_every_part_of_a_split_index(browser, tmp_path_factory):
+    """A site with more pages than ``site.search_index_pages`` gets its index in parts, which
+    the search page merges: here one event page per part, each found by its own word."""
+    from digest.build import build
+    from digest.config import SiteConfig
+    from digest.serve import make_server
+    from tests.conftest import SEEDS, config_for
+
+    out = tmp_path_factory.mktemp("split") / "output"
+    build(config_for(SEEDS, out, site=SiteConfig(search_index_pages=1)))
+    if not (out / "pagefind").is_dir():
+        _unavailable("no search index (pip install pagefind)")
+    events = json.loads((out / "events.json").read_text(encoding="utf-8"))["events"]
+    assert len(list((out / "pagefind").glob("part-*/pagefind.js"))) == len(events) - 1
+    server = make_server(out, 0, None)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    context = browser.new_context(base_url=f"http://127.0.0.1:{server.server_port}/")
+    try:
+        tab = context.new_page()
+        errors: list[str] = []
+        tab.on("pageerror", lambda e: errors.append(str(e)))
+        for event in events:
+            tab.goto(f"search.html?q={_search_word(event)}")
+            link = tab.locator("#search-results li a", has_text=event["title"])
+            link.first.wait_for(timeout=15000)
+        assert not errors, errors
+    finally:
+        context.close()
+        server.shutdown()
+        server.server_close()

@@ -382,6 +382,34 @@ def test_search_builds_on_a_site_with_no_event(tmp_path: Path):
     assert (tmp_path / "out" / "search.html").is_file()
 
 
+@pytest.mark.skipif(not search_available(), reason="pagefind is not installed")
+def test_a_large_site_gets_its_search_index_in_parts(tmp_path: Path, seeds_json: dict):
+    # Pagefind holds every page it indexes in memory: past ``search_index_pages`` pages the
+    # index is built in parts, one Pagefind at a time, each page in exactly one part.
+    from digest.search import bundles
+
+    events = len(seeds_json["events"])
+    config = config_for(SEEDS, tmp_path / "out", cache=str(tmp_path / "cache"))
+    build(dataclasses.replace(config, site=SiteConfig(search_index_pages=2, search_articles=True)))
+    out = tmp_path / "out"
+    articles = len(list((out / "articles").glob("*.html")))
+    parts = -(-(events + articles) // 2)
+    assert parts > 2
+    folders = [out / "pagefind", *(out / "pagefind" / f"part-{n}" for n in range(2, parts + 1))]
+    assert all((folder / "pagefind.js").is_file() for folder in folders)
+    assert not (out / "pagefind" / f"part-{parts + 1}").exists()
+    fragments = [len(list((folder / "fragment").iterdir())) for folder in folders]
+    assert sum(fragments) == events + articles and max(fragments) - min(fragments) <= 1
+    listed = tags(out / "search.html").find("div", id="search")[0]["data-more-bundles"].split()
+    assert listed == [f"pagefind/part-{n}/" for n in range(2, parts + 1)]
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # the link folders are gone
+    digest = build(dataclasses.replace(config, site=SiteConfig(search_index_pages=0)))[0]
+    assert bundles(digest, SiteConfig(search_index_pages=0)) == ["pagefind"]
+    assert bundles(digest, SiteConfig(search_index_pages=events)) == ["pagefind"]
+    split = bundles(digest, SiteConfig(search_index_pages=events - 1))
+    assert split == ["pagefind", "pagefind/part-2"]
+
+
 def test_search_can_be_turned_off(tmp_path: Path):
     config = config_for(SEEDS, tmp_path / "out", cache=str(tmp_path / "cache"))
     build(dataclasses.replace(config, site=SiteConfig(search=False)))

@@ -62,6 +62,10 @@ async function start() {
   try {
     pagefind = await import(new URL("pagefind.js", new URL(box.dataset.bundle, window.location.href)).href);
     await pagefind.options({ baseUrl: "/" });
+    // A large site has its index in parts (see digest.search); they are searched as one.
+    for (const part of (box.dataset.moreBundles || "").split(" ").filter(Boolean)) {
+      await pagefind.mergeIndex(new URL(part, window.location.href).href, { baseUrl: "/" });
+    }
     await pagefind.init();
   } catch (error) {
     show("Search could not start here (it needs the site served over http). Browse by keyword or day instead.");
