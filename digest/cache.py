@@ -191,11 +191,16 @@ class Cache:
         next build will read them."""
         self._used.setdefault(kind, set()).update(self._prefix + k for k in keys)
 
-    def reopen(self) -> Cache:
+    def reopen(self) -> Cache | None:
         """Another connection to the same cache, for a child process: a SQLite connection must
         not cross a fork. Close it without committing (``close(commit=False)``): its puts are
-        written as they are made, and pruning is the build process's."""
-        return Cache(self.folder, self.key)
+        written as they are made, and pruning is the build process's. None when the file cannot
+        be opened now (locked, or gone): the child then works without the cache, as a build
+        does whose cache cannot be opened."""
+        try:
+            return Cache(self.folder, self.key)
+        except (OSError, sqlite3.Error):
+            return None
 
     def get(self, kind: str, key: str) -> Any:
         return self.get_many(kind, [key]).get(key)

@@ -99,7 +99,6 @@ def cluster_articles(
     x, _, df = tfidf_matrix([t.body for t in terms], rarity)
     rows, cols, sims = similar_pairs(x, df, config, jobs)
     phrases, headlines = _side_matrices(terms, rarity, config)
-    del terms  # (see the del before average_link)
     # How short each article is, from 1 (a headline) down towards 0 (a long text).
     shortness = np.minimum(1.0, HEADLINE_TERMS / np.maximum(np.diff(x.indptr), 1))
     if config.headline_topics and config.topic_weight and len(rows):

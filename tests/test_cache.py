@@ -555,3 +555,29 @@ def test_half_the_prints_from_a_child_are_the_same(monkeypatch) -> None:
         assert terms.body[0] == other_terms.body[0]
         assert (terms.body[1] == other_terms.body[1]).all()
         assert (terms.phrases == other_terms.phrases).all()
+
+
+def test_a_cache_that_cannot_be_reopened_only_costs_time(tmp_path: Path, monkeypatch) -> None:
+    """The grouping child opens the cache again for the prints; when that fails, it makes them
+    all, and the site is the same."""
+    import sqlite3
+
+    write_corpus(tmp_path / "src")
+    build(_config(tmp_path, "cold"), jobs=1)
+
+    def locked(self, key):
+        raise sqlite3.OperationalError("database is locked")
+
+    cache = Cache(tmp_path / "another-cache", "k" * 40)
+    monkeypatch.setattr(Cache, "_open", locked)
+    assert cache.reopen() is None
+    monkeypatch.undo()
+    cache.close()
+    _newer_report(tmp_path / "src")
+    real = Cache.reopen
+    monkeypatch.setattr(Cache, "reopen", lambda self: None)
+    build(_config(tmp_path, "warm"), jobs=1)
+    monkeypatch.setattr(Cache, "reopen", real)
+    shutil.rmtree(tmp_path / "cache")
+    build(_config(tmp_path, "fresh"), jobs=1)
+    assert_same_site(tmp_path / "warm", tmp_path / "fresh")
