@@ -90,12 +90,19 @@ def index_site(
             try:
                 for rel in share:
                     (links / rel).parent.mkdir(parents=True, exist_ok=True)
-                    os.link(site / rel, links / rel)
+                    _link_or_copy(site / rel, links / rel)
                 command = [str(binary), "--site", str(links), "--glob", "**/*.html"]
                 _pagefind(command, language, site / part)
             finally:
                 shutil.rmtree(links, ignore_errors=True)
     return sum(1 for p in (site / BUNDLE).rglob("*") if p.is_file())
+
+
+def _link_or_copy(source: Path, dest: Path) -> None:
+    try:
+        os.link(source, dest)
+    except OSError:  # a file system without hard links: a copy reads the same
+        shutil.copyfile(source, dest)
 
 
 def _indexed_pages(site: Path, articles: bool) -> list[str]:

@@ -410,6 +410,22 @@ def test_a_large_site_gets_its_search_index_in_parts(tmp_path: Path, seeds_json:
     assert split == ["pagefind", "pagefind/part-2"]
 
 
+@pytest.mark.skipif(not search_available(), reason="pagefind is not installed")
+def test_index_parts_are_built_without_hard_links_too(tmp_path: Path, monkeypatch):
+    import digest.search as search_module
+
+    def no_links(*_args):
+        raise OSError("hard links are not supported here")
+
+    monkeypatch.setattr(search_module.os, "link", no_links)
+    config = config_for(SEEDS, tmp_path / "out", cache=str(tmp_path / "cache"))
+    build(dataclasses.replace(config, site=SiteConfig(search_index_pages=1)))
+    out = tmp_path / "out"
+    parts = [out / "pagefind", *sorted((out / "pagefind").glob("part-*"))]
+    assert len(parts) == 3
+    assert [len(list((p / "fragment").iterdir())) for p in parts] == [1, 1, 1]
+
+
 def test_search_can_be_turned_off(tmp_path: Path):
     config = config_for(SEEDS, tmp_path / "out", cache=str(tmp_path / "cache"))
     build(dataclasses.replace(config, site=SiteConfig(search=False)))
