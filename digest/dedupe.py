@@ -28,6 +28,7 @@ import numpy as np
 from datasketch.lsh import _optimal_param
 
 from digest.config import DedupeConfig
+from digest.features import word_id
 from digest.model import Article, Copies
 
 _WORD = re.compile(r"[^\W_]+", re.U)
@@ -49,17 +50,12 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text.lower().replace("’", "").replace("'", ""))
 
 
-def _stable_hash(token: str) -> int:
-    return int.from_bytes(hashlib.blake2b(token.encode(), digest_size=8).digest(), "little")
-
-
 def _shingle_hashes(tokens: list[str], k: int, vocab: dict[str, int]) -> np.ndarray:
     """Sorted unique 61-bit hashes of the k-word shingles of ``tokens``."""
     ids = np.array(
-        [vocab[t] if t in vocab else vocab.setdefault(t, _stable_hash(t)) for t in tokens],
+        [vocab[t] if t in vocab else vocab.setdefault(t, word_id(t)) for t in tokens],
         dtype=np.uint64,
     )
-    ids &= _MASK61
     if len(ids) < k:
         k = max(1, len(ids))
     if not len(ids):

@@ -198,9 +198,10 @@ def sorted_unique(values: np.ndarray) -> np.ndarray:
     return out[np.concatenate(([True], out[1:] != out[:-1]))] if len(out) else out
 
 
-def _token_id(token: str) -> int:
+def word_id(token: str) -> int:
     """A stable 61-bit id of a word: the same in every build and every process, so an article's
-    phrase hashes can be cached and compared with those of articles read in other builds."""
+    phrase hashes (and dedupe's shingles) can be cached and compared with those of articles read
+    in other builds."""
     return int.from_bytes(hashlib.blake2b(token.encode(), digest_size=8).digest(), "little") & (
         (1 << 61) - 1
     )
@@ -215,7 +216,7 @@ def phrase_hashes(article: Article, n: int, ids: dict[str, int] | None = None) -
     if len(tokens) < n:
         return np.zeros(0, dtype=np.uint64)
     fresh = [t for t in dict.fromkeys(tokens) if t not in ids]
-    ids.update(zip(fresh, map(_token_id, fresh), strict=True))
+    ids.update(zip(fresh, map(word_id, fresh), strict=True))
     word_ids = np.fromiter(map(ids.__getitem__, tokens), dtype=np.uint64, count=len(tokens))
     # Polynomial hash of each n-word window; uint64 arithmetic wraps, which is intended.
     h = np.zeros(len(tokens) - n + 1, dtype=np.uint64)

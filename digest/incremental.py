@@ -199,10 +199,11 @@ def grouped(
     """
     if cache is None:
         return compute(), False
+    article_keys = [_article_key(a, keys) for a in articles]
     # The prints of these articles are the next build's, whether made by ``compute`` (in the
     # grouping child, which writes them) or not needed this time (the grouping is cached).
-    cache.keep("prints", [_article_key(a, keys) for a in articles])
-    key = content_key([_article_key(a, keys) for a in articles])
+    cache.keep("prints", article_keys)
+    key = content_key(article_keys)
     stored = cache.get("groups", key)
     if stored is None:
         result = compute()

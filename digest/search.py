@@ -88,8 +88,9 @@ def index_site(
             share = pages[n * len(pages) // len(parts) : (n + 1) * len(pages) // len(parts)]
             links = site / f".search-part-{n + 1}"  # inside the staging folder, removed below
             try:
+                for folder in {rel.rpartition("/")[0] for rel in share}:
+                    (links / folder).mkdir(parents=True, exist_ok=True)
                 for rel in share:
-                    (links / rel).parent.mkdir(parents=True, exist_ok=True)
                     _link_or_copy(site / rel, links / rel)
                 command = [str(binary), "--site", str(links), "--glob", "**/*.html"]
                 _pagefind(command, language, site / part)
