@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import markupsafe
 
 from digest import listings, search
 from digest.config import Config
@@ -79,6 +80,38 @@ def template_files(dirs: tuple[Path, ...]) -> TemplateFiles:
     return tuple(found)
 
 
+try:  # MarkupSafe's C escaper; absent from another MarkupSafe, where _Template changes nothing
+    from markupsafe import _escape_inner
+except ImportError:  # pragma: no cover - depends on the installed MarkupSafe
+    _escape_inner = None
+
+
+def _escape_str(value: object, /) -> markupsafe.Markup:
+    """``markupsafe.escape``, the same result, without ``Markup.__new__`` for a plain string.
+
+    Autoescaping calls ``escape`` on every value a template prints, 1.25 million times for the
+    pages of 10,000 articles; ``Markup(...)`` checks its argument for ``__html__`` and takes
+    optional encoding arguments in Python, a tenth of the render stage. The escaped text of a
+    ``str`` is a ``str``, so the check can only fail: the ``Markup`` is made as ``str`` makes it.
+    """
+    if type(value) is str:
+        return str.__new__(markupsafe.Markup, _escape_inner(value))
+    return markupsafe.escape(value)
+
+
+class _Template(jinja2.Template):
+    """A Jinja template whose compiled code escapes with ``_escape_str``."""
+
+    @classmethod
+    def from_code(cls, environment, code, globals, uptodate=None):  # noqa: A002 - Jinja's names
+        template = super().from_code(environment, code, globals, uptodate)
+        if _escape_inner is not None:
+            # The compiled module's namespace, shared by its blocks and macros: the name
+            # ``escape`` there is what every printed value goes through.
+            template.root_render_func.__globals__["escape"] = _escape_str
+        return template
+
+
 @lru_cache(maxsize=8)
 def _environment(dirs: tuple[Path, ...], files: TemplateFiles) -> jinja2.Environment:
     # One per theme and process: compiling templates costs more than a page. ``files`` is in
@@ -94,6 +127,7 @@ def _environment(dirs: tuple[Path, ...], files: TemplateFiles) -> jinja2.Environ
         keep_trailing_newline=True,
         auto_reload=False,
     )
+    env.template_class = _Template
     return env
 
 

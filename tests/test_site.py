@@ -11,6 +11,7 @@ from html import escape
 from html.parser import HTMLParser
 from pathlib import Path
 
+import markupsafe
 import pytest
 
 from digest import parallel
@@ -20,7 +21,7 @@ from digest.listings import pager
 from digest.model import Copies, Digest, Event, SummarySentence
 from digest.pages import keyword_slug, paged
 from digest.related import related_events
-from digest.render import environment
+from digest.render import _escape_str, environment
 from digest.search import available as search_available
 from digest.views import reports_near
 from tests.conftest import SEEDS, config_for, make_article
@@ -195,6 +196,36 @@ def test_pager_gap_is_rendered(tmp_path: Path):
     assert '<span aria-current="page">5</span>' in nav
     assert '<a href="../index/10.html">10</a>' in nav
     assert 'rel="prev" href="../index/4.html"' in nav
+
+
+class _Html:
+    def __html__(self) -> str:
+        return "<b>safe</b>"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "plain",
+        "<script>\"x\" & 'y'</script>",
+        "é — “quoted” \x00",
+        markupsafe.Markup("<i>"),
+        _Html(),
+        42,
+        None,
+        3.5,
+    ],
+)
+def test_templates_escape_exactly_as_markupsafe(value, tmp_path: Path):
+    expected = markupsafe.escape(value)
+    got = _escape_str(value)
+    assert type(got) is markupsafe.Markup and got == expected
+    env = environment(config_for(SEEDS, tmp_path / "out"))
+    template = env.from_string("[{{ v }}]{% macro m(x) %}({{ x }}){% endmacro %}{{ m(v) }}")
+    # The compiled template prints through the shortcut, not MarkupSafe's own function.
+    assert template.root_render_func.__globals__["escape"] is _escape_str
+    assert template.render(v=value) == f"[{expected}]({expected})"
 
 
 def test_about_page_counts_sources(seeds_site: Path, seeds_json: dict):
