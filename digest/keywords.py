@@ -3,11 +3,16 @@
 YAKE reads a bounded text per event (every title, each article's first sentences and the
 summary), so the cost per event does not grow with article length. Its list is then cleaned:
 
-* junk goes: bylines (the articles' authors), outlet names, datelines, dates, numbers;
+* junk goes: bylines (the articles' authors), outlet names, datelines, dates, numbers, and
+  the halves of a word YAKE split at its apostrophe ("Biden s falling");
 * job titles are cut from the edges ("NATO Secretary General" -> "NATO", "President Obama" ->
   "Obama"), so names are not glued to the titles around them;
-* variants merge: case, plural and sub-phrase ("Stoltenberg" beside "Jens Stoltenberg");
-* named entities and terms several articles share move up;
+* variants merge: case, plural and sub-phrase ("Stoltenberg" beside "Jens Stoltenberg"), and
+  word runs that slide along one passage ("GOP blocks debt", "blocks debt limit");
+* named entities and terms several articles share move up. What is a name is told by the
+  articles' sentences, not their titles: a title in headline case is read in the case its
+  words have in the sentences ("GOP Blocks Debt Limit Hike" -> "GOP blocks debt limit hike"),
+  so YAKE, which counts capitals as a sign of a term, does not rank its word runs as names;
 * each keyword takes its most common casing in the text ("NATO", "Ukraine", "air defence").
 """
 
@@ -158,6 +163,9 @@ _JUNK_WORDS = frozenset(
 )
 
 
+# What is left of a contraction YAKE split at its apostrophe ("Don’t" -> "Don", "’t").
+_CONTRACTED = frozenset(["n't", "n’t"])
+
 # Words inside a phrase that make it a clause rather than a name or a term.
 _INNER_STOP = frozenset(
     [
@@ -204,10 +212,29 @@ def event_text(articles: Sequence[Article], summary: Summary) -> str:
     Titles get a full stop so that YAKE never joins a title to the line after it (the source of
     candidates such as "Stoltenberg HELSINKI NATO").
     """
+    return "\n".join(_event_lines(articles, summary)[0])
+
+
+def yake_text(articles: Sequence[Article], summary: Summary) -> tuple[str, frozenset[str] | None]:
+    """What YAKE reads of the event: ``event_text`` with its titles in sentence case
+    (``_sentence_case``); and the words its sentences write as names (``_capitalised_words``),
+    None for an event of titles alone, which has no such evidence: every capitalised word of
+    it counts as a name."""
+    lines, titles = _event_lines(articles, summary)
+    if titles == len(lines):
+        return "\n".join(lines), None
+    capitalised = _capitalised_words(lines[titles:])
+    lines = [_sentence_case(t, capitalised) for t in lines[:titles]] + lines[titles:]
+    return "\n".join(lines), capitalised
+
+
+def _event_lines(articles: Sequence[Article], summary: Summary) -> tuple[list[str], int]:
+    """The lines of ``event_text``, and how many of them, first, are titles."""
     lines: list[str] = []
     for article in articles:
         if article.title:
             lines.append(article.title.rstrip(" .") + ".")
+    titles = len(dict.fromkeys(lines))
     lines.extend(s.text for s in summary.sentences)
     for article in articles:
         lead: list[str] = []
@@ -223,7 +250,66 @@ def event_text(articles: Sequence[Article], summary: Summary) -> str:
         if n > MAX_WORDS and out:
             break
         out.append(line)
-    return "\n".join(out)
+    return out, min(titles, len(out))
+
+
+# What may stand between two words of one sentence: a word after anything else (a full stop,
+# a colon, a quote mark, a line break) may be capitalised only because it starts a sentence.
+_SAME_SENTENCE = re.compile(r"[ ]*[,;]?[ ]+")
+
+
+def _bare(word: str) -> str:
+    """A word as the name evidence knows it: lower case, no full stop, no possessive ending."""
+    word = word.lower().rstrip(".")
+    return word[:-2] if word.endswith(("'s", "’s")) else word
+
+
+def _sentence_case(title: str, capitalised: frozenset[str]) -> str:
+    """A title in headline case ("Senate Republicans Block Debt Limit Hike") with its words in
+    the case the sentences give them ("Senate Republicans block debt limit hike"): YAKE counts
+    capitals as a sign of a term, and headline case puts one on every word. A title with
+    fewer capitalised words than not is left as it is."""
+    words = list(_TOKEN.finditer(title))
+    if sum(m.group(0)[:1].isupper() for m in words) * 2 <= len(words):
+        return title
+    out, at = [], 0
+    for i, match in enumerate(words):
+        word = match.group(0)
+        # The first word keeps its capital, as in a sentence; acronyms keep theirs.
+        name = _bare(word) in capitalised
+        if i and word[:1].isupper() and not word.isupper() and not name:
+            word = word.lower()
+        out += [title[at : match.start()], word]
+        at = match.end()
+    return "".join([*out, title[at:]])
+
+
+def _capitalised_words(lines: Sequence[str]) -> frozenset[str]:
+    """Lower-cased words that these sentences write as names: with a capital inside a
+    sentence, or only ever at a sentence's start (the "Joe" of "Joe Lieberman said ...").
+
+    Titles are no evidence: many outlets capitalise every word of a headline ("Biden
+    Criminalizes CRT Dissent"), which made each of its word runs look like a name. A word the
+    sentences write in lower case inside a sentence, and never with a capital there, is no name;
+    nor is a word they do not use at all.
+    """
+    upper: set[str] = set()  # capitalised inside a sentence
+    lower: set[str] = set()  # in lower case inside a sentence
+    seen: set[str] = set()
+    for line in lines:
+        previous = None
+        for match in _TOKEN.finditer(line):
+            word = match.group(0)
+            key = _bare(word)
+            seen.add(key)
+            if (
+                previous is not None
+                and not previous.group(0).endswith(".")
+                and _SAME_SENTENCE.fullmatch(line, previous.end(), match.start()) is not None
+            ):
+                (upper if word[:1].isupper() else lower).add(key)
+            previous = match
+    return frozenset(upper | (seen - lower))
 
 
 def _junk_words(articles: Sequence[Article]) -> frozenset[str]:
@@ -297,11 +383,59 @@ def _contains(big: tuple[str, ...], small: tuple[str, ...]) -> bool:
     return any(big[i : i + n] == small for i in range(len(big) - n + 1))
 
 
-def _is_name(tokens: tuple[str, ...]) -> bool:
-    return all(t[:1].isupper() for t in tokens)
+def _is_name(tokens: tuple[str, ...], capitalised: frozenset[str] | None = None) -> bool:
+    """Every word capitalised, and, given the words the event's sentences capitalise
+    (``_capitalised_words``), each of them among those."""
+    return all(t[:1].isupper() for t in tokens) and (
+        capitalised is None or all(_bare(t) in capitalised for t in tokens)
+    )
 
 
-def _join_overlapping_names(kept: list[_Candidate], text: str) -> list[_Candidate]:
+def _overlap(a: tuple[str, ...], b: tuple[str, ...]) -> int:
+    """Words the end of ``a`` shares with the start of ``b`` (fewer than either has)."""
+    return next((n for n in range(min(len(a), len(b)) - 1, 0, -1) if a[-n:] == b[:n]), 0)
+
+
+def _merge_variants(
+    candidates: Sequence[_Candidate], capitalised: frozenset[str] | None
+) -> list[_Candidate]:
+    """The candidates, best first, without the variants of a better one: a phrase inside
+    another or holding it (a full name replaces its parts), and a word run that slides along
+    the same passage as a better one."""
+    kept: list[_Candidate] = []
+    for cand in sorted(candidates, key=lambda c: (c.score, c.key)):
+        words = set(cand.key)
+        name = _is_name(cand.tokens, capitalised)
+        clashes = [
+            i
+            for i, k in enumerate(kept)
+            if not words.isdisjoint(k.key)  # cheap test first: most pairs share no word
+            and (_contains(k.key, cand.key) or _contains(cand.key, k.key))
+        ]
+        if not clashes:
+            # YAKE's word runs slide along a sentence ("GOP blocks debt", "blocks debt limit",
+            # "debt limit hike"): a phrase that shares two words with the edge of a better one
+            # is the same passage again. Two names that overlap are joined later instead.
+            if any(
+                not words.isdisjoint(k.key)
+                and not (name and _is_name(k.tokens, capitalised))
+                and max(_overlap(k.key, cand.key), _overlap(cand.key, k.key)) >= 2
+                for k in kept
+            ):
+                continue
+            kept.append(cand)
+        elif name and all(len(cand.key) > len(kept[i].key) for i in clashes):
+            # The full name replaces its parts ("Jens Stoltenberg" over "Stoltenberg"), at the
+            # best rank any of them had.
+            first = clashes[0]
+            kept[first] = _Candidate(cand.tokens, cand.key, kept[first].score)
+            kept = [k for i, k in enumerate(kept) if i not in clashes[1:]]
+    return kept
+
+
+def _join_overlapping_names(
+    kept: list[_Candidate], text: str, capitalised: frozenset[str] | None
+) -> list[_Candidate]:
     """Join two names that overlap into the longer name the text uses ("North Atlantic Treaty" +
     "Atlantic Treaty Organization" -> "North Atlantic Treaty Organization")."""
     lowered = " ".join(text.lower().split())
@@ -310,16 +444,9 @@ def _join_overlapping_names(kept: list[_Candidate], text: str) -> list[_Candidat
         a = kept[i]
         for j in range(len(kept)):
             b = kept[j]
-            if i == j or not (_is_name(a.tokens) and _is_name(b.tokens)):
+            if i == j or not (_is_name(a.tokens, capitalised) and _is_name(b.tokens, capitalised)):
                 continue
-            overlap = next(
-                (
-                    n
-                    for n in range(min(len(a.key), len(b.key)) - 1, 0, -1)
-                    if a.key[-n:] == b.key[:n]
-                ),
-                0,
-            )
+            overlap = _overlap(a.key, b.key)
             joined = a.tokens + b.tokens[overlap:]
             if overlap and " ".join(joined).lower() in lowered:
                 kept[i] = _Candidate(joined, _key(joined), min(a.score, b.score))
@@ -453,7 +580,7 @@ def extract_keywords(
     """Up to ``config.count`` keywords for one event, best first."""
     if config.count == 0:
         return ()
-    text = event_text(articles, summary)
+    text, capitalised = yake_text(articles, summary)
     if not text.strip():
         return ()
     extractor = _extractor(config.max_ngram)
@@ -475,34 +602,20 @@ def extract_keywords(
             continue  # "seeks to avoid", "plans to deploy": clauses, not key phrases
         if any(t.lower().rstrip(".") in _TITLE_WORDS for t in tokens[1:-1]):
             continue  # "Finnish President Alexander": a title glued between two names
+        if any(len(t) == 1 and t.islower() and t != "a" or t in _CONTRACTED for t in tokens):
+            continue  # "Biden s falling": YAKE splits "Biden’s" at the apostrophe
         spread = sum(" ".join(tokens).lower() in a for a in lowered_articles)
-        boost = (2.0 if _is_name(tokens) else 1.0) * (1.0 + spread / max(len(articles), 1))
+        name = _is_name(tokens, capitalised)
+        boost = (2.0 if name else 1.0) * (1.0 + spread / max(len(articles), 1))
         candidates.append(_Candidate(tokens, _key(tokens), (rank + 1) / boost))
-    candidates.sort(key=lambda c: (c.score, c.key))
-    kept: list[_Candidate] = []
-    for cand in candidates:
-        words = set(cand.key)
-        clashes = [
-            i
-            for i, k in enumerate(kept)
-            if not words.isdisjoint(k.key)  # cheap test first: most pairs share no word
-            and (_contains(k.key, cand.key) or _contains(cand.key, k.key))
-        ]
-        if not clashes:
-            kept.append(cand)
-        elif _is_name(cand.tokens) and all(len(cand.key) > len(kept[i].key) for i in clashes):
-            # The full name replaces its parts ("Jens Stoltenberg" over "Stoltenberg"), at the
-            # best rank any of them had.
-            first = clashes[0]
-            kept[first] = _Candidate(cand.tokens, cand.key, kept[first].score)
-            kept = [k for i, k in enumerate(kept) if i not in clashes[1:]]
-    kept = _join_overlapping_names(kept, text)
+    kept = _merge_variants(candidates, capitalised)
+    kept = _join_overlapping_names(kept, text, capitalised)
     # A name glued to plain words ("Stoltenberg visits") is dropped when the name stands alone.
-    names = {w for k in kept if _is_name(k.tokens) for w in k.key}
+    names = {w for k in kept if _is_name(k.tokens, capitalised) for w in k.key}
     kept = [
         k
         for k in kept
-        if _is_name(k.tokens)
+        if _is_name(k.tokens, capitalised)
         or not any(t[:1].isupper() for t in k.tokens)
         or not {w for w, t in zip(k.key, k.tokens, strict=True) if t[:1].isupper()} <= names
     ]

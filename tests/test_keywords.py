@@ -6,12 +6,18 @@ import random
 
 import pytest
 
+import digest.keywords
 from digest.config import KeywordsConfig
 from digest.keywords import (
     MAX_WORDS,
+    _Candidate,
+    _capitalised_words,
     _CooccurrenceGraph,
     _fast_yake,
     _GraphLibrary,
+    _key,
+    _merge_variants,
+    _sentence_case,
     _SmallListNumerics,
     event_text,
     extract_keywords,
@@ -93,6 +99,101 @@ def test_keyword_text_is_bounded():
 
 def test_deterministic():
     assert _keywords() == _keywords()
+
+
+# Three outlets' headlines in headline case over sentence-case reports (made up for the test).
+DEBT = [
+    make_article(
+        "l",
+        "Senate Republicans Block Debt Limit Hike as Default Deadline Looms",
+        "Senate Republicans on Wednesday blocked a bill to raise the debt limit, setting up a "
+        "showdown with Democrats weeks before the Treasury could run out of cash.\n\n"
+        "Senate Majority Leader Chuck Schumer said Democrats would bring the bill back next week.",
+        source="Capitol Wire",
+    ),
+    make_article(
+        "c",
+        "GOP Blocks Debt Limit Hike Again, Biden’s Agenda Stalls",
+        "Republicans blocked the debt limit hike for the second time this month, and President "
+        "Joe Biden’s agenda stalled in the Senate.\n\n"
+        "Mitch McConnell said Democrats could raise the limit on their own.",
+        source="Daily Ledger",
+    ),
+    make_article(
+        "r",
+        "Democrats Fail to Pass Debt Limit Hike as Republicans Dig In",
+        "Democrats failed to pass a debt limit hike on Wednesday after Senate Republicans refused "
+        "to support it.\n\n"
+        "Chuck Schumer called the vote reckless and said the Treasury would run out of room.",
+        source="Evening Post",
+    ),
+]
+DEBT_SUMMARY = Summary("", (SummarySentence(DEBT[0].paragraphs[0], ("l",)),))
+
+
+def test_headline_case_is_no_sign_of_a_name():
+    keywords = extract_keywords(DEBT, DEBT_SUMMARY, KeywordsConfig(count=10))
+    assert {"Chuck Schumer", "Senate Republicans", "debt limit hike"} <= set(keywords)
+    # Before, runs of the headlines ranked as names: "GOP Blocks Debt Limit Hike".
+    lowered_in_text = {"block", "blocks", "debt", "limit", "hike", "fail", "pass", "default"}
+    for keyword in keywords:
+        assert not any(w in lowered_in_text for w in keyword.split() if w[:1].isupper())
+
+
+def test_names_are_told_by_the_sentences_not_the_titles():
+    lines = [
+        "Joe Lieberman met the Supreme Court nominee on Monday.",
+        "The court said Lieberman would testify, and officials agreed.",
+        "Officials blocked the bill.",
+    ]
+    names = _capitalised_words(lines)
+    assert {"joe", "lieberman", "supreme", "court", "monday"} <= names  # "Joe" starts a sentence
+    assert not {"officials", "blocked", "the", "bill", "said"} & names  # lower case inside one
+    assert "nominee" not in names and "senate" not in names  # lower case, or not there at all
+
+
+def test_a_headline_case_title_is_read_in_sentence_case():
+    names = frozenset({"senate", "republicans", "obama"})
+    assert (
+        _sentence_case("Senate Republicans Block Debt Limit Hike as GOP Digs In", names)
+        == "Senate Republicans block debt limit hike as GOP digs in"
+    )
+    assert _sentence_case("Perry Defends Faith From Obama’s War", names) == (
+        "Perry defends faith from Obama’s war"
+    )
+    title = "Senate blocks a bill on the debt limit"  # already in sentence case
+    assert _sentence_case(title, frozenset()) == title
+
+
+def _candidates(*phrases: str) -> list[_Candidate]:
+    return [
+        _Candidate(tuple(p.split()), _key(tuple(p.split())), float(rank))
+        for rank, p in enumerate(phrases)
+    ]
+
+
+def test_word_runs_sliding_along_one_passage_are_one_keyword():
+    kept = _merge_variants(
+        _candidates("GOP blocks debt", "blocks debt limit", "debt limit hike", "Chuck Schumer"),
+        frozenset({"gop", "chuck", "schumer"}),
+    )
+    # The second shares two words with the first; the third only one.
+    assert [" ".join(k.tokens) for k in kept] == [
+        "GOP blocks debt",
+        "debt limit hike",
+        "Chuck Schumer",
+    ]
+    names = _merge_variants(_candidates("Stoltenberg", "Jens Stoltenberg"), None)
+    assert [" ".join(k.tokens) for k in names] == ["Jens Stoltenberg"]
+
+
+def test_a_word_split_off_at_an_apostrophe_is_no_keyword(monkeypatch: pytest.MonkeyPatch):
+    class _Yake:
+        def extract_keywords(self, text: str) -> list[tuple[str, float]]:
+            return [("Biden s falling", 0.01), ("Don n’t wait", 0.02), ("poll numbers", 0.03)]
+
+    monkeypatch.setattr(digest.keywords, "_extractor", lambda _n: _Yake())
+    assert extract_keywords(DEBT, DEBT_SUMMARY, KeywordsConfig(count=10)) == ("poll numbers",)
 
 
 def _yake_inputs() -> list[str]:

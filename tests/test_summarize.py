@@ -225,6 +225,7 @@ def test_keyword_evaluation_compares_with_plain_yake(tmp_path):
 
     report = run([_gold_file(tmp_path, {"main_entities": ["Marlow", "Anna Berg"]})])
     assert "| digest |" in report and "| yake |" in report
+    assert "| yake, titles in sentence case |" in report
     assert entity_found("Barack Obama", ["Obama"])
     assert entity_found("Marlow", ["Marlow town council"])
     assert not entity_found("Senate Democrats", ["Senate"])

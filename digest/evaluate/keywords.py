@@ -1,5 +1,7 @@
 """Keyword evaluation: recall of BASIL's ``main_entities`` among each event's top 10 keywords,
-for the digest keywords and for plain YAKE (default settings) on the same bounded text.
+for the digest keywords and for plain YAKE (default settings) on the same bounded text; and, to
+tell the cleaning's share from the reading's, plain YAKE on the text as the digest has YAKE
+read it (titles in headline case put in sentence case).
 
 An entity counts as found when a keyword contains it, or when a keyword is the entity's head
 (its last words: "Obama" finds "Barack Obama", "Democrats" finds "Senate Democrats"); case and
@@ -18,7 +20,7 @@ from pathlib import Path
 from digest.config import Config
 from digest.evaluate.data import load_gold
 from digest.evaluate.summaries import pinned_events
-from digest.keywords import event_text, extract_keywords
+from digest.keywords import event_text, extract_keywords, yake_text
 from digest.summarize import summarize
 
 TOP = 10
@@ -68,7 +70,7 @@ def evaluate_file(
     start = time.perf_counter()
     config = config or Config()
     keywords_config = dataclasses.replace(config.keywords, count=TOP)
-    found = {"digest": 0, "yake": 0}
+    found = {"digest": 0, "yake": 0, "yake, titles in sentence case": 0}
     entities = 0
     pairs = pinned_events(load_gold(path, limit), config)
     for gold, articles in pairs:
@@ -79,9 +81,11 @@ def evaluate_file(
         summary = summarize(articles, config.summary)
         ours = extract_keywords(articles, summary, keywords_config)
         plain = plain_yake(event_text(articles, summary))
+        cased = plain_yake(yake_text(articles, summary)[0])
         entities += len(wanted)
         found["digest"] += sum(entity_found(e, ours) for e in wanted)
         found["yake"] += sum(entity_found(e, plain) for e in wanted)
+        found["yake, titles in sentence case"] += sum(entity_found(e, cased) for e in wanted)
     return KeywordResult(
         name=path.name,
         events=len(pairs),
