@@ -253,9 +253,10 @@ def _event_lines(articles: Sequence[Article], summary: Summary) -> tuple[list[st
     return out, min(titles, len(out))
 
 
-# What may stand between two words of one sentence: a word after anything else (a full stop,
-# a colon, a quote mark, a line break) may be capitalised only because it starts a sentence.
-_SAME_SENTENCE = re.compile(r"[ ]*[,;]?[ ]+")
+# What may stand between two words of one sentence, besides spaces: a word after anything else
+# (a full stop, a colon, a quote mark, a line break) may be capitalised only because it starts
+# a sentence.
+_SAME_SENTENCE = frozenset(["", ",", ";"])
 
 
 def _bare(word: str) -> str:
@@ -302,12 +303,11 @@ def _capitalised_words(lines: Sequence[str]) -> frozenset[str]:
             word = match.group(0)
             key = _bare(word)
             seen.add(key)
-            if (
-                previous is not None
-                and not previous.group(0).endswith(".")
-                and _SAME_SENTENCE.fullmatch(line, previous.end(), match.start()) is not None
-            ):
-                (upper if word[:1].isupper() else lower).add(key)
+            if previous is not None and not previous.group(0).endswith("."):
+                # Only spaces, or a comma or semicolon and a space, between the two words.
+                gap = line[previous.end() : match.start()]
+                if gap.endswith(" ") and gap.strip(" ") in _SAME_SENTENCE:
+                    (upper if word[:1].isupper() else lower).add(key)
             previous = match
     return frozenset(upper | (seen - lower))
 
