@@ -4,7 +4,7 @@ YAKE reads a bounded text per event (every title, each article's first sentences
 summary), so the cost per event does not grow with article length. Its list is then cleaned:
 
 * junk goes: bylines (the articles' authors), outlet names, datelines, dates, numbers, and
-  the halves of a word YAKE split at its apostrophe ("Biden s falling");
+  the pieces of a word YAKE split at an apostrophe or hyphen ("Biden s falling", "D NY");
 * job titles are cut from the edges ("NATO Secretary General" -> "NATO", "President Obama" ->
   "Obama"), so names are not glued to the titles around them;
 * variants merge: case, plural and sub-phrase ("Stoltenberg" beside "Jens Stoltenberg"), and
@@ -275,12 +275,14 @@ def _sentence_case(title: str, capitalised: frozenset[str]) -> str:
         return title
     out, at = [], 0
     for i, match in enumerate(words):
-        word = match.group(0)
-        # The first word keeps its capital, as in a sentence; acronyms keep theirs.
-        name = _bare(word) in capitalised
-        if i and word[:1].isupper() and not word.isupper() and not name:
-            word = word.lower()
-        out += [title[at : match.start()], word]
+        # Each part of a hyphenated word on its own ("Iran-Backed" -> "Iran-backed"). The first
+        # word keeps its capital, as in a sentence; acronyms keep theirs.
+        parts = match.group(0).split("-")
+        for j, part in enumerate(parts):
+            title_case = (i or j) and part[:1].isupper() and not part.isupper()
+            if title_case and _bare(part) not in capitalised:
+                parts[j] = part.lower()
+        out += [title[at : match.start()], "-".join(parts)]
         at = match.end()
     return "".join([*out, title[at:]])
 
@@ -300,15 +302,19 @@ def _capitalised_words(lines: Sequence[str]) -> frozenset[str]:
     for line in lines:
         previous = None
         for match in _TOKEN.finditer(line):
-            word = match.group(0)
-            key = _bare(word)
-            seen.add(key)
+            inside = False
             if previous is not None and not previous.group(0).endswith("."):
                 # Only spaces, or a comma or semicolon and a space, between the two words.
                 gap = line[previous.end() : match.start()]
-                if gap.endswith(" ") and gap.strip(" ") in _SAME_SENTENCE:
-                    (upper if word[:1].isupper() else lower).add(key)
+                inside = gap.endswith(" ") and gap.strip(" ") in _SAME_SENTENCE
             previous = match
+            # The parts of a hyphenated word as words of their own ("Iran-backed"): YAKE
+            # splits at hyphens.
+            for j, part in enumerate(match.group(0).split("-")):
+                key = _bare(part)
+                seen.add(key)
+                if inside or j:
+                    (upper if part[:1].isupper() else lower).add(key)
     return frozenset(upper | (seen - lower))
 
 
@@ -602,8 +608,10 @@ def extract_keywords(
             continue  # "seeks to avoid", "plans to deploy": clauses, not key phrases
         if any(t.lower().rstrip(".") in _TITLE_WORDS for t in tokens[1:-1]):
             continue  # "Finnish President Alexander": a title glued between two names
-        if any(len(t) == 1 and t.islower() and t != "a" or t in _CONTRACTED for t in tokens):
-            continue  # "Biden s falling": YAKE splits "Biden’s" at the apostrophe
+        if any(len(t) == 1 and t not in "aAI" or t in _CONTRACTED for t in tokens):
+            # "Biden s falling": YAKE splits "Biden’s" at the apostrophe, and "D NY" from
+            # "(D-NY)" at the hyphen; an initial keeps its full stop ("George W. Bush").
+            continue
         spread = sum(" ".join(tokens).lower() in a for a in lowered_articles)
         name = _is_name(tokens, capitalised)
         boost = (2.0 if name else 1.0) * (1.0 + spread / max(len(articles), 1))

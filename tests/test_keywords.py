@@ -161,6 +161,11 @@ def test_a_headline_case_title_is_read_in_sentence_case():
     assert _sentence_case("Perry Defends Faith From Obama’s War", names) == (
         "Perry defends faith from Obama’s war"
     )
+    names = _capitalised_words(["US strikes hit Iran-backed militia groups in Iraq."])
+    assert {"iran", "iraq"} <= names and not {"backed", "militia"} & names
+    assert _sentence_case("US Strikes Hit Iran-Backed Militia Sites", names) == (
+        "US strikes hit Iran-backed militia sites"
+    )
     title = "Senate blocks a bill on the debt limit"  # already in sentence case
     assert _sentence_case(title, frozenset()) == title
 
@@ -190,7 +195,12 @@ def test_word_runs_sliding_along_one_passage_are_one_keyword():
 def test_a_word_split_off_at_an_apostrophe_is_no_keyword(monkeypatch: pytest.MonkeyPatch):
     class _Yake:
         def extract_keywords(self, text: str) -> list[tuple[str, float]]:
-            return [("Biden s falling", 0.01), ("Don n’t wait", 0.02), ("poll numbers", 0.03)]
+            return [
+                ("Biden s falling", 0.01),
+                ("Don n’t wait", 0.02),
+                ("Schumer D NY", 0.03),
+                ("poll numbers", 0.04),
+            ]
 
     monkeypatch.setattr(digest.keywords, "_extractor", lambda _n: _Yake())
     assert extract_keywords(DEBT, DEBT_SUMMARY, KeywordsConfig(count=10)) == ("poll numbers",)
