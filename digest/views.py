@@ -21,6 +21,7 @@ import nh3
 from markdown_it import MarkdownIt
 
 from digest.config import Config
+from digest.headline import opening_words
 from digest.model import Article, Digest, Event
 
 ALLOWED_SCHEMES = {"http", "https", "mailto"}
@@ -209,18 +210,7 @@ def safe_url(url: str | None) -> str:
 
 def display_title(article: Article) -> str:
     """An article's title, or its opening words when the article has none."""
-    if article.title:
-        return article.title
-    # The first paragraphs only: splitting a whole article for 12 words was a fiftieth of the
-    # render stage (2%) for a folder of untitled articles.
-    words: list[str] = []
-    for paragraph in article.paragraphs:
-        words += paragraph.split()
-        if len(words) > 12:
-            break
-    if not words:
-        return article.id
-    return " ".join(words[:12]) + ("…" if len(words) > 12 else "")
+    return article.title or opening_words(article)
 
 
 @functools.cache

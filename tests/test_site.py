@@ -268,6 +268,22 @@ def _event(id: str, headline: str, text: str, keywords: tuple[str, ...], day: in
     )
 
 
+def test_an_event_without_a_summary_says_why_instead_of_claiming_cited_sentences(tmp_path: Path):
+    from digest.render import render_site
+
+    plain = _event("plain", "Storm floods Marlow", "The river rose in Marlow on Tuesday.", (), 3)
+    bare = dataclasses.replace(
+        _event("bare", "Caption of a photo", "He hugged him.", (), 4), summary=()
+    )
+    digest = Digest(events=(bare, plain), rejected=())
+    out = tmp_path / "site"
+    render_site(digest, config_for(SEEDS, tmp_path / "out"), out, 1)
+    page = (out / "events" / "bare.html").read_text(encoding="utf-8")
+    assert "can stand on its own in a summary" in page
+    assert "Every sentence above is taken from" not in page
+    assert "Every sentence above is taken from" in (out / "events" / "plain.html").read_text()
+
+
 def test_related_events_share_names_or_keywords():
     events = [
         _event("c", "Port strike spreads to Rotterdam", "Dockers in Rotterdam joined the "

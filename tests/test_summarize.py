@@ -148,6 +148,27 @@ def test_headline_without_titles_is_a_whole_short_sentence():
     assert len(summary.headline.split()) <= 24
 
 
+def test_an_event_whose_sentences_cannot_stand_alone_still_gets_a_whole_sentence_headline():
+    # Every sentence leans on another ("His ..."): no summary, yet a headline, taken whole.
+    caption = make_article(
+        "c",
+        "",
+        "His lawyer hugged him after the hearing in the federal court of Chicago.\n\n"
+        "He said nothing.",
+    )
+    summary = summarize([caption], SummaryConfig(max_words=100))
+    assert summary.sentences == ()
+    assert summary.headline == caption.paragraphs[0]
+
+
+def test_without_any_short_sentence_the_headline_is_the_opening_words():
+    words = " ".join(f"word{i}" for i in range(40))  # one 40-word run: no short sentence
+    article = make_article("w", "", words)
+    headline = choose_headline([article], [])
+    assert headline == " ".join(f"word{i}" for i in range(12)) + "…"
+    assert choose_headline([make_article("e", "", "")], []) == "e"  # no words: its id
+
+
 def test_outlet_suffix_is_cut_from_titles():
     assert clean_title("Storm floods Marlow | Reuters", "Reuters") == "Storm floods Marlow"
     assert choose_headline([make_article("x", "Storm closes the port - The Daily Bugle")], []) == (
