@@ -159,6 +159,11 @@ _JUNK_WORDS = frozenset(
         "copyright",
         "updated",
         "published",
+        # Media furniture that runs into the text of scraped pages ("Media playback is
+        # unsupported on your device", "Image caption ...").
+        "caption",
+        "playback",
+        "autoplay",
     ]
 )
 
