@@ -3,8 +3,9 @@
 YAKE reads a bounded text per event (every title, each article's first sentences and the
 summary), so the cost per event does not grow with article length. Its list is then cleaned:
 
-* junk goes: bylines (the articles' authors), outlet names, datelines, dates, numbers, and
-  the pieces of a word YAKE split at an apostrophe or hyphen ("Biden s falling", "D NY");
+* junk goes: bylines (the articles' authors), outlet names, datelines, dates, numbers, single
+  everyday words ("people", "years"), and the pieces of a word YAKE split at an apostrophe or
+  hyphen ("Biden s falling", "D NY");
 * job titles are cut from the edges ("NATO Secretary General" -> "NATO", "President Obama" ->
   "Obama"), so names are not glued to the titles around them;
 * variants merge: case, plural and sub-phrase ("Stoltenberg" beside "Jens Stoltenberg"), and
@@ -34,6 +35,7 @@ import yake.data.core
 import yake.data.features
 import yake.data.single_word
 
+from digest.background import english_frequencies
 from digest.config import KeywordsConfig
 from digest.model import Article, Summary
 from digest.sentences import MONTHS, WEEKDAYS, split_sentences
@@ -166,6 +168,17 @@ _JUNK_WORDS = frozenset(
         "autoplay",
     ]
 )
+
+
+# A single lower-case word this common in English (a Zipf frequency of 5.5: more than 316 in a
+# million words, about the 600 most used) names no topic: "people", "years", "time", "world".
+# Their keyword pages listed dozens of unrelated events.
+_EVERYDAY = 10**5.5 / 1e9
+
+
+@functools.lru_cache(maxsize=1 << 16)  # a pure function of the word; the vocabulary repeats
+def _everyday(word: str) -> bool:
+    return english_frequencies().get(word, 0.0) >= _EVERYDAY
 
 
 # What is left of a contraction YAKE split at its apostrophe ("Don’t" -> "Don", "’t").
@@ -613,6 +626,8 @@ def extract_keywords(
             continue  # "seeks to avoid", "plans to deploy": clauses, not key phrases
         if any(t.lower().rstrip(".") in _TITLE_WORDS for t in tokens[1:-1]):
             continue  # "Finnish President Alexander": a title glued between two names
+        if len(tokens) == 1 and tokens[0].islower() and _everyday(tokens[0]):
+            continue
         if any(len(t) == 1 and t not in "aAI" or t in _CONTRACTED for t in tokens):
             # "Biden s falling": YAKE splits "Biden’s" at the apostrophe, and "D NY" from
             # "(D-NY)" at the hyphen; an initial keeps its full stop ("George W. Bush").

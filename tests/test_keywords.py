@@ -192,7 +192,9 @@ def test_word_runs_sliding_along_one_passage_are_one_keyword():
     assert [" ".join(k.tokens) for k in names] == ["Jens Stoltenberg"]
 
 
-def test_split_words_and_media_furniture_are_no_keywords(monkeypatch: pytest.MonkeyPatch):
+def test_split_words_everyday_words_and_media_furniture_are_no_keywords(
+    monkeypatch: pytest.MonkeyPatch,
+):
     class _Yake:
         def extract_keywords(self, text: str) -> list[tuple[str, float]]:
             return [
@@ -201,11 +203,14 @@ def test_split_words_and_media_furniture_are_no_keywords(monkeypatch: pytest.Mon
                 ("Schumer D NY", 0.03),
                 ("device media caption", 0.035),  # page furniture run into the text
                 ("Media playback", 0.036),
+                ("people", 0.037),  # an everyday word names no topic
                 ("poll numbers", 0.04),
+                ("ransomware", 0.05),
             ]
 
     monkeypatch.setattr(digest.keywords, "_extractor", lambda _n: _Yake())
-    assert extract_keywords(DEBT, DEBT_SUMMARY, KeywordsConfig(count=10)) == ("poll numbers",)
+    keywords = extract_keywords(DEBT, DEBT_SUMMARY, KeywordsConfig(count=10))
+    assert keywords == ("poll numbers", "ransomware")
 
 
 def _yake_inputs() -> list[str]:
