@@ -159,6 +159,7 @@ _JUNK_WORDS = frozenset(
         "subscribe",
         "newsletter",
         "copyright",
+        "update",
         "updated",
         "published",
         # Media furniture that runs into the text of scraped pages ("Media playback is
@@ -183,6 +184,9 @@ def _everyday(word: str) -> bool:
 
 # What is left of a contraction YAKE split at its apostrophe ("Don’t" -> "Don", "’t").
 _CONTRACTED = frozenset(["n't", "n’t"])
+
+# Words a phrase neither starts nor ends with once titles are cut from its edges.
+_EDGE_STOP = frozenset(["of", "the", "a", "an", "and", "for", "to", "in", "on", "at", "by", "with"])
 
 # Words inside a phrase that make it a clause rather than a name or a term.
 _INNER_STOP = frozenset(
@@ -354,7 +358,12 @@ def _strip_titles(tokens: tuple[str, ...]) -> tuple[str, ...]:
         start += 1
     while end > start and tokens[end - 1].lower().rstrip(".") in _TITLE_WORDS:
         end -= 1
-    return tokens[start:end]
+    kept = tokens[start:end]
+    # A title cut from "Secretary of State" leaves "of State", the rest of the title: what is
+    # left must start and end with a word of its own, as YAKE's candidates do.
+    if kept and (kept[0].lower() in _EDGE_STOP or kept[-1].lower() in _EDGE_STOP):
+        return ()
+    return kept
 
 
 def _is_junk(tokens: tuple[str, ...], junk: frozenset[str]) -> bool:

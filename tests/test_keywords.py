@@ -204,6 +204,7 @@ def test_split_words_everyday_words_and_media_furniture_are_no_keywords(
                 ("device media caption", 0.035),  # page furniture run into the text
                 ("Media playback", 0.036),
                 ("people", 0.037),  # an everyday word names no topic
+                ("Secretary of State", 0.038),  # a title, whose cut leaves "of State"
                 ("poll numbers", 0.04),
                 ("ransomware", 0.05),
             ]
