@@ -2,7 +2,40 @@
 
 from __future__ import annotations
 
+import segtok.segmenter
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from digest import sentences
 from digest.sentences import is_boilerplate, leans_on_context, split_sentences
+
+# Texts before a candidate break as segtok meets them: abbreviations, initials, lone characters
+# and digits, author lists, brackets, and ordinary words.
+_BEFORE_BREAK = [
+    "Dr",
+    "He met Dr",
+    "The U.S",
+    "in the U.S",
+    "Gen",
+    "J",
+    "By J",
+    "Doctor J. R",
+    "Smith, A",
+    "Smith, J. and B",
+    "(J",
+    "[A.-B",
+    "5",
+    "12345",
+    "x",
+    "The talks ended",
+    "It rose 5",
+    "on Jan",
+    "Apr",
+    "vs",
+    "figs",
+    "",
+    " ",
+]
 
 
 def test_a_title_does_not_end_a_sentence():
@@ -55,3 +88,29 @@ def test_furniture_words_are_found_in_any_case():
     assert is_boilerplate("Follow us on Twitter at @Example for the latest updates.")
     assert is_boilerplate("Photo By Jane Doe for the Daily Example newspaper staff.")
     assert not is_boilerplate("The Senate passed the bill on Monday after a long debate.")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.sampled_from(_BEFORE_BREAK), st.text(max_size=12)), min_size=1, max_size=4
+    ).map(" ".join)
+)
+def test_the_abbreviation_test_from_the_end_answers_as_segtoks_own(text: str):
+    forward = sentences._ABBREVIATIONS.search(text) is not None
+    assert (sentences._ABBREVIATIONS_FROM_THE_END.search(text) is not None) == forward
+
+
+def test_splits_are_the_same_with_the_test_from_the_end(monkeypatch):
+    paragraphs = [
+        "Dr. Smith met Gen. Jones in the U.S. capital on Jan. 3. They talked. J. R. R. Tolkien "
+        "wrote it. See figs. 2 and 3. It cost $5.5 million. No. 5 won.",
+        "Smith, J. and B. Jones found it (J. Am. Chem. Soc.). Then it rose 5. Prices fell.",
+        'He said: "We will go." The vote is Tuesday. St. Louis agreed. Mt. Fuji erupted?',
+    ]
+    found = [split_sentences(p) for p in paragraphs]
+    assert segtok.segmenter.ABBREVIATIONS is sentences._ABBREVIATIONS  # restored after use
+    sentences._split.cache_clear()
+    monkeypatch.setattr(sentences, "_ABBREVIATIONS_FROM_THE_END", None)  # segtok as shipped
+    assert [split_sentences(p) for p in paragraphs] == found
+    sentences._split.cache_clear()
