@@ -14,7 +14,8 @@ summary), so the cost per event does not grow with article length. Its list is t
   articles' sentences, not their titles: a title in headline case is read in the case its
   words have in the sentences ("GOP Blocks Debt Limit Hike" -> "GOP blocks debt limit hike"),
   so YAKE, which counts capitals as a sign of a term, does not rank its word runs as names;
-* each keyword takes its most common casing in the text ("NATO", "Ukraine", "air defence").
+* each keyword takes its most common casing in the text ("NATO", "Ukraine", "air defence"),
+  and a name gets back a first word YAKE cut as a stop word ("York City" -> "New York City").
 """
 
 from __future__ import annotations
@@ -411,6 +412,32 @@ def _casing(tokens: tuple[str, ...], text: str, flat: str, lowered: str) -> str:
     return best
 
 
+def _with_lost_first_word(name: str, flat: str, lowered: str, stop_words: frozenset[str]) -> str:
+    """The name with the word YAKE cut from its start: YAKE never starts a candidate with one of
+    its stop words, and "new" is one, so "New York City" came out as "York City" and "New
+    Zealand" as "Zealand". The word is put back when the text writes it, capitalised, before
+    every occurrence of the name (``flat`` is the text with its whitespace collapsed and
+    ``lowered`` its lower case)."""
+    target = name.lower()
+    heads: list[str] = []
+    start = lowered.find(target)
+    while start >= 0:
+        end = start + len(target)
+        whole = (start == 0 or not lowered[start - 1].isalnum()) and (
+            end == len(lowered) or not lowered[end].isalnum()
+        )
+        if whole:  # the word before it, or "" after punctuation or at the start
+            spaced = start > 0 and flat[start - 1] == " "
+            word = flat[: start - 1].rpartition(" ")[2] if spaced else ""
+            heads.append(word.lstrip("([{\"'“‘"))
+        start = lowered.find(target, start + 1)
+    head = heads[0].lower() if heads else ""
+    if len({h.lower() for h in heads}) != 1 or head not in stop_words or head in _TITLE_WORDS:
+        return name  # "Former" was cut on purpose: a job title
+    capitalised = [h for h in heads if h[:1].isupper() and h.isalpha()]
+    return f"{capitalised[0]} {name}" if capitalised else name
+
+
 def _contains(big: tuple[str, ...], small: tuple[str, ...]) -> bool:
     n = len(small)
     return any(big[i : i + n] == small for i in range(len(big) - n + 1))
@@ -659,8 +686,11 @@ def extract_keywords(
     out: list[str] = []
     flat = " ".join(text.split())
     lowered = flat.lower()
+    stop_words = getattr(extractor, "stopword_set", frozenset())
     for cand in kept:
         word = _casing(cand.tokens, text, flat, lowered)
+        if _is_name(cand.tokens, capitalised):
+            word = _with_lost_first_word(word, flat, lowered, stop_words)
         if word.lower() not in (o.lower() for o in out):
             out.append(word)
         if len(out) == config.count:

@@ -19,6 +19,7 @@ from digest.keywords import (
     _merge_variants,
     _sentence_case,
     _SmallListNumerics,
+    _with_lost_first_word,
     event_text,
     extract_keywords,
 )
@@ -304,3 +305,15 @@ def test_small_list_numerics_equal_numpy_exactly():
             assert fast.median(floats) == np.median(floats)
             assert fast.prod(floats) == np.prod(floats)
     assert fast.prod([2, 3]) == np.prod([2, 3])  # integers: numpy's own product
+
+
+def test_a_name_gets_back_the_first_word_yake_cut_as_a_stop_word():
+    def back(name: str, text: str) -> str:
+        return _with_lost_first_word(name, text, text.lower(), frozenset({"new", "former"}))
+
+    text = "Police in New York City said so. (New York City) The New York City mayor spoke."
+    assert back("York City", text) == "New York City"  # YAKE never starts with "new"
+    assert back("York City", "New York City fell. York City won the cup.") == "York City"
+    assert back("Zealand", "It rained in New Zealand.") == "New Zealand"
+    assert back("Stoltenberg", "Former chief Stoltenberg spoke; Stoltenberg left.") == "Stoltenberg"
+    assert back("Giffords", "Former Giffords spoke.") == "Giffords"  # a job title stays cut
