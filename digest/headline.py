@@ -16,7 +16,7 @@ import re
 from collections.abc import Sequence
 
 from digest.model import Article
-from digest.sentences import similarity, split_sentences, trim, usable, words
+from digest.sentences import article_sentences, similarity, usable, words
 
 # Longest sentence taken as a headline when no article has a title.
 MAX_SENTENCE_HEADLINE = 24
@@ -64,12 +64,10 @@ def choose_headline(articles: Sequence[Article], ranked_sentences: Sequence[str]
     # No sentence stands alone: the first that is whole all the same, though it leans on
     # context (its start lost to a caption or a quote): a summary avoids it, a headline only
     # names the event.
-    for article in articles:
-        for paragraph in article.paragraphs:
-            for sentence in split_sentences(paragraph):
-                short = len(sentence.split()) <= MAX_SENTENCE_HEADLINE
-                if short and usable(trim(sentence), continuation=True):
-                    return trim(sentence)
+    for sentence in article_sentences(articles):
+        short = len(sentence.text.split()) <= MAX_SENTENCE_HEADLINE
+        if short and usable(sentence.text, continuation=True):
+            return sentence.text
     return opening_words(articles[0]) if articles else ""
 
 

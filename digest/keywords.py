@@ -376,20 +376,23 @@ def _is_junk(tokens: tuple[str, ...], junk: frozenset[str]) -> bool:
     return all(any(c.isdigit() for c in t) for t in lowered)
 
 
-def _forms(tokens: tuple[str, ...], flat: str, lowered: str) -> Counter[str]:
-    """How often each casing of the phrase occurs as whole words in ``flat`` (whitespace already
-    collapsed to single spaces; ``lowered`` is its lower case, of the same length)."""
-    target = " ".join(tokens).lower()
-    forms: Counter[str] = Counter()
+def _occurrences(target: str, lowered: str) -> Iterator[int]:
+    """Where the lower-case ``target`` occurs as whole words in ``lowered``."""
     start = lowered.find(target)
     while start >= 0:
         end = start + len(target)
         if (start == 0 or not lowered[start - 1].isalnum() and lowered[start - 1] != "_") and (
             end == len(lowered) or not lowered[end].isalnum() and lowered[end] != "_"
         ):
-            forms[flat[start:end]] += 1
+            yield start
         start = lowered.find(target, start + 1)
-    return forms
+
+
+def _forms(tokens: tuple[str, ...], flat: str, lowered: str) -> Counter[str]:
+    """How often each casing of the phrase occurs as whole words in ``flat`` (whitespace already
+    collapsed to single spaces; ``lowered`` is its lower case, of the same length)."""
+    target = " ".join(tokens).lower()
+    return Counter(flat[start : start + len(target)] for start in _occurrences(target, lowered))
 
 
 def _casing(tokens: tuple[str, ...], text: str, flat: str, lowered: str) -> str:
@@ -418,19 +421,12 @@ def _with_lost_first_word(name: str, flat: str, lowered: str, stop_words: frozen
     Zealand" as "Zealand". The word is put back when the text writes it, capitalised, before
     every occurrence of the name (``flat`` is the text with its whitespace collapsed and
     ``lowered`` its lower case)."""
-    target = name.lower()
     heads: list[str] = []
-    start = lowered.find(target)
-    while start >= 0:
-        end = start + len(target)
-        whole = (start == 0 or not lowered[start - 1].isalnum()) and (
-            end == len(lowered) or not lowered[end].isalnum()
-        )
-        if whole:  # the word before it, or "" after punctuation or at the start
-            spaced = start > 0 and flat[start - 1] == " "
-            word = flat[: start - 1].rpartition(" ")[2] if spaced else ""
-            heads.append(word.lstrip("([{\"'“‘"))
-        start = lowered.find(target, start + 1)
+    for start in _occurrences(name.lower(), lowered):
+        # The word before it, or "" after punctuation or at the start.
+        spaced = start > 0 and flat[start - 1] == " "
+        word = flat[: start - 1].rpartition(" ")[2] if spaced else ""
+        heads.append(word.lstrip("([{\"'“‘"))
     head = heads[0].lower() if heads else ""
     if len({h.lower() for h in heads}) != 1 or head not in stop_words or head in _TITLE_WORDS:
         return name  # "Former" was cut on purpose: a job title
