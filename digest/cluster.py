@@ -121,6 +121,16 @@ def cluster_articles(
         # Reports of one event appear within days of each other; how much that says depends on
         # how spread out the folder's dates are.
         sims = sims + config.date_bonus * date_rarity(days_arr, rows, cols, config.window_days)
+    if config.weekday_penalty and len(rows):
+        # An undated report still says when its event happened ("said on Friday"). Two reports
+        # of one subject whose leads name different weekdays are mostly two events a few days
+        # apart (a ruling and the appeal, the toll on day one and day fourteen); two dated
+        # articles are already placed in time by their dates.
+        week = np.array([t.weekdays for t in terms], dtype=np.int64)
+        other_day = (np.isnan(days_arr[rows]) | np.isnan(days_arr[cols])) & _different_weekdays(
+            week[rows], week[cols]
+        )
+        sims = np.where(other_day, sims * (1.0 - config.weekday_penalty), sims)
     # Neighbourhoods say little in a small folder, and a headline's nearest neighbours are
     # syndicated copies of it: local scaling grows with the folder and fades for headlines.
     power = (
@@ -153,6 +163,11 @@ def cluster_articles(
         config.window_days,
         shortness.tolist(),
     )
+
+
+def _different_weekdays(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Whether both name weekdays (``features.weekdays`` bits) and no weekday is in both."""
+    return (a > 0) & (b > 0) & ((a & b) == 0)
 
 
 def strongest_links(

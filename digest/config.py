@@ -114,6 +114,11 @@ class GroupingConfig:
         "Similarity added to two dated articles close in time, scaled by how rare such "
         "closeness is in the folder (0: none).",
     )
+    weekday_penalty: float = _opt(
+        0.5,
+        "How much less similar two articles are, when at least one is undated, if the opening "
+        "words of each name a day of the week and no day is in both (0: not at all).",
+    )
     min_similarity: float = _opt(
         0.05, "Candidate pairs less similar than this are left out of the grouping graph."
     )
@@ -283,6 +288,11 @@ def _check_values(
     checks = [
         ("dedupe.threshold", 0.0 <= config.dedupe.threshold <= 1.0, "must be in [0.0, 1.0]"),
         ("grouping.threshold", 0.0 <= config.grouping.threshold <= 1.0, "must be in [0.0, 1.0]"),
+        (
+            "grouping.weekday_penalty",
+            0.0 <= config.grouping.weekday_penalty <= 1.0,
+            "must be in [0.0, 1.0]",
+        ),
         ("grouping.local_neighbour", config.grouping.local_neighbour > 0, "must be positive"),
         ("grouping.headline_topics", config.grouping.headline_topics >= 0, "must be zero or more"),
         ("grouping.candidate_pairs", config.grouping.candidate_pairs >= 0, "must be zero or more"),

@@ -38,6 +38,23 @@ LEAD_WORDS = 120
 LEAD_WEIGHT = 1.5
 BODY_WORDS = 1500  # words past this point add more background than signal
 NAME_BOOST = 1.5  # a capitalised word inside a sentence: a person, place or organisation
+WEEKDAY_WORDS = 80  # words of the text, after the headline, read for the day an event happened
+
+_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_DAY = r"(monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+_WEEKDAY = re.compile(r"\b" + _DAY + r"\b", re.IGNORECASE)
+# A weekday that names some other day than the one reported on: "last Monday", "since Friday",
+# "Super Tuesday", "Fox News Sunday", "Mondays", "The Sunday Times", or a photo caption's stamp
+# ("Tuesday, Feb. 6, 2018", "Tuesday,...").
+_ELSEWHEN = re.compile(
+    r"\b(?:last|next|this|since|until|till|by|every|through|from|before|after|coming|past|"
+    r"previous|following|super|black|cyber|good|ash|palm|easter|bloody|holy|maundy|giving|the|"
+    r"news)\s+" + _DAY + r"\b"
+    r"|\b" + _DAY + r"(?:s\b|,?\s*(?:\.\.\.|…)|,?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|"
+    r"nov|dec)[a-z]*\.?\s+\d|\s+(?:night\s+(?:live|football)|times|telegraph|mirror|express|"
+    r"herald|post)\b)",
+    re.IGNORECASE,
+)
 
 
 def _norm(token: str) -> str:
@@ -103,6 +120,29 @@ def weighted_terms(article: Article, words: _Words | None = None) -> dict[str, f
     return terms
 
 
+def weekdays(text: str) -> int:
+    """The days of the week ``text`` says something happened on, as bits (Monday = 1, Tuesday =
+    2, Sunday = 64); 0 when it names none. Weekdays that point elsewhere ("last Monday", "Super
+    Tuesday", a caption's "Tuesday, Feb. 6") are left out."""
+    elsewhere = {m.start(1) if m.group(1) else m.start(2) for m in _ELSEWHEN.finditer(text)}
+    mask = 0
+    for m in _WEEKDAY.finditer(text):
+        if m.start(1) not in elsewhere:
+            mask |= 1 << _DAYS.index(m.group(1).lower())
+    return mask
+
+
+def lead_weekdays(article: Article) -> int:
+    """``weekdays`` of the headline and the first ``WEEKDAY_WORDS`` words of the text, where a
+    report says when its event happened ("said on Friday")."""
+    lead: list[str] = []
+    for para in article.paragraphs:
+        lead += para.split()[: WEEKDAY_WORDS - len(lead)]
+        if len(lead) >= WEEKDAY_WORDS:
+            break
+    return weekdays(f"{article.title or ''}\n{' '.join(lead)}")
+
+
 def headline_terms(article: Article, words: _Words | None = None) -> dict[str, float]:
     """The content words of the headline alone, weighted as in ``weighted_terms``."""
     words = words or _Words()
@@ -136,6 +176,7 @@ class Terms(NamedTuple):
     body: WeightedWords  # ``weighted_terms``
     headline: WeightedWords  # ``headline_terms``
     phrases: np.ndarray  # ``phrase_hashes``
+    weekdays: int  # ``lead_weekdays``
 
 
 class TermMaker:
@@ -151,6 +192,7 @@ class TermMaker:
             packed(weighted_terms(article, self._words)),
             packed(headline_terms(article, self._words)),
             phrase_hashes(article, self.phrase_words, self._ids),
+            lead_weekdays(article),
         )
 
 

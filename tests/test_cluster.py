@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 
 import numpy as np
@@ -99,6 +100,34 @@ def test_articles_far_apart_in_time_never_share_an_event():
     undated = make_article("q3", "Nepal quake", QUAKE_2)
     labels = cluster_articles([early, late, undated], GroupingConfig())
     assert labels[0] != labels[1]
+
+
+QUAKE_LATER = (
+    "Rescuers in Nepal's Gorkha district pulled two survivors from the rubble on Tuesday, as the "
+    "death toll from the earthquake near Kathmandu rose past 1,000, the home ministry said.\n\n"
+    "Aid from India and China reached the valley."
+)
+
+
+def test_undated_reports_of_other_weekdays_are_told_apart():
+    first = make_article("q1", "Earthquake kills 150 in Nepal", QUAKE)  # "on Saturday"
+    later = make_article("q2", "Nepal quake toll passes 1,000", QUAKE_LATER)  # "on Tuesday"
+    same_day = make_article(
+        "q3", "Nepal quake toll passes 1,000", QUAKE_LATER.replace("Tuesday", "Saturday")
+    )
+    config = GroupingConfig()
+    assert config.weekday_penalty > 0
+    without = dataclasses.replace(config, weekday_penalty=0.0)
+    # The same words: one event unless the leads name different days.
+    assert cluster_articles([first, later], without) == [0, 0]
+    assert cluster_articles([first, later], config) == [0, 1]
+    assert cluster_articles([first, same_day], config) == [0, 0]
+    # Dates, where both have them, place the reports in time instead.
+    dated = [
+        dataclasses.replace(first, date=datetime(2015, 4, 25, tzinfo=UTC)),
+        dataclasses.replace(later, date=datetime(2015, 4, 28, tzinfo=UTC)),
+    ]
+    assert cluster_articles(dated, config) == [0, 0]
 
 
 def test_candidates_come_only_from_shared_distinctive_words():

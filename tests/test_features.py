@@ -13,11 +13,13 @@ from digest.features import (
     TermMaker,
     _Words,
     date_rarity,
+    lead_weekdays,
     phrase_hashes,
     phrase_matrix,
     sorted_unique,
     tfidf_matrix,
     topic_vectors,
+    weekdays,
     weighted_terms,
 )
 from tests.conftest import make_article
@@ -178,3 +180,28 @@ def test_topic_vectors_are_scikit_learns_truncated_svd():
     ref[members] = TruncatedSVD(5, algorithm="arpack", random_state=0).fit_transform(part)
     ref /= np.maximum(np.linalg.norm(ref, axis=1, keepdims=True), 1e-12)
     assert np.array_equal(z, ref)
+
+
+def test_weekdays_are_the_days_a_report_says_its_event_happened_on():
+    monday, tuesday, friday, sunday = 1, 2, 16, 64
+    assert weekdays("The senator said Monday that talks resumed on Tuesday.") == monday | tuesday
+    assert weekdays("lawmakers passed the bill early friday") == friday  # lower-cased text
+    assert weekdays("No day is named here.") == 0
+    # Weekdays that point to some other day than the event's.
+    for elsewhere in (
+        "Talks have stalled since last Monday and may resume next Friday.",
+        "Results of Super Tuesday and of Black Friday sales.",
+        'Graham said on "Fox News Sunday" that The Sunday Times was wrong.',
+        "Shops now close on Sundays.",
+        "Leaders walk to the floor at the Capitol in Washington, Tuesday, Feb. 6, 2018.",
+        "Leaders walk at the Capitol in Washington, Tuesday,... (Associated Press)",
+    ):
+        assert weekdays(elsewhere) == 0, elsewhere
+    assert weekdays("Since last Monday, and on Sunday again") == sunday
+
+
+def test_lead_weekdays_read_the_headline_and_the_opening_words_only():
+    early = make_article("a", "Court rules on Friday", "The judge ruled. " * 10)
+    assert lead_weekdays(early) == 16
+    late = make_article("b", "Court rules", "The judge ruled. " * 30 + "\n\nOn Monday, an appeal.")
+    assert lead_weekdays(late) == 0  # past the first 80 words
