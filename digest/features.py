@@ -40,20 +40,19 @@ BODY_WORDS = 1500  # words past this point add more background than signal
 NAME_BOOST = 1.5  # a capitalised word inside a sentence: a person, place or organisation
 WEEKDAY_WORDS = 80  # words of the text, after the headline, read for the day an event happened
 
-_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_DAY = r"(monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
-_WEEKDAY = re.compile(r"\b" + _DAY + r"\b", re.IGNORECASE)
+_DAYS = ("mon", "tues", "wednes", "thurs", "fri", "satur", "sun")
+_WEEKDAY = re.compile(r"\b(mon|tues|wednes|thurs|fri|satur|sun)day\b")  # on lower-cased text
 # A weekday that names some other day than the one reported on: "last Monday", "since Friday",
-# "Super Tuesday", "Fox News Sunday", "Mondays", "The Sunday Times", or a photo caption's stamp
-# ("Tuesday, Feb. 6, 2018", "Tuesday,...").
-_ELSEWHEN = re.compile(
+# "Super Tuesday", "Fox News Sunday", "The Sunday Times", or a photo caption's stamp ("Tuesday,
+# Feb. 6, 2018", "Tuesday,..."). Only the words next to a weekday are looked at.
+_ELSEWHEN_BEFORE = re.compile(
     r"\b(?:last|next|this|since|until|till|by|every|through|from|before|after|coming|past|"
     r"previous|following|super|black|cyber|good|ash|palm|easter|bloody|holy|maundy|giving|the|"
-    r"news)\s+" + _DAY + r"\b"
-    r"|\b" + _DAY + r"(?:s\b|,?\s*(?:\.\.\.|…)|,?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|"
-    r"nov|dec)[a-z]*\.?\s+\d|\s+(?:night\s+(?:live|football)|times|telegraph|mirror|express|"
-    r"herald|post)\b)",
-    re.IGNORECASE,
+    r"news)\s+$"
+)
+_ELSEWHEN_AFTER = re.compile(
+    r",?\s*(?:\.\.\.|…)|,?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d"
+    r"|\s+(?:night\s+(?:live|football)|times|telegraph|mirror|express|herald|post)\b"
 )
 
 
@@ -124,11 +123,14 @@ def weekdays(text: str) -> int:
     """The days of the week ``text`` says something happened on, as bits (Monday = 1, Tuesday =
     2, Sunday = 64); 0 when it names none. Weekdays that point elsewhere ("last Monday", "Super
     Tuesday", a caption's "Tuesday, Feb. 6") are left out."""
-    elsewhere = {m.start(1) if m.group(1) else m.start(2) for m in _ELSEWHEN.finditer(text)}
+    lower = text.lower()
     mask = 0
-    for m in _WEEKDAY.finditer(text):
-        if m.start(1) not in elsewhere:
-            mask |= 1 << _DAYS.index(m.group(1).lower())
+    for m in _WEEKDAY.finditer(lower):
+        if _ELSEWHEN_BEFORE.search(lower, max(0, m.start() - 12), m.start()):
+            continue
+        if _ELSEWHEN_AFTER.match(lower, m.end()):
+            continue
+        mask |= 1 << _DAYS.index(m.group(1))
     return mask
 
 
