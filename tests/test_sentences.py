@@ -90,6 +90,32 @@ def test_furniture_words_are_found_in_any_case():
     assert not is_boilerplate("The Senate passed the bill on Monday after a long debate.")
 
 
+def test_media_furniture_run_into_a_sentence_is_found():
+    # A scraper that lost the line breaks runs captions and credits into the story's sentences.
+    for furniture in (
+        "Media playback is unsupported on your device media caption Karen Allen in Nairobi: the"
+        " siege is ending.",
+        "Image caption The blue patches in this false colour image are scour marks.",
+        "Photo: USGS Image 1 of / 19 Caption Close Image 1 of 19 A swarm of earthquakes hit.",
+        "Photo: Getty Washington — in the weeks before the firing, the director asked for more.",
+        "A teacher, 31, is the first in the country (Picture: Getty) to do so.",
+        "Credit: NASA/JPL-Caltech NASA's Cassini spacecraft has orbited Saturn since 2004.",
+        "Reuters/Kevin Lamarque Fanning was previously undersecretary of the Air Force.",
+        "Breaking News Emails Get breaking news alerts and special reports.",
+        "Gregory dies at 84 Enlarge this image toggle caption Frederick M. Brown He was a comic.",
+        "John died of a heart attack [Getty: pic posed by model] after years of nail biting.",
+        "Mariah Carey is pregnant with a baby boy Email This Although she is keeping quiet.",
+    ):
+        assert is_boilerplate(furniture), furniture
+    for story in (
+        "A Reuters/Ipsos poll found that support for the plan fell to 40 percent.",
+        "The J. Paul Getty Museum reopened its galleries to visitors on Tuesday.",
+        "The judge sent angry emails to the airline after his luggage was lost.",
+        "The image shows the rover at the drill site on Mars.",
+    ):
+        assert not is_boilerplate(story), story
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(
