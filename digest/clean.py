@@ -61,6 +61,19 @@ _CAPS_DATELINE = re.compile(
     r"^([A-Z][A-Z .'’-]{2,40}(?:,\s*[A-Z][\w.]*(?: [A-Z][\w.]*)?)?)"
     r"(?:,?\s+\w{3,9}\.? \d{1,2})?\s*(?:\(([\w .&'’-]{2,30})\))?\s*[-—–:]\s+(?=\S)"
 )
+# A wire service's dateline in any case: "Washington (CNN) ...", "abuja, nigeria ( ap ) — ..."
+# (feeds that lower-case their text, or outlets that do not capitalise the place).
+_WIRE_DATELINE = re.compile(
+    r"^([^\W\d_][\w.'’-]*(?:,?\s+[^\W\d_][\w.'’-]*){0,3})"
+    r"(?:,?\s+\w{3,9}\.? \d{1,2})?\s*\(\s*(ap|cnn|reuters|afp|upi)\s*\)\s*(?:[-—–:]+\s*)?(?=\S)",
+    re.I,
+)
+# Words of a sentence's opening, never of a dateline's place: "The company (AP) said ...".
+_NOT_A_PLACE = frozenset({
+    "a", "an", "the", "he", "she", "it", "they", "we", "i", "you", "his", "her", "its", "their",
+    "this", "that", "said", "says", "told", "according", "to", "in", "of", "for", "on", "at",
+    "by", "with", "from", "as",
+})  # fmt: skip
 _OUTLET_NOTICE = re.compile(
     r"^(?P<outlet>[A-Z][\w&.'’ -]{2,60}?) (website|site|app) (contains|offers|publishes)", re.I
 )
@@ -217,6 +230,16 @@ def _dateline(paragraph: str, found: _Found) -> str:
         found.place = found.place or m.group(1).strip(" ,").title()
         if m.group(2):
             found.source = found.source or m.group(2).strip()
+        return paragraph[m.end() :]
+    m = _WIRE_DATELINE.match(paragraph)
+    if m is not None and not _NOT_A_PLACE.intersection(
+        m.group(1).lower().replace(",", " ").split()
+    ):
+        place = m.group(1).strip(" ,")
+        found.place = found.place or (
+            place.title() if place.islower() or place.isupper() else place
+        )
+        found.source = found.source or (m.group(2).upper() if m.group(2).islower() else m.group(2))
         return paragraph[m.end() :]
     return paragraph
 

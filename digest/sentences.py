@@ -183,26 +183,35 @@ _BOILERPLATE = re.compile(
     r"(https?://|www\.|pic\.twitter\.com|\S+@\S+\.\w+|(^|\s)@\w+|(^|\s)#[^\W\d_]\w*|"
     r"\b(read (also|more)|see also|click here|sign up|subscribe|newsletter|follow us|"
     r"all rights reserved|copyright|getty images|photo(graph)? (by|credit)|image (source|credit)|"
-    r"file photo|ap photo|advertisement|share this|related:|comments?:|"
+    r"file photo|ap photo|advertisement|share this|"
     r"this (story|article) (has been|was) (updated|corrected)|cookies?|javascript|"
-    r"contributed to this report|editor'?s note|log ?in|sign in|watch:|video:|listen:)\b)"
+    r"contributed to this report|editor'?s note|log ?in|sign in)\b|"
+    # A label's colon ends it: a word boundary after it would need a letter right after.
+    r"\b(related|comments?|watch|video|listen):)"
 )
 # Photo and video furniture that runs into the story when a scraper lost the line breaks:
 # "Media playback is unsupported on your device Media caption ...", "Image 1 of / 19 Caption
 # Close", "Enlarge this image toggle caption", "Photo: Getty", "(Picture: Getty)", "[Getty: pic
 # posed by model]", "Credit: NASA/JPL", "Reuters/Kevin Lamarque" (not "a Reuters/Ipsos poll"),
-# a share button's "Email this", and NBC's "Breaking News Emails Get breaking news alerts".
+# a share button's "Email this", NBC's "Breaking News Emails Get breaking news alerts", CNN's
+# "Story Highlights", "Hide Caption 1 of 157 photos", bylines ("By ... Staff Writers", "Posted
+# by"), publication stamps ("First published: 09:22 IST", "2:44 pm EST") and video widgets
+# ("Play Facebook Twitter Embed").
 # Searched only in sentences holding one of ``_RUN_IN_KEYS``: the pattern costs half again
 # what ``_BOILERPLATE`` does, and few sentences hold any of them.
 _RUN_IN = re.compile(
     r"\b(media playback|media caption|image caption|image copyright|caption close|"
     r"image \d+ of\b|(photo|picture|image|credit|source|courtesy):|image courtesy|photo courtesy|"
-    r"enlarge this image|toggle caption|email this|breaking news (emails|alerts))|"
+    r"enlarge this image|toggle caption|email this|breaking news (emails|alerts)|"
+    r"story highlights|staff writers?|twitter embed|embed more|posted by|"
+    r"(first )?published:|(last )?updated:)|\d+ of \d+ photos|"
+    r"\d: ?\d\d ([ap]\.?m\.? )?(e[sd]t|c[sd]t|m[sd]t|p[sd]t|gmt|bst|ist|et)\b|"
     r"(^|[/(\[]\s*)getty\b|getty\s*\)|reuters/(?!ipsos)\w"
 )
 _RUN_IN_KEYS = (
-    "media", "image", "caption", "photo:", "picture:", "credit:", "source:", "courtesy",
-    "email this", "breaking news", "getty", "reuters/",
+    "media", "image", "caption", "photo", "picture:", "credit:", "source:", "courtesy",
+    "email this", "breaking news", "getty", "reuters/", "highlights", "staff writer", "embed",
+    "posted by", "published:", "updated:", ": ",
 )  # fmt: skip
 # Datelines and captions are told by their capitals, so this pattern is case-sensitive.
 # A publication stamp ("PUBLISHED FEBRUARY 23, 2021: ...", "Updated: ...") is furniture too.

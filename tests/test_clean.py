@@ -102,6 +102,39 @@ def test_empty_article_is_rejected_with_reason():
     assert isinstance(r, Rejection) and "no title and no text" in r.reason
 
 
+def _story(text: str) -> Article:
+    a = clean(Document("w", "w.md", text, (("title", "A story"),), "markdown"))
+    assert isinstance(a, Article)
+    return a
+
+
+def test_a_wire_dateline_in_any_case_becomes_metadata():
+    cases = {
+        "Washington (CNN) Sarah Sanders was asked a question on Wednesday.": (
+            "Washington",
+            "CNN",
+            "Sarah Sanders",
+        ),
+        "abuja, nigeria ( ap ) — the government is negotiating the release of 83 girls.": (
+            "Abuja, Nigeria",
+            "AP",
+            "the government",
+        ),
+        "NEW YORK, May 18 (UPI) -- Crayola is warning against the advice of beauty bloggers.": (
+            "New York",
+            "UPI",
+            "Crayola",
+        ),
+    }
+    for text, (place, source, start) in cases.items():
+        a = _story(text)
+        assert (a.place, a.source) == (place, source), text
+        assert a.paragraphs[0].startswith(start), a.paragraphs
+    # The opening words of a sentence are no place.
+    kept = _story("The company (AP) said nothing about the sale on Monday.")
+    assert kept.place is None and kept.paragraphs[0].startswith("The company (AP)")
+
+
 def test_non_web_urls_are_dropped():
     doc = Document(
         "u", "u.md", "Text.", (("title", "T"), ("url", "javascript:alert(1)")), "markdown"

@@ -104,6 +104,14 @@ def test_media_furniture_run_into_a_sentence_is_found():
         "Breaking News Emails Get breaking news alerts and special reports.",
         "Gregory dies at 84 Enlarge this image toggle caption Frederick M. Brown He was a comic.",
         "John died of a heart attack [Getty: pic posed by model] after years of nail biting.",
+        "Story Highlights A judge received a similar letter that is also being tested.",
+        "See more photography Hide Caption 1 of 157 photos: protests against the visit.",
+        "Update, 22 July (2:44 pm EST): the department uploaded a new video of the arrest.",
+        "By Caleb Downs and Christine Schmidt Staff Writers Longtime followers of the speaker.",
+        "Play Facebook Twitter Embed Reeva Steenkamp's mother spoke of the release.",
+        # Labels end with a colon, followed by a space.
+        "Watch: live feed of the meteor shower over the lake.",
+        "Related: hospital visitor says it was panic inside.",
         "Mariah Carey is pregnant with a baby boy Email This Although she is keeping quiet.",
     ):
         assert is_boilerplate(furniture), furniture
@@ -112,6 +120,9 @@ def test_media_furniture_run_into_a_sentence_is_found():
         "The J. Paul Getty Museum reopened its galleries to visitors on Tuesday.",
         "The judge sent angry emails to the airline after his luggage was lost.",
         "The image shows the rover at the drill site on Mars.",
+        "Human Rights Watch said in a report released on Tuesday.",
+        "The video was posted online on Monday and watched by millions.",
+        "The meeting starts at 2:30 in the afternoon, officials said.",
     ):
         assert not is_boilerplate(story), story
 
