@@ -195,23 +195,24 @@ _BOILERPLATE = re.compile(
 # posed by model]", "Credit: NASA/JPL", "Reuters/Kevin Lamarque" (not "a Reuters/Ipsos poll"),
 # a share button's "Email this", NBC's "Breaking News Emails Get breaking news alerts", CNN's
 # "Story Highlights", "Hide Caption 1 of 157 photos", bylines ("By ... Staff Writers", "Posted
-# by"), publication stamps ("First published: 09:22 IST", "2:44 pm EST") and video widgets
-# ("Play Facebook Twitter Embed").
+# by"), publication stamps ("First published: 09:22 IST", "2:44 pm EST", "Mar 27, 2013 11:39
+# am") and video widgets ("Play Facebook Twitter Embed").
 # Searched only in sentences holding one of ``_RUN_IN_KEYS``: the pattern costs half again
 # what ``_BOILERPLATE`` does, and few sentences hold any of them.
 _RUN_IN = re.compile(
     r"\b(media playback|media caption|image caption|image copyright|caption close|"
     r"image \d+ of\b|(photo|picture|image|credit|source|courtesy):|image courtesy|photo courtesy|"
-    r"enlarge this image|toggle caption|email this|breaking news (emails|alerts)|"
+    r"enlarge this image|email this|breaking news (emails|alerts)|"
     r"story highlights|staff writers?|twitter embed|embed more|posted by|"
     r"(first )?published:|(last )?updated:)|\d+ of \d+ photos|"
     r"\d: ?\d\d ([ap]\.?m\.? )?(e[sd]t|c[sd]t|m[sd]t|p[sd]t|gmt|bst|ist|et)\b|"
+    r"\b(19|20)\d\d,? \d{1,2}: ?\d\d ?[ap]\.?m\b|toggle caption|"
     r"(^|[/(\[]\s*)getty\b|getty\s*\)|reuters/(?!ipsos)\w"
 )
 _RUN_IN_KEYS = (
     "media", "image", "caption", "photo", "picture:", "credit:", "source:", "courtesy",
     "email this", "breaking news", "getty", "reuters/", "highlights", "staff writer", "embed",
-    "posted by", "published:", "updated:", ": ",
+    "posted by", ":",
 )  # fmt: skip
 # Datelines and captions are told by their capitals, so this pattern is case-sensitive.
 # A publication stamp ("PUBLISHED FEBRUARY 23, 2021: ...", "Updated: ...") is furniture too.

@@ -107,6 +107,9 @@ def test_media_furniture_run_into_a_sentence_is_found():
         "Story Highlights A judge received a similar letter that is also being tested.",
         "See more photography Hide Caption 1 of 157 photos: protests against the visit.",
         "Update, 22 July (2:44 pm EST): the department uploaded a new video of the arrest.",
+        "Posted Wed Mar 27, 2013 11:39 am Hours after the shooting, the suspect left the city.",
+        "The department (2:44 pm EST) uploaded a new video of the arrest on its website.",
+        "Boston doctors compare bomb injuries to war wounds i itoggle caption the doctors said.",
         "By Caleb Downs and Christine Schmidt Staff Writers Longtime followers of the speaker.",
         "Play Facebook Twitter Embed Reeva Steenkamp's mother spoke of the release.",
         # Labels end with a colon, followed by a space.
