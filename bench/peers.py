@@ -160,16 +160,29 @@ def _figures(version: str, timed: Sequence[tuple[float, int]]) -> dict[str, obje
     return {"version": version, "pages": pages, "seconds": median, "pages_per_s": pages / median}
 
 
+def _check_pages(name: str, timed: Sequence[tuple[float, int]], expected: int) -> None:
+    """A peer must write a page per article and its home page: one that skips articles (Pelican
+    without the markdown package reads none, and says so only in warnings) would look fast."""
+    for _, pages in timed:
+        if pages < expected:
+            raise RuntimeError(
+                f"{name} wrote {pages} pages for {expected - 1} articles and a home page; "
+                "see its warnings (for Pelican: pip install 'pelican[markdown]')"
+            )
+
+
 def run_peers(
     work: Path,
     runs: int,
     trash: Path,
     digest_render: Callable[[], tuple[float, int]] | None = None,
+    articles: int | None = None,
 ) -> dict[str, object]:
     """Each peer ``runs`` times, and digest's render stage beside them: one run of each in turn,
     so that every tool meets the disk in the same state (creating a file here costs from 0.04 to
     1 ms of kernel time depending on the moment, which is most of a render's time). Previous
-    outputs go to ``trash`` (bench/disk.py)."""
+    outputs go to ``trash`` (bench/disk.py). With ``articles``, a peer that writes fewer pages
+    than one per article and a home page is an error."""
     hugo = _hugo()
     pelican = _pelican()
     timed: dict[str, list[tuple[float, int]]] = {"digest_render": [], "hugo": [], "pelican": []}
@@ -180,6 +193,9 @@ def run_peers(
             timed["hugo"].append(_hugo_once(work / "hugo", hugo[0], trash))
         if pelican is not None:
             timed["pelican"].append(_pelican_once(work / "pelican", trash))
+    if articles is not None:
+        for name in ("hugo", "pelican"):
+            _check_pages(name, timed[name], articles + 1)
     result: dict[str, object] = {}
     if timed["digest_render"]:
         result["digest_render"] = _figures("digest", timed["digest_render"])
@@ -208,7 +224,7 @@ def compare(
     articles = _articles(source)
     hugo_site(articles, work / "hugo", trash)
     pelican_site(articles, work / "pelican", trash)
-    result = run_peers(work, runs, trash, digest_render)
+    result = run_peers(work, runs, trash, digest_render, len(articles))
     if digest_runs:
         cold = statistics.median(r.stages.get("render", 0.0) for r in digest_runs)
         pages = digest_runs[0].pages
@@ -237,7 +253,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     hugo_site(articles, work / "hugo", trash)
     pelican_site(articles, work / "pelican", trash)
     try:
-        for name, figures in run_peers(work, args.runs, trash).items():
+        for name, figures in run_peers(work, args.runs, trash, articles=len(articles)).items():
             print(f"{name}:", figures)
     finally:
         empty_trash(trash)
