@@ -249,7 +249,17 @@ class Cache:
 
     def _prune(self) -> None:
         """Drop entries of the kinds this build used that it did not touch: the file stays the
-        size of one site, not of every site ever built."""
+        size of one site, not of every site ever built.
+
+        A build that used the very keys the last pruned build used, with no entry added since
+        (the same count: only pruning deletes), has nothing to drop, and skips the work: a
+        third of a second of a rebuild with no change at 10,000 articles.
+        """
+        used = content_key(sorted((kind, sorted(keys)) for kind, keys in self._used.items()))
+        (count,) = self._db.execute("SELECT COUNT(*) FROM entry").fetchone()
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'pruned'").fetchone()
+        if row is not None and row[0] == f"{used}:{count}":
+            return
         with self._transaction():
             self._db.execute("CREATE TEMP TABLE IF NOT EXISTS used (key TEXT PRIMARY KEY)")
             for kind, keys in self._used.items():
@@ -259,6 +269,10 @@ class Cache:
                     "DELETE FROM entry WHERE kind = ? AND key NOT IN (SELECT key FROM used)",
                     (kind,),
                 )
+            (count,) = self._db.execute("SELECT COUNT(*) FROM entry").fetchone()
+            self._db.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('pruned', ?)", (f"{used}:{count}",)
+            )
 
 
 def _chunks(items: list[str], size: int) -> Iterator[list[str]]:

@@ -160,6 +160,39 @@ def test_cache_round_trip_and_fingerprint_isolation(tmp_path: Path) -> None:
     assert content_key("a", 1) == content_key("a", 1) != content_key("a1")
 
 
+def _keys(cache: Cache, kind: str) -> set[str]:
+    return set(cache.get_many(kind, ["a", "b", "c", "d"]))
+
+
+def test_closing_drops_what_the_build_did_not_use_and_skips_a_prune_with_nothing_to_drop(
+    tmp_path: Path, monkeypatch
+) -> None:
+    with Cache(tmp_path, "fp") as cache:
+        cache.put_many("k", {"a": 1, "b": 2, "c": 3})
+    with Cache(tmp_path, "fp") as cache:
+        cache.get_many("k", ["a", "b"])  # "c" goes when this build closes
+    pruned: list[bool] = []
+    real_transaction = Cache._transaction
+
+    def watched(self):
+        pruned.append(True)
+        return real_transaction(self)
+
+    monkeypatch.setattr(Cache, "_transaction", watched)
+    with Cache(tmp_path, "fp") as cache:  # the same keys used, nothing added: nothing to drop
+        assert cache.get_many("k", ["a", "b"]) == {"a": 1, "b": 2}
+    assert pruned == []
+    other = Cache(tmp_path, "fp")  # another build's connection adds an entry
+    other._db.execute("INSERT INTO entry VALUES ('k', ?, ?)", (other._prefix + "d", b"x"))
+    other.close(commit=False)
+    with Cache(tmp_path, "fp") as cache:  # the same keys, but an entry was added: prune
+        cache.get_many("k", ["a", "b"])
+    assert pruned
+    monkeypatch.undo()
+    with Cache(tmp_path, "fp") as cache:
+        assert _keys(cache, "k") == {"a", "b"}
+
+
 def test_code_change_invalidates(tmp_path: Path, monkeypatch) -> None:
     import digest.cache as cache_module
 
