@@ -7,7 +7,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from digest import sentences
-from digest.sentences import is_boilerplate, leans_on_context, split_sentences
+from digest.sentences import (
+    _RUN_IN,
+    _RUN_IN_KEYS,
+    is_boilerplate,
+    leans_on_context,
+    split_sentences,
+)
 
 # Texts before a candidate break as segtok meets them: abbreviations, initials, lone characters
 # and digits, author lists, brackets, and ordinary words.
@@ -118,6 +124,9 @@ def test_media_furniture_run_into_a_sentence_is_found():
         "Mariah Carey is pregnant with a baby boy Email This Although she is keeping quiet.",
     ):
         assert is_boilerplate(furniture), furniture
+        lower = furniture.lower()
+        if _RUN_IN.search(lower):  # the cheap test before the pattern lets every match through
+            assert any(key in lower for key in _RUN_IN_KEYS), furniture
     for story in (
         "A Reuters/Ipsos poll found that support for the plan fell to 40 percent.",
         "The J. Paul Getty Museum reopened its galleries to visitors on Tuesday.",
