@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import importlib.metadata
 import math
 import re
 from collections import Counter
@@ -590,6 +591,85 @@ class _CooccurrenceGraph:
         return [(u, node) for u in self._pred[node]]
 
 
+# YAKE releases whose ``DataCore._process_sentence`` ``_read_sentence`` was checked against,
+# line by line and by tests/test_keywords.py; any other release keeps its own.
+_READER_CHECKED_ON = frozenset(["0.7.3"])
+
+
+@functools.cache
+def _uses_known_sentence_reader() -> bool:
+    try:
+        version = importlib.metadata.version("yake")
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return version in _READER_CHECKED_ON and hasattr(yake.data.core, "DataCore")
+
+
+def _read_sentence(
+    core: Any, sentence: list[str], sentence_id: int, pos_text: int, context: dict[str, Any]
+) -> int:
+    """YAKE's ``DataCore._process_sentence`` with the same effects, in the same order.
+
+    YAKE reads each word through a chain of helpers that look up its settings through
+    properties (``self.exclude`` once per character), and makes a ``ComposedWord`` for every
+    n-gram ending at the word only to merge its tags into the one already kept. Here settings
+    and collections are read once per sentence, a known word's term is found by the key
+    ``get_term`` uses, and an n-gram already kept has its tags added without a new object:
+    this was two fifths of YAKE's time. tests/test_keywords.py checks the output is unchanged.
+    """
+    state = core._state
+    exclude = state["config"]["exclude"]
+    discard = state["config"]["tags_to_discard"]
+    collections = state["collections"]
+    terms, candidates, freq_ns = (
+        collections["terms"],
+        collections["candidates"],
+        collections["freq_ns"],
+    )
+    window, n = context["windows_size"], context["n"]
+    get_term, add_cooccur = core.get_term, core.add_cooccur
+    get_tag, composed_word = yake.data.core.get_tag, yake.data.core.ComposedWord
+    blocks: list[list[tuple[str, str, Any]]] = []
+    block: list[tuple[str, str, Any]] = []
+    for pos_sent, word in enumerate(sentence):
+        if all(c in exclude for c in word):
+            if block:
+                blocks.append(block)
+                block = []
+            continue
+        tag = get_tag(word, pos_sent, exclude)
+        key = word.lower()
+        if key.endswith("s") and len(key) > 3:
+            key = key[:-1]
+        term = terms.get(key)
+        if term is None:
+            term = get_term(word)
+        term.add_occur(tag, sentence_id, pos_sent, pos_text)
+        pos_text += 1
+        if tag not in discard:
+            for previous in block[max(0, len(block) - window) :]:
+                if previous[0] not in discard:
+                    add_cooccur(previous[2], term)
+        gram = [(tag, word, term)]
+        for length in range(min(len(block), n - 1) + 1):
+            if length:
+                gram.insert(0, block[len(block) - length])
+                freq_ns[len(gram)] += 1.0
+            phrase = " ".join([w for _, w, _ in gram]).lower()
+            known = candidates.get(phrase)
+            if known is None:
+                known = candidates[phrase] = composed_word(gram)
+            else:
+                known.tags.add("".join([t for t, _, _ in gram]))
+            known.tf += 1.0
+        block.append((tag, word, term))
+    if block:
+        blocks.append(block)
+    if blocks:
+        collections["sentences_obj"].append(blocks)
+    return pos_text
+
+
 class _GraphLibrary:
     """networkx as YAKE's core module sees it while ``_fast_yake`` runs."""
 
@@ -603,13 +683,18 @@ _SMALL_LIST_NUMERICS = _SmallListNumerics()  # stateless: one serves every call
 @contextlib.contextmanager
 def _fast_yake() -> Iterator[None]:
     """YAKE's modules use ``_SmallListNumerics`` as their numpy and ``_CooccurrenceGraph`` as
-    their graph while the block runs; each applies only where YAKE still uses that name."""
+    their graph, and ``DataCore`` reads sentences with ``_read_sentence``, while the block runs;
+    each applies only where YAKE still uses that name (the reader, on a release it was checked
+    on)."""
     # (module, name, YAKE's own object, its stand-in)
     patched: list[tuple[Any, str, Any, Any]] = [
         (m, "np", np, _SMALL_LIST_NUMERICS)
         for m in _YAKE_NUMPY_USERS
         if getattr(m, "np", None) is np
     ]
+    if _uses_known_sentence_reader():
+        core = yake.data.core.DataCore
+        patched.append((core, "_process_sentence", core._process_sentence, _read_sentence))
     graphs = getattr(yake.data.core, "nx", None)  # networkx, which YAKE imports as ``nx``
     if getattr(graphs, "__name__", None) == "networkx":
         patched.append((yake.data.core, "nx", graphs, _GraphLibrary))

@@ -17,6 +17,7 @@ from digest.keywords import (
     _GraphLibrary,
     _key,
     _merge_variants,
+    _read_sentence,
     _sentence_case,
     _SmallListNumerics,
     _with_lost_first_word,
@@ -243,8 +244,11 @@ def test_fast_yake_applies_and_restores_numpy_and_graph():
         # longer apply: these lines say so.
         assert isinstance(yake.data.single_word.np, _SmallListNumerics)
         assert yake.data.core.nx is _GraphLibrary
+        # On a release it was checked on (the one installed here), the sentence reader too.
+        assert yake.data.core.DataCore._process_sentence is _read_sentence
     assert yake.data.single_word.np is np
     assert yake.data.core.nx is networkx
+    assert yake.data.core.DataCore._process_sentence is not _read_sentence
     with pytest.raises(RuntimeError), _fast_yake():
         raise RuntimeError("inside")
     assert yake.data.single_word.np is np
