@@ -591,13 +591,13 @@ class _CooccurrenceGraph:
         return [(u, node) for u in self._pred[node]]
 
 
-# YAKE releases whose ``DataCore._process_sentence`` ``_read_sentence`` was checked against,
-# line by line and by tests/test_keywords.py; any other release keeps its own.
+# YAKE releases that ``_read_sentence`` and ``_dedup_similarity`` were checked against, line by
+# line and by tests/test_keywords.py; any other release keeps its own code.
 _READER_CHECKED_ON = frozenset(["0.7.3"])
 
 
 @functools.cache
-def _uses_known_sentence_reader() -> bool:
+def _checked_release() -> bool:
     try:
         version = importlib.metadata.version("yake")
     except importlib.metadata.PackageNotFoundError:
@@ -697,7 +697,7 @@ def _fast_yake() -> Iterator[None]:
         for m in _YAKE_NUMPY_USERS
         if getattr(m, "np", None) is np
     ]
-    if _uses_known_sentence_reader():
+    if _checked_release():
         core = yake.data.core.DataCore
         patched.append((core, "_process_sentence", core._process_sentence, _read_sentence))
     graphs = getattr(yake.data.core, "nx", None)  # networkx, which YAKE imports as ``nx``
@@ -712,12 +712,39 @@ def _fast_yake() -> Iterator[None]:
             setattr(module, name, original)
 
 
+def _dedup_similarity(first: str, second: str) -> float:
+    """YAKE's default similarity of two candidates (``KeywordExtractor._optimized_similarity``)
+    without its memo: the same quick rejections, then the same similarity function.
+
+    YAKE compares every candidate with each one it kept so far, hundreds of times per event,
+    and the memo's bookkeeping cost more than the checks it saves: a tenth of YAKE's time.
+    """
+    if first == second:
+        return 1.0
+    len1, len2 = len(first), len(second)
+    longest = max(len1, len2)
+    if abs(len1 - len2) > longest * 0.6:
+        return 0.0
+    if longest > 3:
+        if first[0] != second[0] or first[-1] != second[-1]:
+            return 0.0
+        if min(len1, len2) >= 3 and first[:2].lower() != second[:2].lower():
+            return 0.0
+    if abs(first.count(" ") - second.count(" ")) > 1:
+        return 0.0
+    return yake.KeywordExtractor._ultra_fast_similarity(first, second)
+
+
 @functools.lru_cache(maxsize=4)
 def _extractor(max_ngram: int) -> yake.KeywordExtractor:
     """One YAKE extractor per setting and process: making one reads its stop-word file (a fiftieth
     of its time per event). Its memos of phrase similarities only repeat what it would compute,
-    so an event's keywords do not depend on the events read before it."""
-    return yake.KeywordExtractor(lan="en", n=max_ngram, top=CANDIDATES)
+    so an event's keywords do not depend on the events read before it. On a release
+    ``_dedup_similarity`` was checked on, it is the extractor's similarity."""
+    extractor = yake.KeywordExtractor(lan="en", n=max_ngram, top=CANDIDATES)
+    if _checked_release() and extractor.config.get("dedup_func") == "seqm":
+        extractor.dedup_function = _dedup_similarity
+    return extractor
 
 
 def extract_keywords(

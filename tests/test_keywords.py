@@ -13,6 +13,7 @@ from digest.keywords import (
     _Candidate,
     _capitalised_words,
     _CooccurrenceGraph,
+    _dedup_similarity,
     _fast_yake,
     _GraphLibrary,
     _key,
@@ -231,6 +232,42 @@ def test_fast_yake_gives_yakes_own_output():
         with _fast_yake():
             fast = yake.KeywordExtractor(lan="en", n=3, top=40).extract_keywords(text)
         assert plain and fast == plain
+
+
+def test_project_extractor_gives_yakes_own_output():
+    """The extractor the stage uses (with its own candidate similarity) ranks as YAKE does."""
+    import yake
+
+    extractor = digest.keywords._extractor(3)
+    assert extractor.dedup_function is _dedup_similarity  # the release installed here
+    for text in _yake_inputs():
+        plain = yake.KeywordExtractor(lan="en", n=3, top=40).extract_keywords(text)
+        with _fast_yake():
+            assert extractor.extract_keywords(text) == plain
+
+
+def test_dedup_similarity_is_yakes():
+    import yake
+
+    theirs = yake.KeywordExtractor(lan="en", n=3)
+    words = [
+        "NATO",
+        "nato",
+        "Jens Stoltenberg",
+        "Stoltenberg",
+        "air defence",
+        "air defense",
+        "Helsinki",
+        "Helsinki talks",
+        "the",
+        "Ukraine war",
+        "Ukrainian war",
+        "ab",
+        "abc",
+    ]
+    for a in words:
+        for b in words:
+            assert _dedup_similarity(a, b) == theirs._optimized_similarity(a, b), (a, b)
 
 
 def test_fast_yake_applies_and_restores_numpy_and_graph():
