@@ -68,6 +68,9 @@ _WIRE_DATELINE = re.compile(
     r"(?:,?\s+\w{3,9}\.? \d{1,2})?\s*\(\s*(ap|cnn|reuters|afp|upi)\s*\)\s*(?:[-—–:]+\s*)?(?=\S)",
     re.I,
 )
+# Each wire service as it writes its own name, whatever case the dateline is in ("( reuters )",
+# "(REUTERS)").
+_WIRE_NAMES = {"ap": "AP", "cnn": "CNN", "reuters": "Reuters", "afp": "AFP", "upi": "UPI"}
 # Words of a sentence's opening, never of a dateline's place: "The company (AP) said ...".
 _NOT_A_PLACE = frozenset({
     "a", "an", "the", "he", "she", "it", "they", "we", "i", "you", "his", "her", "its", "their",
@@ -229,7 +232,8 @@ def _dateline(paragraph: str, found: _Found) -> str:
     if m is not None and m.group(1).split(",")[0].isupper():
         found.place = found.place or m.group(1).strip(" ,").title()
         if m.group(2):
-            found.source = found.source or m.group(2).strip()
+            source = m.group(2).strip()
+            found.source = found.source or _WIRE_NAMES.get(source.lower(), source)
         return paragraph[m.end() :]
     m = _WIRE_DATELINE.match(paragraph)
     if m is not None and not _NOT_A_PLACE.intersection(
@@ -239,7 +243,7 @@ def _dateline(paragraph: str, found: _Found) -> str:
         found.place = found.place or (
             place.title() if place.islower() or place.isupper() else place
         )
-        found.source = found.source or (m.group(2).upper() if m.group(2).islower() else m.group(2))
+        found.source = found.source or _WIRE_NAMES[m.group(2).lower()]
         return paragraph[m.end() :]
     return paragraph
 

@@ -125,6 +125,8 @@ def test_a_wire_dateline_in_any_case_becomes_metadata():
             "UPI",
             "Crayola",
         ),
+        "london ( reuters ) - shares fell on tuesday.": ("London", "Reuters", "shares"),
+        "LONDON (REUTERS) - Shares fell on Tuesday.": ("London", "Reuters", "Shares"),
     }
     for text, (place, source, start) in cases.items():
         a = _story(text)
