@@ -277,9 +277,11 @@ def test_dedup_similarity_is_yakes():
 def test_fast_yake_applies_and_restores_numpy_and_graph():
     import networkx
     import numpy as np
+    import segtok.segmenter
     import yake.data.core
     import yake.data.single_word
 
+    abbreviations = segtok.segmenter.ABBREVIATIONS
     with _fast_yake():
         # If YAKE stops calling numpy as ``np`` or networkx as ``nx`` there, the stand-ins no
         # longer apply: these lines say so.
@@ -288,6 +290,9 @@ def test_fast_yake_applies_and_restores_numpy_and_graph():
         # On a release it was checked against, the sentence reader too.
         reads = yake.data.core.DataCore._process_sentence is _read_sentence
         assert reads == _checked_release()
+        # YAKE's sentence splitting (segtok) tests for abbreviations from the end.
+        assert segtok.segmenter.ABBREVIATIONS is not abbreviations
+    assert segtok.segmenter.ABBREVIATIONS is abbreviations
     assert yake.data.single_word.np is np
     assert yake.data.core.nx is networkx
     assert yake.data.core.DataCore._process_sentence is not _read_sentence
@@ -295,6 +300,7 @@ def test_fast_yake_applies_and_restores_numpy_and_graph():
         raise RuntimeError("inside")
     assert yake.data.single_word.np is np
     assert yake.data.core.nx is networkx
+    assert segtok.segmenter.ABBREVIATIONS is abbreviations
 
 
 def test_cooccurrence_graph_answers_as_networkx():
