@@ -20,6 +20,7 @@ from scipy.sparse.linalg import svds
 
 from digest.background import Rarity, english_stop_words
 from digest.model import Article
+from digest.sentences import WEEKDAYS
 
 _WORD = re.compile(r"[^\W\d_](?:[\w’'&.-]*\w)?|\d[\d,.]*\d|\d", re.U)
 # A word with what ends the sentence before it, if anything: a capital after that is no name.
@@ -40,8 +41,7 @@ BODY_WORDS = 1500  # words past this point add more background than signal
 NAME_BOOST = 1.5  # a capitalised word inside a sentence: a person, place or organisation
 WEEKDAY_WORDS = 80  # words of the text, after the headline, read for the day an event happened
 
-_DAYS = ("mon", "tues", "wednes", "thurs", "fri", "satur", "sun")
-_WEEKDAY = re.compile(r"\b(mon|tues|wednes|thurs|fri|satur|sun)day\b")  # on lower-cased text
+_WEEKDAY = re.compile(r"\b(" + "|".join(WEEKDAYS) + r")\b")  # on lower-cased text
 # A weekday that names some other day than the one reported on: "last Monday", "since Friday",
 # "Super Tuesday", "Fox News Sunday", "The Sunday Times", or a photo caption's stamp ("Tuesday,
 # Feb. 6, 2018", "Tuesday,..."). Only the words next to a weekday are looked at.
@@ -130,7 +130,7 @@ def weekdays(text: str) -> int:
             continue
         if _ELSEWHEN_AFTER.match(lower, m.end()):
             continue
-        mask |= 1 << _DAYS.index(m.group(1))
+        mask |= 1 << WEEKDAYS.index(m.group(1))
     return mask
 
 

@@ -593,7 +593,7 @@ class _CooccurrenceGraph:
 
 # YAKE releases that ``_read_sentence`` and ``_dedup_similarity`` were checked against, line by
 # line and by tests/test_keywords.py; any other release keeps its own code.
-_READER_CHECKED_ON = frozenset(["0.7.3"])
+_CHECKED_YAKE_RELEASES = frozenset(["0.7.3"])
 
 
 @functools.cache
@@ -602,7 +602,15 @@ def _checked_release() -> bool:
         version = importlib.metadata.version("yake")
     except importlib.metadata.PackageNotFoundError:
         return False
-    return version in _READER_CHECKED_ON and hasattr(yake.data.core, "DataCore")
+    return version in _CHECKED_YAKE_RELEASES and hasattr(yake.data.core, "DataCore")
+
+
+@functools.cache
+def _punctuation(exclude: frozenset[str]) -> tuple[str, dict[int, None]]:
+    """YAKE's excluded characters as ``str.strip``'s argument and as a ``translate`` table that
+    deletes them: made once, not once per sentence (YAKE passes the same set every time)."""
+    chars = "".join(sorted(exclude))
+    return chars, str.maketrans("", "", chars)
 
 
 def _read_sentence(
@@ -632,8 +640,7 @@ def _read_sentence(
     )
     window, n = context["windows_size"], context["n"]
     add_cooccur = core.add_cooccur
-    punctuation = "".join(exclude)
-    no_punctuation = str.maketrans("", "", punctuation)
+    punctuation, no_punctuation = _punctuation(exclude)
     stop_words, graph = state["config"]["stopword_set"], state["g"]
     single_word = yake.data.core.SingleWord
     get_tag, composed_word = yake.data.core.get_tag, yake.data.core.ComposedWord
@@ -755,7 +762,7 @@ def _extractor(max_ngram: int) -> yake.KeywordExtractor:
     so an event's keywords do not depend on the events read before it. On a release
     ``_dedup_similarity`` was checked on, it is the extractor's similarity."""
     extractor = yake.KeywordExtractor(lan="en", n=max_ngram, top=CANDIDATES)
-    if _checked_release() and extractor.config.get("dedup_func") == "seqm":
+    if _checked_release():  # whose default similarity, "seqm", ``_dedup_similarity`` is
         extractor.dedup_function = _dedup_similarity
     return extractor
 
