@@ -20,27 +20,21 @@ summary), so the cost per event does not grow with article length. Its list is t
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import importlib.metadata
 import math
 import re
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-import numpy as np
 import yake
-import yake.data.composed_word
-import yake.data.core
-import yake.data.features
-import yake.data.single_word
+import yake_rust
 
 from digest.background import english_frequencies
 from digest.config import KeywordsConfig
 from digest.model import Article, Summary
-from digest.sentences import MONTHS, WEEKDAYS, abbreviations_from_the_end, split_sentences
+from digest.sentences import MONTHS, WEEKDAYS, split_sentences
 
 # Words of text YAKE reads per event, and sentences taken from the start of each article.
 MAX_WORDS = 250
@@ -514,86 +508,128 @@ def _join_overlapping_names(
     return kept
 
 
-class _SmallListNumerics:
-    """numpy, except that ``median`` and ``prod`` of short Python lists are computed in Python.
-
-    YAKE calls ``np.median`` and ``np.prod`` on lists of a few values hundreds of times per
-    event, and numpy's cost per call (making an array, dispatching) was a seventh of YAKE's
-    time, which is most of a build's. The replacements give the same floats: the median is the
-    middle value of the sorted list, or the two middle values added and halved, as numpy
-    computes it; the product multiplies left to right, as numpy's reduction does (only
-    ``np.add`` sums pairwise). tests/test_keywords.py checks that YAKE's output is unchanged.
-    """
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(np, name)
-
-    @staticmethod
-    def median(values: Any) -> Any:
-        if not isinstance(values, list) or not values:
-            return np.median(values)
-        ordered = sorted(values)
-        middle = len(ordered) // 2
-        if len(ordered) % 2:
-            return float(ordered[middle])
-        return (ordered[middle - 1] + ordered[middle]) / 2.0
-
-    @staticmethod
-    def prod(values: Any) -> Any:
-        if isinstance(values, list) and values and all(isinstance(v, float) for v in values):
-            return math.prod(values)
-        return np.prod(values)
-
-
-class _CooccurrenceGraph:
-    """The part of ``networkx.DiGraph`` that YAKE uses for its word co-occurrence graph, as two
-    dicts of dicts.
-
-    YAKE adds a node per word, an edge per pair of neighbouring words with a ``tf`` count, and
-    reads each word's in- and out-edges; networkx's views and checks around those few dict
-    operations were a fifth of YAKE's time. Successors and predecessors keep insertion order, as
-    networkx's do, so edge sums add the same floats in the same order.
-    """
-
-    __slots__ = ("_pred", "_succ")
-
-    def __init__(self) -> None:
-        self._succ: dict[Any, dict[Any, dict[str, Any]]] = {}
-        self._pred: dict[Any, dict[Any, dict[str, Any]]] = {}
-
-    def add_node(self, node: Any) -> None:
-        if node not in self._succ:
-            self._succ[node] = {}
-            self._pred[node] = {}
-
-    def add_edge(self, u: Any, v: Any, **attr: Any) -> None:
-        self.add_node(u)
-        self.add_node(v)
-        data = self._succ[u].get(v)
-        if data is None:
-            data = self._succ[u][v] = self._pred[v][u] = {}
-        data.update(attr)
-
-    def has_edge(self, u: Any, v: Any) -> bool:
-        return v in self._succ.get(u, ())
-
-    def __getitem__(self, node: Any) -> dict[Any, dict[str, Any]]:
-        return self._succ[node]
-
-    def out_edges(self, node: Any, data: bool = False) -> list[tuple]:
-        if data:
-            return [(node, v, d) for v, d in self._succ[node].items()]
-        return [(node, v) for v in self._succ[node]]
-
-    def in_edges(self, node: Any, data: bool = False) -> list[tuple]:
-        if data:
-            return [(u, node, d) for u, d in self._pred[node].items()]
-        return [(u, node) for u in self._pred[node]]
-
-
-# YAKE releases that ``_read_sentence`` and ``_dedup_similarity`` were checked against, line by
-# line and by tests/test_keywords.py; any other release keeps its own code.
+# YAKE's rank of two candidates whose scores differ by less than this share is a tie (``_ranked``).
+_TIE = 1e-9
+# Words as YAKE's tokenizer cuts them, to find where a candidate first ends (``_in_text_order``).
+_TIE_WORD = re.compile(r"[^\W_]+(?:[.-][^\W_]+)*", re.U)
+# Candidates asked of yake-rust: all of them, as YAKE sorts all before deduplicating.
+_EVERY_CANDIDATE = 1_000_000
+# YAKE's default deduplication: a candidate more similar than this to a better one is left out.
+_DEDUP_LIMIT = 0.9
+# YAKE releases that ``_dedup_similarity`` was checked against, line by line and by
+# tests/test_keywords.py; with any other, YAKE's own similarity function is used.
 _CHECKED_YAKE_RELEASES = frozenset(["0.7.3"])
+
+
+@functools.lru_cache(maxsize=4)
+def _scorer(max_ngram: int) -> yake_rust.Yake:
+    """YAKE's scoring in Rust, one per setting and process. It reads YAKE's English stop words
+    and gives YAKE's scores (to the last bits of a float: see ``_ranked``). Its own
+    deduplication is off: it compares candidates by edit distance, where YAKE's default, the
+    one this stage was built and measured with, is ``seqm``."""
+    return yake_rust.Yake(language="en", ngrams=max_ngram, remove_duplicates=False)
+
+
+@functools.cache
+def _stop_words() -> frozenset[str]:
+    """YAKE's English stop words (the same list in yake-rust and in YAKE)."""
+    return frozenset(_scorer(3).stopwords)
+
+
+def yake_candidates(text: str, max_ngram: int, top: int = CANDIDATES) -> list[str]:
+    """YAKE's ``top`` key phrases of ``text``, best first.
+
+    The candidates are scored by yake-rust and ranked by ``_ranked``, then deduplicated as
+    YAKE does: each is kept unless its similarity (YAKE's ``seqm``) to one kept before it is
+    over ``_DEDUP_LIMIT``. The YAKE package itself takes about ten times as long for the same
+    scores, and YAKE was most of a cold build's time (docs/performance.md).
+    """
+    text = text.replace("\n", " ")  # as YAKE reads its text
+    try:
+        scored = _scorer(max_ngram).get_n_best(text, n=_EVERY_CANDIDATE)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:  # a Rust panic arrives as pyo3's PanicException, a BaseException
+        # YAKE answers its own errors with no keywords: one odd text costs its event's
+        # keywords, never the build (3,000 random texts and odd scripts raised nothing).
+        return []
+    ranked = _ranked(scored, text, max_ngram)
+    if not _checked_release():
+        similarity = _yake_similarity()
+        kept: list[str] = []
+        for phrase in ranked:
+            if all(similarity(phrase.lower(), k.lower()) <= _DEDUP_LIMIT for k in kept):
+                kept.append(phrase)
+                if len(kept) == top:
+                    break
+        return kept
+    # ``_dedup_similarity`` is 0 for two phrases that differ in their first or last letter,
+    # unless both are 3 letters or shorter: only the kept phrases that share both letters
+    # with a candidate, and the short ones for a short candidate, can be too similar to it.
+    out: list[str] = []
+    by_ends: dict[tuple[str, str], list[str]] = {}
+    short: list[str] = []
+    for phrase in ranked:
+        lowered = phrase.lower()
+        ends = (lowered[:1], lowered[-1:])
+        rivals = by_ends.get(ends, [])
+        if len(lowered) <= 3:
+            rivals = rivals + [k for k in short if k[:1] != ends[0] or k[-1:] != ends[1]]
+        if all(_dedup_similarity(lowered, k) <= _DEDUP_LIMIT for k in rivals):
+            out.append(phrase)
+            if len(out) == top:
+                break
+            by_ends.setdefault(ends, []).append(lowered)
+            if len(lowered) <= 3:
+                short.append(lowered)
+    return out
+
+
+def _ranked(scored: Sequence[tuple[str, float]], text: str, max_ngram: int) -> Iterator[str]:
+    """Candidates best (lowest score) first; equal scores in the order they first end in the
+    text, shorter first, which is mostly the order YAKE's stable sort leaves them in.
+
+    yake-rust sums a candidate's terms in the order of a hash map seeded anew in each process,
+    so a score can differ in its last bits from one run to the next (by 3.6e-15 at most on 600
+    event texts), and equal scores come in any order. Scores within ``_TIE`` of each other
+    (as a share) count as equal, so the ranking is the same in every run.
+    """
+    ends: dict[str, tuple[int, int]] = {}
+    tied: list[str] = []
+    previous = -math.inf
+    for phrase, score in sorted(scored, key=lambda pair: pair[1]):
+        if tied and score - previous > _TIE * abs(score):
+            yield from _in_text_order(tied, text, max_ngram, ends)
+            tied = []
+        tied.append(phrase)
+        previous = score
+    yield from _in_text_order(tied, text, max_ngram, ends)
+
+
+def _in_text_order(
+    phrases: list[str], text: str, max_ngram: int, ends: dict[str, tuple[int, int]]
+) -> list[str]:
+    """Tied ``phrases`` by where each first ends in ``text`` (``_first_ends``, made into
+    ``ends`` on first use)."""
+    if len(phrases) < 2:
+        return phrases
+    if not ends:
+        ends.update(_first_ends(text, max_ngram))
+    missing = (len(text), 0)
+    return sorted(phrases, key=lambda p: (ends.get(p.lower(), missing), p))
+
+
+def _first_ends(text: str, max_ngram: int) -> dict[str, tuple[int, int]]:
+    """Each word n-gram of ``text`` (lower case, up to ``max_ngram`` words) with the word it
+    first ends at and its length. A phrase cut into words otherwise than here is missing, and
+    ranks after the phrases it ties with."""
+    words = _TIE_WORD.findall(text.lower())
+    ends: dict[str, tuple[int, int]] = {}
+    for length in range(1, max_ngram + 1):
+        grams = [" ".join(words[i : i + length]) for i in range(len(words) - length + 1)]
+        # Written last to first, so each n-gram keeps its first place.
+        ends.update((grams[i], (i + length - 1, length)) for i in range(len(grams) - 1, -1, -1))
+    return ends
 
 
 @functools.cache
@@ -602,142 +638,23 @@ def _checked_release() -> bool:
         version = importlib.metadata.version("yake")
     except importlib.metadata.PackageNotFoundError:
         return False
-    return version in _CHECKED_YAKE_RELEASES and hasattr(yake.data.core, "DataCore")
+    return version in _CHECKED_YAKE_RELEASES and hasattr(
+        yake.KeywordExtractor, "_ultra_fast_similarity"
+    )
 
 
 @functools.cache
-def _punctuation(exclude: frozenset[str]) -> tuple[str, dict[int, None]]:
-    """YAKE's excluded characters as ``str.strip``'s argument and as a ``translate`` table that
-    deletes them: made once, not once per sentence (YAKE passes the same set every time)."""
-    chars = "".join(sorted(exclude))
-    return chars, str.maketrans("", "", chars)
-
-
-def _read_sentence(
-    core: Any, sentence: list[str], sentence_id: int, pos_text: int, context: dict[str, Any]
-) -> int:
-    """YAKE's ``DataCore._process_sentence`` with the same effects, in the same order.
-
-    YAKE reads each word through a chain of helpers that look up its settings through
-    properties (``self.exclude`` once per character), and makes a ``ComposedWord`` for every
-    n-gram ending at the word only to merge its tags into the one already kept. Here settings
-    and collections are read once per sentence, a word's term is found or made as ``get_term``
-    does (its punctuation removed by one ``translate``, not 32 ``replace`` calls), an n-gram
-    already kept has its tags added without a new object, and an n-gram that starts or ends
-    with a stop word is not kept at all: YAKE never counts it as a valid candidate, and scores
-    and returns valid ones only. Sentence reading was two fifths of YAKE's time. With
-    ``_dedup_similarity``, YAKE takes a third less time on the event texts of the 10k benchmark
-    (600 events: 6.0 s to 4.0 s). tests/test_keywords.py checks the output is unchanged.
-    """
-    state = core._state
-    exclude = state["config"]["exclude"]
-    discard = state["config"]["tags_to_discard"]
-    collections = state["collections"]
-    terms, candidates, freq_ns = (
-        collections["terms"],
-        collections["candidates"],
-        collections["freq_ns"],
-    )
-    window, n = context["windows_size"], context["n"]
-    add_cooccur = core.add_cooccur
-    punctuation, no_punctuation = _punctuation(exclude)
-    stop_words, graph = state["config"]["stopword_set"], state["g"]
-    single_word = yake.data.core.SingleWord
-    get_tag, composed_word = yake.data.core.get_tag, yake.data.core.ComposedWord
-    blocks: list[list[tuple[str, str, Any]]] = []
-    block: list[tuple[str, str, Any]] = []
-    for pos_sent, word in enumerate(sentence):
-        if not word.strip(punctuation):  # every character is one YAKE excludes
-            if block:
-                blocks.append(block)
-                block = []
-            continue
-        tag = get_tag(word, pos_sent, exclude)
-        lowered = word.lower()
-        key = lowered[:-1] if lowered.endswith("s") and len(lowered) > 3 else lowered
-        term = terms.get(key)
-        if term is None:  # ``get_term``'s new word, without its 32 replace calls
-            term = single_word(key, len(terms), graph)
-            term.stopword = (
-                lowered in stop_words or key in stop_words or len(key.translate(no_punctuation)) < 3
-            )
-            graph.add_node(term.id)
-            terms[key] = term
-        term.add_occur(tag, sentence_id, pos_sent, pos_text)
-        pos_text += 1
-        if tag not in discard:
-            for previous in block[max(0, len(block) - window) :]:
-                if previous[0] not in discard:
-                    add_cooccur(previous[2], term)
-        gram = [(tag, word, term)]
-        for length in range(min(len(block), n - 1) + 1):
-            if length:
-                gram.insert(0, block[len(block) - length])
-                freq_ns[len(gram)] += 1.0
-            if gram[0][2].stopword or gram[-1][2].stopword:
-                continue  # never valid, so never read: YAKE scores and returns valid ones only
-            phrase = " ".join([w for _, w, _ in gram]).lower()
-            known = candidates.get(phrase)
-            if known is None:
-                known = candidates[phrase] = composed_word(gram)
-            else:
-                known.tags.add("".join([t for t, _, _ in gram]))
-            known.tf += 1.0
-        block.append((tag, word, term))
-    if block:
-        blocks.append(block)
-    if blocks:
-        collections["sentences_obj"].append(blocks)
-    return pos_text
-
-
-class _GraphLibrary:
-    """networkx as YAKE's core module sees it while ``_fast_yake`` runs."""
-
-    DiGraph = _CooccurrenceGraph
-
-
-_YAKE_NUMPY_USERS = (yake.data.single_word, yake.data.features, yake.data.composed_word)
-_SMALL_LIST_NUMERICS = _SmallListNumerics()  # stateless: one serves every call
-
-
-@contextlib.contextmanager
-def _fast_yake() -> Iterator[None]:
-    """YAKE's modules use ``_SmallListNumerics`` as their numpy and ``_CooccurrenceGraph`` as
-    their graph, ``DataCore`` reads sentences with ``_read_sentence`` and segtok tests for
-    abbreviations from the end (``sentences.abbreviations_from_the_end``), while the block runs;
-    each applies only where YAKE still uses that name (the reader, on a release it was checked
-    on)."""
-    # (module, name, YAKE's own object, its stand-in)
-    patched: list[tuple[Any, str, Any, Any]] = [
-        (m, "np", np, _SMALL_LIST_NUMERICS)
-        for m in _YAKE_NUMPY_USERS
-        if getattr(m, "np", None) is np
-    ]
-    if _checked_release():
-        core = yake.data.core.DataCore
-        patched.append((core, "_process_sentence", core._process_sentence, _read_sentence))
-    graphs = getattr(yake.data.core, "nx", None)  # networkx, which YAKE imports as ``nx``
-    if getattr(graphs, "__name__", None) == "networkx":
-        patched.append((yake.data.core, "nx", graphs, _GraphLibrary))
-    for module, name, _, stand_in in patched:
-        setattr(module, name, stand_in)
-    try:
-        # YAKE splits its text into sentences with segtok, as the summaries do: the same faster
-        # abbreviation test applies (a tenth of YAKE's time).
-        with abbreviations_from_the_end():
-            yield
-    finally:
-        for module, name, original, _ in patched:
-            setattr(module, name, original)
+def _yake_similarity() -> Callable[[str, str], float]:
+    """YAKE's own default candidate similarity, as its extractor applies it."""
+    return yake.KeywordExtractor(lan="en").dedup_function
 
 
 def _dedup_similarity(first: str, second: str) -> float:
     """YAKE's default similarity of two candidates (``KeywordExtractor._optimized_similarity``)
     without its memo: the same quick rejections, then the same similarity function.
 
-    YAKE compares every candidate with each one it kept so far, hundreds of times per event,
-    and the memo's bookkeeping cost more than the checks it saves: a tenth of YAKE's time.
+    A candidate is compared with each one kept so far, hundreds of times per event, and the
+    memo's bookkeeping cost more than the checks it saves.
     """
     if first == second:
         return 1.0
@@ -755,18 +672,6 @@ def _dedup_similarity(first: str, second: str) -> float:
     return yake.KeywordExtractor._ultra_fast_similarity(first, second)
 
 
-@functools.lru_cache(maxsize=4)
-def _extractor(max_ngram: int) -> yake.KeywordExtractor:
-    """One YAKE extractor per setting and process: making one reads its stop-word file (a fiftieth
-    of its time per event). Its memos of phrase similarities only repeat what it would compute,
-    so an event's keywords do not depend on the events read before it. On a release
-    ``_dedup_similarity`` was checked on, it is the extractor's similarity."""
-    extractor = yake.KeywordExtractor(lan="en", n=max_ngram, top=CANDIDATES)
-    if _checked_release():  # whose default similarity, "seqm", ``_dedup_similarity`` is
-        extractor.dedup_function = _dedup_similarity
-    return extractor
-
-
 def extract_keywords(
     articles: Sequence[Article], summary: Summary, config: KeywordsConfig
 ) -> tuple[str, ...]:
@@ -776,17 +681,10 @@ def extract_keywords(
     text, capitalised = yake_text(articles, summary)
     if not text.strip():
         return ()
-    extractor = _extractor(config.max_ngram)
     junk = _junk_words(articles)
     lowered_articles = [(a.title + "\n" + a.text).lower() for a in articles]
     candidates: list[_Candidate] = []
-    with _fast_yake():
-        found = extractor.extract_keywords(text)
-    if not found:
-        # YAKE answers any error of its own with no keywords: had a stand-in caused one, YAKE as
-        # shipped gives the real answer, so the stand-ins can only ever cost time.
-        found = extractor.extract_keywords(text)
-    for rank, (phrase, _score) in enumerate(found):
+    for rank, phrase in enumerate(yake_candidates(text, config.max_ngram)):
         tokens = _strip_titles(tuple(_TOKEN.findall(phrase)))
         if _is_junk(tokens, junk):
             continue
@@ -819,7 +717,7 @@ def extract_keywords(
     out: list[str] = []
     flat = " ".join(text.split())
     lowered = flat.lower()
-    stop_words = getattr(extractor, "stopword_set", frozenset())
+    stop_words = _stop_words()
     for cand in kept:
         word = _casing(cand.tokens, text, flat, lowered)
         if _is_name(cand.tokens, capitalised):
