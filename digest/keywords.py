@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import importlib.metadata
+import itertools
 import math
 import re
 from collections import Counter
@@ -625,10 +626,19 @@ def _first_ends(text: str, max_ngram: int) -> dict[str, tuple[int, int]]:
     ranks after the phrases it ties with."""
     words = _TIE_WORD.findall(text.lower())
     ends: dict[str, tuple[int, int]] = {}
+    grams = words
     for length in range(1, max_ngram + 1):
-        grams = [" ".join(words[i : i + length]) for i in range(len(words) - length + 1)]
-        # Written last to first, so each n-gram keeps its first place.
-        ends.update((grams[i], (i + length - 1, length)) for i in range(len(grams) - 1, -1, -1))
+        if length > 1:
+            grams = [f"{g} {w}" for g, w in zip(grams[:-1], words[length - 1 :], strict=True)]
+        # Written last to first, so that each n-gram keeps its first place.
+        places = range(len(words) - 1, length - 2, -1)
+        ends.update(
+            zip(
+                reversed(grams),
+                zip(places, itertools.repeat(length, len(grams)), strict=True),
+                strict=True,
+            )
+        )
     return ends
 
 
