@@ -511,7 +511,7 @@ def _join_overlapping_names(
 
 # YAKE's rank of two candidates whose scores differ by less than this share is a tie (``_ranked``).
 _TIE = 1e-9
-# Words as YAKE's tokenizer cuts them, to find where a candidate first ends (``_in_text_order``).
+# Words as YAKE's tokenizer cuts them, to find where a candidate first ends (``_first_ends``).
 _TIE_WORD = re.compile(r"[^\W_]+(?:[.-][^\W_]+)*", re.U)
 # Candidates asked of yake-rust: all of them, as YAKE sorts all before deduplicating.
 _EVERY_CANDIDATE = 1_000_000
@@ -554,33 +554,28 @@ def yake_candidates(text: str, max_ngram: int, top: int = CANDIDATES) -> list[st
         # YAKE answers its own errors with no keywords: one odd text costs its event's
         # keywords, never the build (3,000 random texts and odd scripts raised nothing).
         return []
-    ranked = _ranked(scored, text, max_ngram)
-    if not _checked_release():
-        similarity = _yake_similarity()
-        kept: list[str] = []
-        for phrase in ranked:
-            if all(similarity(phrase.lower(), k.lower()) <= _DEDUP_LIMIT for k in kept):
-                kept.append(phrase)
-                if len(kept) == top:
-                    break
-        return kept
-    # ``_dedup_similarity`` is 0 for two phrases that differ in their first or last letter,
-    # unless both are 3 letters or shorter: only the kept phrases that share both letters
-    # with a candidate, and the short ones for a short candidate, can be too similar to it.
+    # YAKE's similarity is 0 for two phrases that differ in their first or last letter, unless
+    # both are 3 letters or shorter: on a release where that was checked (``_dedup_similarity``),
+    # a candidate is compared only with the kept phrases sharing both letters, and the short
+    # ones when it is short; on any other, with every kept phrase.
+    checked = _checked_release()
+    similarity = _dedup_similarity if checked else _yake_similarity()
     out: list[str] = []
     by_ends: dict[tuple[str, str], list[str]] = {}
     short: list[str] = []
-    for phrase in ranked:
+    every: list[str] = []
+    for phrase in _ranked(scored, text, max_ngram):
         lowered = phrase.lower()
         ends = (lowered[:1], lowered[-1:])
-        rivals = by_ends.get(ends, [])
-        if len(lowered) <= 3:
-            rivals = rivals + [k for k in short if k[:1] != ends[0] or k[-1:] != ends[1]]
-        if all(_dedup_similarity(lowered, k) <= _DEDUP_LIMIT for k in rivals):
+        rivals = by_ends.get(ends, []) if checked else every
+        if checked and len(lowered) <= 3:
+            rivals = rivals + [k for k in short if (k[:1], k[-1:]) != ends]
+        if all(similarity(lowered, k) <= _DEDUP_LIMIT for k in rivals):
             out.append(phrase)
             if len(out) == top:
                 break
             by_ends.setdefault(ends, []).append(lowered)
+            every.append(lowered)
             if len(lowered) <= 3:
                 short.append(lowered)
     return out

@@ -269,7 +269,7 @@ _ABBREVIATIONS_FROM_THE_END = (
 
 
 @contextlib.contextmanager
-def abbreviations_from_the_end() -> Iterator[None]:
+def _abbreviations_from_the_end() -> Iterator[None]:
     """segtok's abbreviation test searches from the end while the block runs (see above)."""
     if _ABBREVIATIONS_FROM_THE_END is None or segtok.segmenter.ABBREVIATIONS is not _ABBREVIATIONS:
         yield  # another segtok, or someone else's stand-in: leave it be
@@ -285,7 +285,7 @@ def abbreviations_from_the_end() -> Iterator[None]:
 def _split(paragraph: str) -> tuple[str, ...]:
     """See split_sentences."""
     pieces: list[str] = []
-    with abbreviations_from_the_end():
+    with _abbreviations_from_the_end():
         found = split_single(paragraph)
     for piece in (p.strip() for p in found):
         if not piece:
