@@ -211,6 +211,8 @@ class _Candidate:
     tokens: tuple[str, ...]  # surface words
     key: tuple[str, ...]  # lower-cased, singular: the identity used for merging
     score: float  # lower is better, like YAKE's own
+    # ``_is_name(tokens, ...)``, asked once: the merging asks it of every pair of candidates.
+    name: bool
 
 
 def _singular(word: str) -> str:
@@ -276,8 +278,12 @@ def _event_lines(articles: Sequence[Article], summary: Summary) -> tuple[list[st
 # (a full stop, a colon, a quote mark, a line break) may be capitalised only because it starts
 # a sentence.
 _SAME_SENTENCE = frozenset(["", ",", ";"])
+# A word (``_TOKEN``) and what stands before it since the word before: ``_TOKEN`` can start at
+# any letter or digit, so what a search for it skips is exactly ``[\W_]*``.
+_GAP_AND_TOKEN = re.compile(r"([\W_]*)(" + _TOKEN.pattern + ")", re.U)
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a pure function; the vocabulary repeats across events
 def _bare(word: str) -> str:
     """A word as the name evidence knows it: lower case, no full stop, no possessive ending."""
     word = word.lower().rstrip(".")
@@ -319,17 +325,19 @@ def _capitalised_words(lines: Sequence[str]) -> frozenset[str]:
     lower: set[str] = set()  # in lower case inside a sentence
     seen: set[str] = set()
     for line in lines:
-        previous = None
-        for match in _TOKEN.finditer(line):
-            inside = False
-            if previous is not None and not previous.group(0).endswith("."):
-                # Only spaces, or a comma or semicolon and a space, between the two words.
-                gap = line[previous.end() : match.start()]
-                inside = gap.endswith(" ") and gap.strip(" ") in _SAME_SENTENCE
-            previous = match
+        previous = ""  # the word before, "" at the line's start
+        for gap, word in _GAP_AND_TOKEN.findall(line):
+            # Only spaces, or a comma or semicolon and a space, between the two words.
+            inside = (
+                previous != ""
+                and not previous.endswith(".")
+                and gap.endswith(" ")
+                and gap.strip(" ") in _SAME_SENTENCE
+            )
+            previous = word
             # The parts of a hyphenated word as words of their own ("Iran-backed"): YAKE
             # splits at hyphens.
-            for j, part in enumerate(match.group(0).split("-")):
+            for j, part in enumerate(word.split("-")):
                 key = _bare(part)
                 seen.add(key)
                 if inside or j:
@@ -448,16 +456,14 @@ def _overlap(a: tuple[str, ...], b: tuple[str, ...]) -> int:
     return next((n for n in range(min(len(a), len(b)) - 1, 0, -1) if a[-n:] == b[:n]), 0)
 
 
-def _merge_variants(
-    candidates: Sequence[_Candidate], capitalised: frozenset[str] | None
-) -> list[_Candidate]:
+def _merge_variants(candidates: Sequence[_Candidate]) -> list[_Candidate]:
     """The candidates, best first, without the variants of a better one: a phrase inside
     another or holding it (a full name replaces its parts), and a word run that slides along
     the same passage as a better one."""
     kept: list[_Candidate] = []
     for cand in sorted(candidates, key=lambda c: (c.score, c.key)):
         words = set(cand.key)
-        name = _is_name(cand.tokens, capitalised)
+        name = cand.name
         clashes = [
             i
             for i, k in enumerate(kept)
@@ -470,7 +476,7 @@ def _merge_variants(
             # is the same passage again. Two names that overlap are joined later instead.
             if any(
                 not words.isdisjoint(k.key)
-                and not (name and _is_name(k.tokens, capitalised))
+                and not (name and k.name)
                 and max(_overlap(k.key, cand.key), _overlap(cand.key, k.key)) >= 2
                 for k in kept
             ):
@@ -480,7 +486,7 @@ def _merge_variants(
             # The full name replaces its parts ("Jens Stoltenberg" over "Stoltenberg"), at the
             # best rank any of them had.
             first = clashes[0]
-            kept[first] = _Candidate(cand.tokens, cand.key, kept[first].score)
+            kept[first] = _Candidate(cand.tokens, cand.key, kept[first].score, name)
             kept = [k for i, k in enumerate(kept) if i not in clashes[1:]]
     return kept
 
@@ -496,12 +502,13 @@ def _join_overlapping_names(
         a = kept[i]
         for j in range(len(kept)):
             b = kept[j]
-            if i == j or not (_is_name(a.tokens, capitalised) and _is_name(b.tokens, capitalised)):
+            if i == j or not (a.name and b.name):
                 continue
             overlap = _overlap(a.key, b.key)
             joined = a.tokens + b.tokens[overlap:]
             if overlap and " ".join(joined).lower() in lowered:
-                kept[i] = _Candidate(joined, _key(joined), min(a.score, b.score))
+                name = _is_name(joined, capitalised)
+                kept[i] = _Candidate(joined, _key(joined), min(a.score, b.score), name)
                 del kept[j]
                 i = -1
                 break
@@ -707,15 +714,15 @@ def extract_keywords(
         spread = sum(" ".join(tokens).lower() in a for a in lowered_articles)
         name = _is_name(tokens, capitalised)
         boost = (2.0 if name else 1.0) * (1.0 + spread / max(len(articles), 1))
-        candidates.append(_Candidate(tokens, _key(tokens), (rank + 1) / boost))
-    kept = _merge_variants(candidates, capitalised)
+        candidates.append(_Candidate(tokens, _key(tokens), (rank + 1) / boost, name))
+    kept = _merge_variants(candidates)
     kept = _join_overlapping_names(kept, text, capitalised)
     # A name glued to plain words ("Stoltenberg visits") is dropped when the name stands alone.
-    names = {w for k in kept if _is_name(k.tokens, capitalised) for w in k.key}
+    names = {w for k in kept if k.name for w in k.key}
     kept = [
         k
         for k in kept
-        if _is_name(k.tokens, capitalised)
+        if k.name
         or not any(t[:1].isupper() for t in k.tokens)
         or not {w for w, t in zip(k.key, k.tokens, strict=True) if t[:1].isupper()} <= names
     ]
@@ -725,7 +732,7 @@ def extract_keywords(
     stop_words = _stop_words()
     for cand in kept:
         word = _casing(cand.tokens, text, flat, lowered)
-        if _is_name(cand.tokens, capitalised):
+        if cand.name:
             word = _with_lost_first_word(word, flat, lowered, stop_words)
         if word.lower() not in (o.lower() for o in out):
             out.append(word)

@@ -87,13 +87,23 @@ def stem(word: str) -> str:
     return word
 
 
-def content_words(tokens: Sequence[str]) -> frozenset[str]:
-    return frozenset(stem(w) for w in tokens if w not in _STOP_WORDS and not w.isdigit())
+def _stems(tokens: Sequence[str]) -> tuple[str, ...]:
+    return tuple(map(stem, tokens))
 
 
-def bigrams(tokens: Sequence[str]) -> frozenset[tuple[str, str]]:
+def content_words(tokens: Sequence[str], stems: Sequence[str] | None = None) -> frozenset[str]:
+    """The stems of the words that carry content; ``stems`` are the tokens' own, if made."""
+    stems = _stems(tokens) if stems is None else stems
+    return frozenset(
+        s for w, s in zip(tokens, stems, strict=True) if w not in _STOP_WORDS and not w.isdigit()
+    )
+
+
+def bigrams(
+    tokens: Sequence[str], stems: Sequence[str] | None = None
+) -> frozenset[tuple[str, str]]:
     """Stemmed word pairs that carry content (not both stop words): the unit of a stated fact."""
-    stems = [stem(w) for w in tokens]
+    stems = _stems(tokens) if stems is None else stems
     return frozenset(
         (stems[i], stems[i + 1])
         for i in range(len(stems) - 1)
@@ -101,9 +111,11 @@ def bigrams(tokens: Sequence[str]) -> frozenset[tuple[str, str]]:
     )
 
 
-def _shared(sentences: Sequence[Sentence], n_articles: int) -> list[float]:
+def _shared(
+    sentences: Sequence[Sentence], stems: Sequence[Sequence[str]], n_articles: int
+) -> list[float]:
     """Per sentence, the mean share of the other articles that also use each of its bigrams."""
-    pairs = [bigrams(s.words) for s in sentences]
+    pairs = [bigrams(s.words, st) for s, st in zip(sentences, stems, strict=True)]
     per_article: list[set[tuple[str, str]]] = [set() for _ in range(n_articles)]
     for s, p in zip(sentences, pairs, strict=True):
         per_article[s.article] |= p
@@ -112,8 +124,8 @@ def _shared(sentences: Sequence[Sentence], n_articles: int) -> list[float]:
     return [sum(df[b] - 1 for b in p) / len(p) / others if p else 0.0 for p in pairs]
 
 
-def _analyzer(tokens: tuple[str, ...]) -> list[str]:
-    return [stem(w) for w in tokens if w not in _STOP_WORDS]
+def _analyzer(tokens: Sequence[str], stems: Sequence[str]) -> list[str]:
+    return [s for w, s in zip(tokens, stems, strict=True) if w not in _STOP_WORDS]
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +135,9 @@ class _Vectors:
     centrality: np.ndarray  # cosine of each sentence with the event centroid
     sims: np.ndarray  # sentence-by-sentence cosines (dense: a few hundred rows at most)
     title_sim: np.ndarray  # mean cosine of each sentence with the article titles
+    # Each sentence's words stemmed, made once: the TF-IDF, the shared word pairs and the
+    # citations all read them.
+    stems: tuple[tuple[str, ...], ...]
 
 
 @lru_cache(maxsize=1 << 16)  # a pure function of the word; the vocabulary repeats across events
@@ -183,10 +198,11 @@ class _Tfidf:
 def _vectors(sentences: Sequence[Sentence], titles: Sequence[str] = ()) -> _Vectors:
     """TF-IDF (IDF over the event's own sentences), kept sparse: vocabularies run to thousands."""
     n = len(sentences)
-    documents = [_analyzer(s.words) for s in sentences]
+    stems = tuple(_stems(s.words) for s in sentences)
+    documents = [_analyzer(s.words, st) for s, st in zip(sentences, stems, strict=True)]
     tfidf = _Tfidf.fit(documents)
     if not tfidf.vocabulary:  # no content word at all
-        return _Vectors(np.zeros(n), np.zeros((n, n)), np.zeros(n))
+        return _Vectors(np.zeros(n), np.zeros((n, n)), np.zeros(n), stems)
     matrix = tfidf.transform(documents)
     scale = np.array([_rarity_weight(w) for w in tfidf.vocabulary])
     matrix.data *= scale[matrix.indices]
@@ -197,9 +213,9 @@ def _vectors(sentences: Sequence[Sentence], titles: Sequence[str] = ()) -> _Vect
     sims = (matrix @ matrix.T).toarray()
     title_sim = np.zeros(n)
     if titles:
-        heads = tfidf.transform([_analyzer(words(t)) for t in titles])
+        heads = tfidf.transform([_analyzer(w, _stems(w)) for w in map(words, titles)])
         title_sim = np.asarray((matrix @ heads.T).mean(axis=1)).ravel()
-    return _Vectors(np.asarray(centrality).ravel(), sims, title_sim)
+    return _Vectors(np.asarray(centrality).ravel(), sims, title_sim, stems)
 
 
 def score_sentences(
@@ -208,7 +224,13 @@ def score_sentences(
     """Score every usable sentence of the event (see the module docstring)."""
     centrality, sims, title_sim = vectors.centrality, vectors.sims, vectors.title_sim
     articles = np.array([s.article for s in sentences])
-    shared = _shared(sentences, n_articles)
+    shared = _shared(sentences, vectors.stems, n_articles)
+    # Each sentence's best match in each article, one article at a time: per sentence and
+    # article it was a tenth of the summaries' time.
+    best_in = np.zeros((len(sentences), n_articles))
+    if n_articles > 1:
+        for other in range(n_articles):
+            best_in[:, other] = sims[:, articles == other].max(axis=1, initial=0.0)
     out: list[_Scored] = []
     rank = Counter[int]()  # usable sentences seen so far per article
     for row, sentence in enumerate(sentences):
@@ -230,12 +252,9 @@ def score_sentences(
             rank[sentence.article] += 1
         support = 0.0
         if n_articles > 1:
-            best = [
-                float(sims[row, articles == other].max(initial=0.0))
-                for other in range(n_articles)
-                if other != sentence.article
-            ]
-            support = sum(best) / len(best)
+            matches = best_in[row].tolist()
+            del matches[sentence.article]
+            support = sum(matches) / len(matches)
         score = (
             _W_CENTROID * float(centrality[row])
             + _W_SUPPORT * support
@@ -296,20 +315,23 @@ def _story_order(chosen: Sequence[_Scored]) -> list[_Scored]:
 
 
 def _citations(
-    sentence: Sentence,
+    row: int,
     all_sentences: Sequence[Sentence],
     contents: Sequence[frozenset[str]],
+    vocabularies: Sequence[frozenset[str]],
     articles: Sequence[Article],
 ) -> tuple[str, ...]:
-    """Its own article, and every other article with a sentence stating the same thing."""
-    mine = content_words(sentence.words)
-    cited = {sentence.article}
-    for other, theirs in zip(all_sentences, contents, strict=True):
+    """The article of sentence ``row``, and every other article with a sentence stating the
+    same thing (by its content words' stems, ``contents``, or by all its words,
+    ``vocabularies``)."""
+    cited = {all_sentences[row].article}
+    mine, my_words = contents[row], vocabularies[row]
+    for other, theirs, their_words in zip(all_sentences, contents, vocabularies, strict=True):
         if other.article in cited:
             continue
         if (
             similarity(mine, theirs) >= _CITE_JACCARD
-            or similarity(sentence.words, other.words) >= _CITE_ALL_WORDS
+            or similarity(my_words, their_words) >= _CITE_ALL_WORDS
         ):
             cited.add(other.article)
     return tuple(articles[i].id for i in sorted(cited))
@@ -324,9 +346,15 @@ def summarize(articles: Sequence[Article], config: SummaryConfig) -> Summary:
     vectors = _vectors(sentences, titles)
     scored = score_sentences(sentences, vectors, len(articles))
     chosen = _story_order(_select(scored, vectors.sims, config.max_words))
-    contents = [content_words(s.words) for s in sentences] if chosen else []
+    contents, vocabularies = [], []
+    if chosen:
+        stems = zip(sentences, vectors.stems, strict=True)
+        contents = [content_words(s.words, st) for s, st in stems]
+        vocabularies = [frozenset(s.words) for s in sentences]
     out = tuple(
-        SummarySentence(c.sentence.text, _citations(c.sentence, sentences, contents, articles))
+        SummarySentence(
+            c.sentence.text, _citations(c.row, sentences, contents, vocabularies, articles)
+        )
         for c in chosen
     )
     ranked = [c.sentence.text for c in sorted(scored, key=lambda c: -c.score) if c.after < 0]

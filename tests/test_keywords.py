@@ -14,6 +14,7 @@ from digest.keywords import (
     _capitalised_words,
     _checked_release,
     _dedup_similarity,
+    _is_name,
     _key,
     _merge_variants,
     _sentence_case,
@@ -169,17 +170,23 @@ def test_a_headline_case_title_is_read_in_sentence_case():
     assert _sentence_case(title, frozenset()) == title
 
 
-def _candidates(*phrases: str) -> list[_Candidate]:
-    return [
-        _Candidate(tuple(p.split()), _key(tuple(p.split())), float(rank))
-        for rank, p in enumerate(phrases)
-    ]
+def _candidates(capitalised: frozenset[str] | None, *phrases: str) -> list[_Candidate]:
+    out = []
+    for rank, phrase in enumerate(phrases):
+        tokens = tuple(phrase.split())
+        out.append(_Candidate(tokens, _key(tokens), float(rank), _is_name(tokens, capitalised)))
+    return out
 
 
 def test_word_runs_sliding_along_one_passage_are_one_keyword():
     kept = _merge_variants(
-        _candidates("GOP blocks debt", "blocks debt limit", "debt limit hike", "Chuck Schumer"),
-        frozenset({"gop", "chuck", "schumer"}),
+        _candidates(
+            frozenset({"gop", "chuck", "schumer"}),
+            "GOP blocks debt",
+            "blocks debt limit",
+            "debt limit hike",
+            "Chuck Schumer",
+        )
     )
     # The second shares two words with the first; the third only one.
     assert [" ".join(k.tokens) for k in kept] == [
@@ -187,7 +194,7 @@ def test_word_runs_sliding_along_one_passage_are_one_keyword():
         "debt limit hike",
         "Chuck Schumer",
     ]
-    names = _merge_variants(_candidates("Stoltenberg", "Jens Stoltenberg"), None)
+    names = _merge_variants(_candidates(None, "Stoltenberg", "Jens Stoltenberg"))
     assert [" ".join(k.tokens) for k in names] == ["Jens Stoltenberg"]
 
 

@@ -8,6 +8,8 @@ from hypothesis import strategies as st
 
 from digest import sentences
 from digest.sentences import (
+    _BOILERPLATE,
+    _BOILERPLATE_KEYS,
     _RUN_IN,
     _RUN_IN_KEYS,
     is_boilerplate,
@@ -94,6 +96,82 @@ def test_furniture_words_are_found_in_any_case():
     assert is_boilerplate("Follow us on Twitter at @Example for the latest updates.")
     assert is_boilerplate("Photo By Jane Doe for the Daily Example newspaper staff.")
     assert not is_boilerplate("The Senate passed the bill on Monday after a long debate.")
+
+
+# One text for each alternative of ``_BOILERPLATE``, in the pattern's order.
+_BOILERPLATE_EXAMPLES = (
+    "see https://example.com for more",
+    "go to www.example.com today",
+    "pic.twitter.com/abc posted",
+    "write to desk@example.org now",
+    "follow @newsdesk for updates",
+    "trending #breaking today",
+    "read also the story",
+    "read more of it",
+    "see also the report",
+    "click here to vote",
+    "sign up for free",
+    "subscribe to the show",
+    "our newsletter is out",
+    "follow us on the web",
+    "all rights reserved 2021",
+    "copyright the example post",
+    "getty images for the show",
+    "photo by jane doe",
+    "photograph credit jane doe",
+    "image source: archive",
+    "image credit jane doe",
+    "file photo of the site",
+    "ap photo of the site",
+    "advertisement continue reading",
+    "share this on the web",
+    "this story has been updated to add",
+    "this article was corrected on monday",
+    "we use cookies here",
+    "enable javascript to see",
+    "jane doe contributed to this report",
+    "editor's note: the text was cut",
+    "log in to comment",
+    "sign in to comment",
+    "related: the earlier story",
+    "comments: none yet",
+    "watch: the clip",
+    "video: the clip",
+    "listen: the podcast",
+)
+
+
+# Pieces of furniture and story words, for texts that may or may not match the pattern.
+_FURNITURE_PIECES = (
+    "read", "more", "also", "see", "photo", "photograph", "by", "credit", "image", "source",
+    "log", "in", "sign", "up", "@", "#", "a", "x", ":", " ", ".", "'", "editor", "s", "note",
+    "this", "story", "was", "updated", "www", "http", "//", "pic", "twitter", "com", "related",
+    "watch", "cookies", "file", "ap", "the",
+)  # fmt: skip
+
+
+def test_every_boilerplate_alternative_holds_a_key():
+    # is_boilerplate searches the pattern only in sentences holding a key: each alternative of
+    # the pattern must hold one, or its furniture would pass as a story sentence.
+    alternatives = _BOILERPLATE.pattern.count("|") + 1
+    assert len(_BOILERPLATE_EXAMPLES) >= 30 and alternatives > 30
+    for text in _BOILERPLATE_EXAMPLES:
+        assert _BOILERPLATE.search(text), text
+        assert any(key in text for key in _BOILERPLATE_KEYS), text
+        assert is_boilerplate(text.capitalize() + "."), text
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(_FURNITURE_PIECES),
+        max_size=12,
+    )
+)
+def test_a_text_the_pattern_matches_holds_a_key(pieces: list[str]):
+    for text in (" ".join(pieces), "".join(pieces)):
+        if _BOILERPLATE.search(text):
+            assert any(key in text for key in _BOILERPLATE_KEYS), text
 
 
 def test_media_furniture_run_into_a_sentence_is_found():
