@@ -23,7 +23,6 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -139,7 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv[:1] == ["_worker"]:
         _worker(argv[1], argv[2])
         return 0
-    from bench.scale import SCALE_FILE, prepare
+    from bench.scale import SCALE_FILE, WORK, prepare
 
     parser = argparse.ArgumentParser(
         prog="python -m bench.pair", description=__doc__.split("\n\n")[0]
@@ -151,7 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--chunk", type=int, default=CHUNK, help="Events per turn.")
     parser.add_argument(
         "--work",
-        default=str(Path(tempfile.gettempdir()) / "digest-bench"),
+        default=str(WORK),
         help="Folder for inputs and caches (default: TMPDIR/digest-bench, as bench.scale).",
     )
     args = parser.parse_args(argv)

@@ -39,6 +39,7 @@ from bench.disk import empty_trash, set_aside
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT.parent / "shared" / "eval"
 SCALE_FILE = EVAL / "scale_multinews_train.jsonl.gz"
+WORK = Path(tempfile.gettempdir()) / "digest-bench"  # inputs, sites and caches, kept between runs
 ADDED = 100  # articles added to a built site for the incremental figure
 
 
@@ -423,7 +424,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument(
         "--work",
-        default=str(Path(tempfile.gettempdir()) / "digest-bench"),
+        default=str(WORK),
         help="Folder for inputs, outputs and caches (default: TMPDIR/digest-bench).",
     )
     parser.add_argument(

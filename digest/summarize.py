@@ -91,19 +91,16 @@ def _stems(tokens: Sequence[str]) -> tuple[str, ...]:
     return tuple(map(stem, tokens))
 
 
-def content_words(tokens: Sequence[str], stems: Sequence[str] | None = None) -> frozenset[str]:
-    """The stems of the words that carry content; ``stems`` are the tokens' own, if made."""
-    stems = _stems(tokens) if stems is None else stems
+def content_words(tokens: Sequence[str], stems: Sequence[str]) -> frozenset[str]:
+    """The stems (``_stems(tokens)``) of the words that carry content."""
     return frozenset(
         s for w, s in zip(tokens, stems, strict=True) if w not in _STOP_WORDS and not w.isdigit()
     )
 
 
-def bigrams(
-    tokens: Sequence[str], stems: Sequence[str] | None = None
-) -> frozenset[tuple[str, str]]:
-    """Stemmed word pairs that carry content (not both stop words): the unit of a stated fact."""
-    stems = _stems(tokens) if stems is None else stems
+def bigrams(tokens: Sequence[str], stems: Sequence[str]) -> frozenset[tuple[str, str]]:
+    """Stemmed word pairs (``stems``: ``_stems(tokens)``) that carry content (not both stop
+    words): the unit of a stated fact."""
     return frozenset(
         (stems[i], stems[i + 1])
         for i in range(len(stems) - 1)
@@ -348,8 +345,9 @@ def summarize(articles: Sequence[Article], config: SummaryConfig) -> Summary:
     chosen = _story_order(_select(scored, vectors.sims, config.max_words))
     contents, vocabularies = [], []
     if chosen:
-        stems = zip(sentences, vectors.stems, strict=True)
-        contents = [content_words(s.words, st) for s, st in stems]
+        contents = [
+            content_words(s.words, st) for s, st in zip(sentences, vectors.stems, strict=True)
+        ]
         vocabularies = [frozenset(s.words) for s in sentences]
     out = tuple(
         SummarySentence(
