@@ -6,11 +6,15 @@ import dataclasses
 from datetime import UTC, datetime
 
 import numpy as np
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from digest import parallel
 from digest.background import Rarity, english_frequencies
 from digest.build import gather
 from digest.cluster import (
+    _best_per_row,
     _local_scale,
     cluster_articles,
     group,
@@ -465,6 +469,65 @@ def test_strongest_links_break_ties_by_pair_order():
     # best, (2, 3): nobody keeps (0, 2) or (1, 2).
     keep = strongest_links(4, rows, cols, sims, 1)
     assert keep.tolist() == [True, False, False, True]
+
+
+def _strongest_by_article(n, rows, cols, sims, k):
+    """strongest_links written plainly: each article's pairs, most similar first, ties in
+    the pairs' order, the first k kept."""
+    keep = [False] * len(sims)
+    for node in range(n):
+        mine = [p for p in range(len(sims)) if node in (rows[p], cols[p])]
+        for p in sorted(mine, key=lambda p: (-sims[p], p))[:k]:
+            keep[p] = True
+    return keep
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(2, 9), st.data())
+def test_strongest_links_match_the_plain_rule(n, data):
+    every = [(a, b) for a in range(n) for b in range(a + 1, n)]
+    chosen = data.draw(st.lists(st.sampled_from(every), unique=True, max_size=len(every)))
+    chosen.sort()  # pairs come sorted by (row, column), as from similar_pairs
+    # Few distinct values, so that many pairs tie at the cut.
+    sims = data.draw(
+        st.lists(st.sampled_from([0.1, 0.2, 0.5]), min_size=len(chosen), max_size=len(chosen))
+    )
+    k = data.draw(st.integers(1, 4))
+    rows = np.array([a for a, _ in chosen], dtype=np.int64)
+    cols = np.array([b for _, b in chosen], dtype=np.int64)
+    values = np.array(sims, dtype=np.float64)
+    got = strongest_links(n, rows, cols, values, k).tolist()
+    assert got == _strongest_by_article(n, rows.tolist(), cols.tolist(), sims, k)
+
+
+def test_best_per_row_breaks_ties_at_the_cut_by_smaller_column():
+    # Row 0 (article 10 with the offset) scores columns 7, 3, 5, 1 and itself; 3, 5 and 1
+    # tie below 7, so with room for two more after 7 the smaller columns, 1 and 3, win. The
+    # columns are stored out of order, as a sparse product leaves them.
+    scores = sp.csr_matrix(
+        (np.array([0.4, 0.9, 0.4, 0.4, 1.0]), np.array([3, 7, 5, 1, 10]), np.array([0, 5])),
+        shape=(1, 11),
+    )
+    rows, cols = _best_per_row(scores, 10, 3)
+    assert rows.tolist() == [10, 10, 10]
+    assert sorted(cols.tolist()) == [1, 3, 7]
+    rows, cols = _best_per_row(scores, 10, 4)  # room for every tie: all four stay
+    assert sorted(cols.tolist()) == [1, 3, 5, 7]
+
+
+def test_tfidf_rows_keep_their_words_in_column_order():
+    # Canonical rows: the exact cosines of candidate pairs take scipy's merge of sorted rows,
+    # a third faster than its general path for unsorted ones, with the same pairs and groups.
+    make = TermMaker(6)
+    terms = [
+        make(make_article(f"a{i}", f"Report {i}", text))
+        for i, text in enumerate([QUAKE, QUAKE_2, BUDGET, BUDGET_2])
+    ]
+    x, _, _ = tfidf_matrix([t.body for t in terms], Rarity(english_frequencies()))
+    assert x.has_sorted_indices
+    for i in range(x.shape[0]):
+        row = x.indices[x.indptr[i] : x.indptr[i + 1]]
+        assert (np.diff(row) > 0).all()
 
 
 def test_bounded_links_leave_headline_events_and_clear_stories_as_they_were():
