@@ -234,7 +234,8 @@ def tfidf_matrix(
     x = sp.csr_matrix(sp.diags(1.0 / norms) @ x)
     # A sparse product leaves each row's columns out of order. In order, the exact cosines of
     # the candidate pairs (``cluster._pair_cosines``) take scipy's merge of sorted rows, a
-    # third faster than its general path; the pairs and groups are the same.
+    # third faster than its general path. Sums in another order may differ in the last bit;
+    # the groups of the benchmarks and dev files are the same (docs/performance.md).
     x.sort_indices()
     return x, words, df
 
