@@ -185,22 +185,32 @@ def strongest_links(
     m = len(sims)
     if not m:
         return np.zeros(0, dtype=bool)
-    # By article, most similar first, ties in the pairs' order: one integer key per pair end
-    # (article, then the pair's place by similarity) in one plain sort, instead of a
-    # three-key lexsort (8 of the cluster stage's 60 s in one process at 100,000 articles,
-    # now 2). The keys are distinct: no article is both ends of a pair.
+    ends, pairs = _ends_by_article(rows, cols, sims)
+    rank = np.arange(2 * m) - np.searchsorted(ends, np.arange(n))[ends]
+    keep = np.zeros(m, dtype=bool)
+    keep[pairs[rank < k]] = True
+    return keep
+
+
+def _ends_by_article(
+    rows: np.ndarray, cols: np.ndarray, sims: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Both ends of every pair, grouped by article (ascending) and most similar first, ties in
+    the pairs' order: the articles, and the pair at each place.
+
+    One integer key per end (article, then the pair's place by similarity) in one plain sort:
+    a three-key lexsort took 8 of the cluster stage's 60 s in one process at 100,000 articles.
+    The keys are distinct, since no article is both ends of a pair.
+    """
+    m = len(sims)
     by_similarity = np.argsort(-sims, kind="stable")
     place = np.empty(m, dtype=np.int64)
     place[by_similarity] = np.arange(m)
     key = np.concatenate([rows, cols]).astype(np.int64) * m + np.concatenate([place, place])
     key.sort()
     ends = key // m
-    np.remainder(key, m, out=key)  # now each end's pair, as its place by similarity
-    starts = np.flatnonzero(np.r_[True, ends[1:] != ends[:-1]])
-    rank = np.arange(2 * m) - np.repeat(starts, np.diff(np.r_[starts, 2 * m]))
-    keep = np.zeros(m, dtype=bool)
-    keep[by_similarity[key[rank < k]]] = True
-    return keep
+    np.remainder(key, m, out=key)  # each end's pair, as its place by similarity
+    return ends, by_similarity[key]
 
 
 def _side_matrices(
@@ -412,22 +422,9 @@ def _local_scale(
     """
     if not len(sims) or not np.any(power):
         return sims
-    ends = np.concatenate([rows, cols])
-    vals = np.concatenate([sims, sims])
-    # By article, most similar first. np.lexsort on both keys took most of this function; one
-    # integer key (article, then rank of the similarity from the top) sorts the same values.
-    # In place where it can be: these arrays hold two entries per pair.
-    m = len(vals)
-    by_value = np.argsort(vals)
-    key = np.empty(m, dtype=np.int64)
-    key[by_value] = np.arange(m - 1, -1, -1)  # rank from the most similar
-    key += ends * m
-    key.sort()
-    ends = key // m
-    np.remainder(key, m, out=key)
-    np.subtract(m - 1, key, out=key)  # back to the rank from the least similar
-    vals = vals[by_value[key]]
-    del key, by_value
+    ends, pairs = _ends_by_article(rows, cols, sims)
+    vals = sims[pairs]  # by article, most similar first
+    del pairs
     starts = np.searchsorted(ends, np.arange(n))
     counts = np.bincount(ends, minlength=n)
     pick = np.minimum(starts + np.minimum(neighbour, counts) - 1, len(vals) - 1)
