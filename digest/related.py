@@ -14,14 +14,20 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
+import numpy as np
+import scipy.sparse as sp
+
 from digest.model import Event
 
 MIN_SCORE = 1.5  # about three widely shared names, or two rarer ones
 MIN_SHARED = 2  # one shared name (a "CEO", a "Cowan") is a coincidence, not a storyline
 MAX_RELATED = 6
 MAX_POSTINGS = 100
+_BLOCK = 4096  # events whose pairs are scored at once
 
 _WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
+# A sentence's end (the space after its punctuation, or a line break), or a word (the group).
+_WORD_OR_END = re.compile(r"[.!?]\s+|\n+|([^\W\d_][\w'’-]*)", re.UNICODE)
 # Capitalised for grammar's sake, not because they name anything.
 _NOT_NAMES = frozenset(
     {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
@@ -33,21 +39,30 @@ _NOT_NAMES = frozenset(
 
 def _names(text: str) -> set[str]:
     names: set[str] = set()
-    for sentence in re.split(r"(?<=[.!?])\s+|\n+", text):
-        words = _WORD.findall(sentence)
-        for i, word in enumerate(words):
-            core = word.strip("'’-")
-            if len(core) < 2 or core.lower() in _NOT_NAMES:
-                continue
-            acronym = core.isupper() and len(core) >= 2
-            if acronym or (i > 0 and core[0].isupper()):
-                names.add(core.lower().removesuffix("'s").removesuffix("’s"))
+    opening = True  # the next word opens a sentence
+    # One pass over the text's words and sentence ends ("" in the list): splitting into
+    # sentences first, then finding each one's words, was most of the related events' time.
+    for word in _WORD_OR_END.findall(text):
+        if not word:
+            opening = True
+            continue
+        first, opening = opening, False
+        # A word in lower case is neither a name nor an acronym.
+        if word[0].islower():
+            continue
+        core = word.strip("'’-")
+        if len(core) < 2 or core.lower() in _NOT_NAMES:
+            continue
+        acronym = core.isupper() and len(core) >= 2
+        if acronym or (not first and core[0].isupper()):
+            names.add(core.lower().removesuffix("'s").removesuffix("’s"))
     return names
 
 
 def _keyword_names(keywords: Sequence[str]) -> set[str]:
     """Capitalised words of the keywords: keywords keep the case the articles use."""
-    words = (w.strip("'’-") for k in keywords for w in _WORD.findall(k))
+    # One search over all of them: a line break is no part of a word.
+    words = (w.strip("'’-") for w in _WORD.findall("\n".join(keywords)))
     return {w.lower() for w in words if len(w) >= 2 and w[0].isupper()} - _NOT_NAMES
 
 
@@ -60,34 +75,43 @@ def related_events(
     events: Sequence[Event], keyword_slugs: dict[str, tuple[str, ...]]
 ) -> dict[str, tuple[str, ...]]:
     """For each event id, the ids of related events, best first (ties: newest first)."""
-    terms = {e.id: event_terms(e, keyword_slugs.get(e.id, ())) for e in events}
-    df = Counter(t for ts in terms.values() for t in ts)
+    terms = [event_terms(e, keyword_slugs.get(e.id, ())) for e in events]
+    df = Counter(t for ts in terms for t in ts)
     n = len(events)
-    weight = {t: math.log(1 + n / count) for t, count in df.items()}
-    order = {e.id: i for i, e in enumerate(events)}  # events arrive newest first
-    # Only events that share a term can be related: walk the postings, not all pairs.
-    postings: dict[str, list[str]] = {}
-    for event_id, ts in terms.items():
-        for t in ts:
-            postings.setdefault(t, []).append(event_id)
-    # A term in very many events says nothing about any two, and walking its long posting list
-    # for every event would make this quadratic: such terms are skipped.
+    # A term in very many events says nothing about any two, and its events paired with each
+    # other would make this quadratic: such terms are left out.
     limit = min(MAX_POSTINGS, max(20, n // 10))
+    kept = sorted(t for t, count in df.items() if count <= limit)
+    column = {t: j for j, t in enumerate(kept)}
+    weight = np.array([math.log(1 + n / df[t]) for t in kept])
+    rows = [i for i, ts in enumerate(terms) for t in ts if t in column]
+    cols = [column[t] for ts in terms for t in ts if t in column]
+    has = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, len(kept)), dtype=np.float64)
+    weighted = has.multiply(weight[np.newaxis, :]).tocsr()
     related: dict[str, tuple[str, ...]] = {}
-    for event in events:
-        scores: Counter[str] = Counter()
-        shared: Counter[str] = Counter()
-        for t in terms[event.id]:
-            ids = postings[t]
-            if len(ids) > limit:
-                continue
-            for other in ids:
-                if other != event.id:
-                    scores[other] += weight[t]
-                    shared[other] += 1
-        best = sorted(
-            (o for o, s in scores.items() if s >= MIN_SCORE and shared[o] >= MIN_SHARED),
-            key=lambda other: (-round(scores[other], 6), order[other]),
+    # Only events that share a term can be related: the sparse products hold those pairs only,
+    # a block of events at a time so that memory stays bounded.
+    for begin in range(0, n, _BLOCK):
+        block = has[begin : begin + _BLOCK]
+        scores = (block @ weighted.T).tocsr()
+        shared = (block @ has.T).tocsr()
+        scores.sort_indices()
+        shared.sort_indices()  # the same pairs as ``scores``: every weight is above 0
+        counts = np.diff(scores.indptr)
+        row = np.repeat(np.arange(begin, begin + len(counts)), counts)
+        ok = (
+            (scores.indices != row)
+            & (scores.data >= MIN_SCORE)
+            & (np.rint(shared.data) >= MIN_SHARED)
         )
-        related[event.id] = tuple(best[:MAX_RELATED])
+        row, other, score = row[ok], scores.indices[ok], scores.data[ok]
+        # Python's rounding, as ties were always settled: equal to six places, newest first.
+        rounded = np.array([round(x, 6) for x in score.tolist()])
+        order = np.lexsort((other, -rounded, row))
+        row, other = row[order], other[order]
+        first = np.searchsorted(row, np.arange(begin, begin + len(counts)))
+        ends = np.append(first[1:], len(row))
+        for i, (a, b) in enumerate(zip(first.tolist(), ends.tolist(), strict=True)):
+            best = other[a : min(b, a + MAX_RELATED)].tolist()
+            related[events[begin + i].id] = tuple(events[j].id for j in best)
     return related

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import re
+from collections import Counter
 from datetime import UTC, datetime
 from html import escape
 from html.parser import HTMLParser
@@ -13,6 +15,8 @@ from pathlib import Path
 
 import markupsafe
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from digest import parallel
 from digest.build import build
@@ -20,7 +24,14 @@ from digest.config import SiteConfig
 from digest.listings import pager
 from digest.model import Copies, Digest, Event, SummarySentence
 from digest.pages import keyword_slug, paged
-from digest.related import related_events
+from digest.related import (
+    MAX_POSTINGS,
+    MAX_RELATED,
+    MIN_SCORE,
+    MIN_SHARED,
+    event_terms,
+    related_events,
+)
 from digest.render import _escape_str, environment
 from digest.search import available as search_available
 from digest.views import reports_near
@@ -301,6 +312,41 @@ def test_related_events_share_names_or_keywords():
     assert "a" in related["b"] and "c" in related["b"]
     assert related["z"] == ()
     assert "z" not in related["c"]
+
+
+def _related_plainly(events, slugs):
+    """related_events written plainly: every other event sharing kept terms, scored."""
+    terms = {e.id: event_terms(e, slugs[e.id]) for e in events}
+    df = Counter(t for ts in terms.values() for t in ts)
+    limit = min(MAX_POSTINGS, max(20, len(events) // 10))
+    order = {e.id: i for i, e in enumerate(events)}
+    related = {}
+    for event in events:
+        found = []
+        for other in events:
+            common = [t for t in terms[event.id] & terms[other.id] if df[t] <= limit]
+            score = sum(math.log(1 + len(events) / df[t]) for t in sorted(common))
+            if other is not event and len(common) >= MIN_SHARED and score >= MIN_SCORE:
+                found.append((-round(score, 6), order[other.id], other.id))
+        related[event.id] = tuple(i for *_, i in sorted(found)[:MAX_RELATED])
+    return related
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_related_events_match_the_plain_rule(data):
+    # Few names, so that many events share them, scores tie, some events have more related
+    # events than are kept, and a name in more than 20 events stops counting.
+    names = ["Antwerp", "Maersk", "FNV", "Rotterdam", "Coppola", "Venice", "NATO", "Helsinki"]
+    count = data.draw(st.integers(1, 45))
+    events = []
+    for i in range(count):
+        mine = data.draw(st.lists(st.sampled_from(names), max_size=5, unique=True))
+        keywords = tuple(data.draw(st.lists(st.sampled_from(["port strike", "film"]), max_size=2)))
+        text = "Reports say " + " and ".join(mine or ["nothing"]) + " met."
+        events.append(_event(f"e{i:02d}", f"Story {i}", text, keywords, 1 + i % 28))
+    slugs = {e.id: tuple(dict.fromkeys(keyword_slug(k) for k in e.keywords)) for e in events}
+    assert related_events(events, slugs) == _related_plainly(events, slugs)
 
 
 def test_site_plan_finds_related_events_in_a_child_the_same(monkeypatch):
