@@ -381,10 +381,9 @@ def _empty_reason(body: str) -> str:
     count = len(_WORD.findall(body))
     if not count:
         return "no title and no text"
-    noun = "word" if count == 1 else "words"
+    said = "its one word is" if count == 1 else f"its {count} words are all"
     return (
-        f"no title, and its {count} {noun} are all page furniture (notices, captions, bylines,"
-        " link lists), not a story"
+        f"no title, and {said} page furniture (notices, captions, bylines, link lists), not a story"
     )
 
 

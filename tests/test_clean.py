@@ -192,3 +192,12 @@ def test_a_page_of_furniture_only_says_so_in_its_rejection():
         "no title, and its 12 words are all page furniture (notices, captions, bylines,"
         " link lists), not a story"
     )
+
+
+def test_a_single_word_of_furniture_is_counted_in_the_singular():
+    r = clean(Document("f", "f.md", "Advertisement\n", (), "markdown"))
+    assert isinstance(r, Rejection)
+    assert r.reason == (
+        "no title, and its one word is page furniture (notices, captions, bylines, link"
+        " lists), not a story"
+    )
