@@ -203,7 +203,20 @@ class Cache:
             return None
 
     def get(self, kind: str, key: str) -> Any:
-        return self.get_many(kind, [key]).get(key)
+        loaded = self._loaded.get(kind)
+        if loaded is None:
+            return self.get_many(kind, [key]).get(key)
+        # A preloaded kind is asked for one value at a time, once per file (``preload``): the
+        # lookup without ``get_many``'s lists and loops.
+        full = self._prefix + key
+        self._used.setdefault(kind, set()).add(full)
+        data = loaded.get(full)
+        if data is None:
+            return None
+        try:
+            return pickle.loads(data)
+        except (pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            return None  # an unreadable entry is a miss, as in ``get_many``
 
     def put_many(self, kind: str, items: Mapping[str, Any]) -> None:
         if not items:

@@ -217,6 +217,25 @@ def test_preloaded_values_match_and_stay_in_step(tmp_path: Path) -> None:
         assert other.get("documents", "a") is None
 
 
+def test_preloaded_values_read_one_at_a_time_are_kept_and_bad_ones_are_misses(
+    tmp_path: Path,
+) -> None:
+    with Cache(tmp_path / "c", "k" * 40) as cache:
+        cache.put_many("documents", {"a": ("A",), "b": ["B"], "c": 3})
+        prefix = cache._prefix
+        cache._db.execute(  # an entry no pickle can read
+            "UPDATE entry SET value = ? WHERE key = ?", (b"not a pickle", prefix + "c")
+        )
+    with Cache(tmp_path / "c", "k" * 40) as cache:
+        cache.preload("documents")
+        assert cache.get("documents", "a") == ("A",)
+        assert cache.get("documents", "c") is None
+        assert cache.get("documents", "missing") is None
+    # Closing drops what this build did not ask for ("b"), and keeps what it did.
+    with Cache(tmp_path / "c", "k" * 40) as cache:
+        assert set(cache.get_many("documents", ["a", "b"])) == {"a"}
+
+
 def test_unloaded_snapshot_leaves_every_value_readable(tmp_path: Path) -> None:
     with Cache(tmp_path / "c", "k" * 40) as cache:
         cache.put_many("documents", {"a": ("A",)})
