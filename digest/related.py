@@ -84,10 +84,17 @@ def related_events(
     kept = sorted(t for t, count in df.items() if count <= limit)
     column = {t: j for j, t in enumerate(kept)}
     weight = np.array([math.log(1 + n / df[t]) for t in kept])
-    rows = [i for i, ts in enumerate(terms) for t in ts if t in column]
-    cols = [column[t] for ts in terms for t in ts if t in column]
-    has = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, len(kept)), dtype=np.float64)
+    cells = np.array(
+        [(i, column[t]) for i, ts in enumerate(terms) for t in ts if t in column], dtype=np.int64
+    ).reshape(-1, 2)
+    has = sp.csr_matrix(
+        (np.ones(len(cells)), (cells[:, 0], cells[:, 1])), shape=(n, len(kept)), dtype=np.float64
+    )
+    # Each row's terms in column order, whatever order the sets gave them in: the sums of the
+    # products below then come in one order in every run.
+    has.sort_indices()
     weighted = has.multiply(weight[np.newaxis, :]).tocsr()
+    weighted.sort_indices()
     related: dict[str, tuple[str, ...]] = {}
     # Only events that share a term can be related: the sparse products hold those pairs only,
     # a block of events at a time so that memory stays bounded.
