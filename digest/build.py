@@ -26,6 +26,7 @@ from digest.incremental import (
     ArticleKeys,
     cached_readers,
     clean_all,
+    document_keys,
     grouped,
     grouping_prints,
     make_events,
@@ -188,13 +189,15 @@ def gather(
         raise BuildError(f"source folder '{source}' does not exist")
     timer = _Timer()
     with timer.stage("read"):
-        documents, rejected = read_folder(source, cached_readers(default_readers(), cache))
+        readers = cached_readers(default_readers(), cache)
+        documents, rejected = read_folder(source, readers)
         uncache_readers(cache)
+        known = document_keys(readers)
     say(f"read {len(documents)} documents")
     articles: list[Article] = []
     keys: dict[str, str] = {}
     with timer.stage("clean"):
-        for result, key in clean_all(documents, cache, jobs, bars):
+        for result, key in clean_all(documents, cache, jobs, bars, known):
             if isinstance(result, Rejection):
                 rejected.append(result)
             else:
@@ -202,7 +205,7 @@ def gather(
                 keys[result.id] = key
     # The raw documents are not needed again; at 100k articles their text alone is 130 MB,
     # which every later stage (and Pagefind at the end) would otherwise find still taken.
-    del documents
+    del documents, known
     release_free_memory()
     # The loaded articles live to the end of the build: keep the collector from rescanning them.
     gc.freeze()

@@ -44,6 +44,11 @@ class _CachedReader:
         self.reader = reader
         self.cache = cache
         self.name = (reader.__module__, reader.__qualname__)
+        # The content key of each document returned (``content_key(document)``, which the
+        # clean stage keys articles by), by object; the object is held so that its id is not
+        # taken by another. Stored with the documents: an unchanged file's documents are not
+        # hashed again (at 10,000 files, 0.2 s of a 1.5 s rebuild with no change).
+        self.keys: dict[int, tuple[Document, str]] = {}
 
     def __call__(self, data: bytes, rel: str, stem: str) -> list[Document]:
         return self._by_bytes(data, rel, stem)[1]
@@ -53,9 +58,16 @@ class _CachedReader:
         key = content_key(*self.name, rel, stem, data)
         found = self.cache.get("documents", key)
         if found is None:
-            found = self.reader(data, rel, stem)  # a ReadError propagates: not cached
+            documents = self.reader(data, rel, stem)  # a ReadError propagates: not cached
+            found = (documents, [content_key(d) for d in documents])
             self.cache.put("documents", key, found)
-        return key, found
+        return key, self._known(found)
+
+    def _known(self, found: tuple[list[Document], list[str]]) -> list[Document]:
+        documents, keys = found
+        for document, key in zip(documents, keys, strict=True):
+            self.keys[id(document)] = (document, key)
+        return documents
 
     def read_path(self, path: Path, rel: str, stem: str) -> list[Document]:
         """The documents of the file at ``path`` (``read_folder`` calls this when present)."""
@@ -66,7 +78,7 @@ class _CachedReader:
         if known is not None and known[0] == stamp:
             found = self.cache.get("documents", known[1])
             if found is not None:
-                return found  # both entries were looked up, so the pruning keeps them
+                return self._known(found)  # both entries were looked up: the pruning keeps them
         now = time.time_ns()
         key, found = self._by_bytes(path.read_bytes(), rel, stem)
         if max(st.st_mtime_ns, st.st_ctime_ns) < now - RECENT_NS:
@@ -82,6 +94,20 @@ def cached_readers(readers: dict[str, Reader], cache: Cache | None) -> dict[str,
     cache.preload("documents")
     cache.preload("file-stats")
     return {suffix: _CachedReader(r, cache) for suffix, r in readers.items()}
+
+
+DocumentKeys = dict[int, tuple[Document, str]]  # id(document) -> (document, its content key)
+
+
+def document_keys(readers: dict[str, Reader]) -> DocumentKeys:
+    """The content keys the cached readers know of the documents they returned, handed over:
+    the readers keep no reference to the documents after this."""
+    known: DocumentKeys = {}
+    for reader in readers.values():
+        if isinstance(reader, _CachedReader):
+            known.update(reader.keys)
+            reader.keys = {}
+    return known
 
 
 def uncache_readers(cache: Cache | None) -> None:
@@ -103,15 +129,27 @@ def clean_and_screen(document: Document) -> Article | Rejection:
 
 
 def clean_all(
-    documents: Sequence[Document], cache: Cache | None, jobs: int | None, show: bool
+    documents: Sequence[Document],
+    cache: Cache | None,
+    jobs: int | None,
+    show: bool,
+    known: DocumentKeys | None = None,
 ) -> list[tuple[Article | Rejection, str]]:
     """``clean_and_screen`` of every document, in order, with the document's content key; only
     documents not seen before are cleaned.
 
     Both are pure, so the key of a document is also the key of the article made from it:
-    the later stages key their memos by it instead of hashing every text again.
+    the later stages key their memos by it instead of hashing every text again. ``known``
+    (``document_keys``) holds keys already made; a document not in it (one that reading
+    renamed, say) is hashed here.
     """
-    keys = [content_key(doc) for doc in documents]
+    known = known or {}
+
+    def key_of(document: Document) -> str:
+        entry = known.get(id(document))
+        return entry[1] if entry is not None and entry[0] is document else content_key(document)
+
+    keys = [key_of(doc) for doc in documents]
     found = cache.get_many("articles", keys) if cache else {}
     todo = [(doc, key) for doc, key in zip(documents, keys, strict=True) if key not in found]
     done = map_ordered(clean_and_screen, [doc for doc, _ in todo], jobs, "clean", show)

@@ -633,3 +633,41 @@ def test_a_cache_that_cannot_be_reopened_only_costs_time(tmp_path: Path, monkeyp
     shutil.rmtree(tmp_path / "cache")
     build(_config(tmp_path, "fresh"), jobs=1)
     assert_same_site(tmp_path / "warm", tmp_path / "fresh")
+
+
+def test_documents_keep_their_content_keys_from_reading_and_renamed_ones_get_their_own(
+    tmp_path: Path, monkeypatch
+) -> None:
+    from digest.model import Document
+    from digest.read import default_readers, read_folder
+
+    source = tmp_path / "src"
+    for folder in ("a", "b"):  # the same file name twice: the second document is renamed
+        (source / folder).mkdir(parents=True)
+        (source / folder / "story.md").write_text(
+            f"---\ntitle: Story {folder}\n---\n\nDockers in {folder} began a strike.\n", "utf-8"
+        )
+    monkeypatch.setattr(incremental, "RECENT_NS", 0)  # every file old enough to be remembered
+    hashed: list[str] = []
+    real = incremental.content_key
+
+    def counted(*parts):
+        if len(parts) == 1 and isinstance(parts[0], Document):
+            hashed.append(parts[0].id)
+        return real(*parts)
+
+    monkeypatch.setattr(incremental, "content_key", counted)
+    for run in ("cold", "unchanged"):
+        hashed.clear()
+        with Cache(tmp_path / "c", "k" * 40) as cache:
+            readers = incremental.cached_readers(default_readers(), cache)
+            documents, _ = read_folder(source, readers)
+            incremental.uncache_readers(cache)
+            known = incremental.document_keys(readers)
+            done = incremental.clean_all(documents, cache, 1, False, known)
+        assert [d.id for d in documents] == ["story", "story-2"]
+        # Every key is the document's own, whether made by the reader or here.
+        assert [key for _, key in done] == [real(d) for d in documents]
+        # Cold, the reader hashes both documents and the clean stage the renamed one again;
+        # unchanged, only the renamed one is hashed at all.
+        assert hashed == (["story", "story", "story-2"] if run == "cold" else ["story-2"])
