@@ -69,9 +69,12 @@ class _CachedReader:
             self.keys[id(document)] = (document, key)
         return documents
 
-    def read_path(self, path: Path, rel: str, stem: str) -> list[Document]:
-        """The documents of the file at ``path`` (``read_folder`` calls this when present)."""
-        st = os.stat(path)
+    def read_path(
+        self, path: Path, rel: str, stem: str, info: os.stat_result | None = None
+    ) -> list[Document]:
+        """The documents of the file at ``path`` (``read_folder`` calls this when present);
+        ``info`` is its ``stat`` if the caller has just made it."""
+        st = info if info is not None else os.stat(path)
         stamp = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
         place = content_key(*self.name, os.path.abspath(path), rel, stem)
         known = self.cache.get("file-stats", place)

@@ -198,11 +198,16 @@ def default_readers() -> dict[str, Reader]:
     return readers
 
 
+_NAME_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def display_path(rel: str) -> str:
     """A path as text that can be printed and written: undecodable name bytes and control
     characters become U+FFFD (never dropped, so a name is never empty)."""
+    if rel.isascii() and rel.isprintable():  # most names: nothing to replace
+        return rel
     text = os.fsencode(rel).decode("utf-8", errors="replace")
-    return re.sub(r"[\x00-\x1f\x7f-\x9f]", "\ufffd", text)
+    return _NAME_CONTROL.sub("\ufffd", text)
 
 
 def _walk(folder: Path) -> Iterator[tuple[Path, bool, str | None]]:
@@ -237,27 +242,33 @@ def _walk(folder: Path) -> Iterator[tuple[Path, bool, str | None]]:
     yield from problems
 
 
-def _file_problem(path: Path, root: Path) -> str | None:
-    """Why a file must not be read: a symlink out of the folder, a special file, too large."""
-    if path.is_symlink():
+def _file_problem(path: Path, root: Path) -> tuple[str | None, os.stat_result | None]:
+    """Why a file must not be read (a symlink out of the folder, a special file, too large),
+    or None; and the file's ``stat``, which a reader may use instead of asking again."""
+    try:
+        # One call for the symlink test and, for a file that is no symlink, its stat.
+        info = os.lstat(path)
+    except OSError as exc:
+        return f"cannot read file: {exc.strerror or exc}", None
+    if stat.S_ISLNK(info.st_mode):
         try:
             target = path.resolve()
         except (OSError, RuntimeError):  # RuntimeError: a symlink loop, before Python 3.13
-            return "symlink loop, not followed"
+            return "symlink loop, not followed", None
         if not target.is_relative_to(root):
-            return "symlink to a file outside the source folder, not followed"
+            return "symlink to a file outside the source folder, not followed", None
         if not target.exists():
-            return "broken symlink (its target does not exist)"
-    try:
-        info = path.stat()
-    except OSError as exc:
-        return f"cannot read file: {exc.strerror or exc}"
+            return "broken symlink (its target does not exist)", None
+        try:
+            info = path.stat()
+        except OSError as exc:
+            return f"cannot read file: {exc.strerror or exc}", None
     if not stat.S_ISREG(info.st_mode):
-        return "not a regular file (a pipe, socket or device), not read"
+        return "not a regular file (a pipe, socket or device), not read", None
     if info.st_size > MAX_BYTES:
         limit = MAX_BYTES // 1_000_000
-        return f"file is {info.st_size / 1e6:.0f} MB, larger than the {limit} MB limit"
-    return None
+        return f"file is {info.st_size / 1e6:.0f} MB, larger than the {limit} MB limit", None
+    return None, info
 
 
 def read_folder(
@@ -280,8 +291,9 @@ def read_folder(
         stem = display_path(path.name if is_folder else (Path(path.name).stem or path.name))
         rel += "/" if is_folder else ""
         reader = readers.get(path.suffix.lower())
+        info = None
         if reason is None:
-            reason = _file_problem(path, root)
+            reason, info = _file_problem(path, root)
         if reason is None and reader is None:
             reason = f"unsupported file type '{display_path(path.suffix) or '(none)'}'"
         if reason is not None or reader is None:
@@ -291,7 +303,9 @@ def read_folder(
             # A reader that can tell an unchanged file without reading it (the cache's) says so.
             read_path = getattr(reader, "read_path", None)
             results.extend(
-                read_path(path, rel, stem) if read_path else reader(path.read_bytes(), rel, stem)
+                read_path(path, rel, stem, info)
+                if read_path
+                else reader(path.read_bytes(), rel, stem)
             )
         except ReadError as exc:
             results.append(Rejection(stem, rel, str(exc)))

@@ -50,3 +50,30 @@ def test_web_readers_cover_every_suffix_webread_reads():
 
     assert set(webread.readers()) == set(WEB_SUFFIXES)
     assert set(WEB_SUFFIXES) <= set(default_readers())
+
+
+def _display_path_plainly(rel: str) -> str:
+    import re
+
+    text = os.fsencode(rel).decode("utf-8", errors="replace")
+    return re.sub(r"[\x00-\x1f\x7f-\x9f]", "\ufffd", text)
+
+
+def test_display_path_matches_the_rule_for_any_name():
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from digest.read import display_path
+
+    names = st.text(
+        st.one_of(
+            st.characters(min_codepoint=0, max_codepoint=0x2FF),
+            st.sampled_from(["\udcff", "\udc80", "é", "\x85", "/", " "]),
+        )
+    )
+
+    @given(names)
+    def check(rel: str) -> None:
+        assert display_path(rel) == _display_path_plainly(rel)
+
+    check()
