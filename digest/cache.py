@@ -42,6 +42,8 @@ FILE_NAME = "cache.sqlite"
 SCHEMA = 2  # bump when the layout of stored values changes
 # Config keys that say where things are, not what is built: changing them keeps the cache.
 _PLACES = {"source", "out", "cache", "base_dir", "feeds", "fetch"}
+# What reading a stored value can raise when it is not one this code can read: a miss.
+_UNREADABLE = (pickle.UnpicklingError, EOFError, AttributeError, ImportError)
 
 
 def content_key(*parts: object) -> str:
@@ -181,7 +183,7 @@ class Cache:
                 ).fetchall()
                 for key, value in rows:
                     found[key.removeprefix(self._prefix)] = pickle.loads(value)
-        except (sqlite3.Error, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        except (sqlite3.Error, *_UNREADABLE):
             return {}  # unreadable entries are misses: the build computes them again
         return found
 
@@ -215,7 +217,7 @@ class Cache:
             return None
         try:
             return pickle.loads(data)
-        except (pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        except _UNREADABLE:
             return None  # an unreadable entry is a miss, as in ``get_many``
 
     def put_many(self, kind: str, items: Mapping[str, Any]) -> None:

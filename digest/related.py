@@ -27,7 +27,7 @@ _BLOCK = 4096  # events whose pairs are scored at once
 
 _WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
 # A sentence's end (the space after its punctuation, or a line break), or a word (the group).
-_WORD_OR_END = re.compile(r"[.!?]\s+|\n+|([^\W\d_][\w'’-]*)", re.UNICODE)
+_WORD_OR_END = re.compile(r"[.!?]\s+|\n+|(" + _WORD.pattern + ")", re.UNICODE)
 # Capitalised for grammar's sake, not because they name anything.
 _NOT_NAMES = frozenset(
     {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
