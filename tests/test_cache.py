@@ -131,6 +131,22 @@ def test_only_changed_pages_are_rewritten(tmp_path: Path) -> None:
     assert kept and rewritten  # some pages are hard links of the previous site, some new
 
 
+def test_without_a_cache_identical_pages_are_still_linked(tmp_path: Path) -> None:
+    # No memo of how the pages were made: each is rendered, and one whose bytes are those of
+    # the page in place is hard-linked from it, in every folder of the site.
+    write_corpus(tmp_path / "src")
+    config = _config(tmp_path)
+    build(config, jobs=1)
+    out = tmp_path / "out"
+    before = {p.relative_to(out): p.stat().st_ino for p in out.rglob("*") if p.is_file()}
+    shutil.rmtree(tmp_path / "cache")
+    build(config, jobs=1)
+    after = {p.relative_to(out): p.stat().st_ino for p in out.rglob("*") if p.is_file()}
+    assert after.keys() == before.keys()
+    assert {p.parts[0] for p in before} >= {"events", "articles", "keywords", "index.html"}
+    assert after == before
+
+
 def test_edited_output_is_rewritten(tmp_path: Path) -> None:
     write_corpus(tmp_path / "src")
     config = _config(tmp_path)
