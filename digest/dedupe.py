@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 import numpy as np
-from datasketch.lsh import _optimal_param
+from datasketch import MinHashLSH
 
 from digest.config import DedupeConfig
 from digest.features import word_id
@@ -98,10 +98,18 @@ def _signatures(sets: list[np.ndarray], num_perm: int, seed: int) -> np.ndarray:
     return out
 
 
+def band_shape(threshold: float, num_perm: int) -> tuple[int, int]:
+    """(bands, rows per band) for ``num_perm`` permutations, as datasketch's ``MinHashLSH``
+    chooses them for ``threshold`` (false positives and negatives weighed alike). Read from an
+    empty index rather than its private helper, which a datasketch release may rename."""
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=(0.5, 0.5))
+    return lsh.b, lsh.r
+
+
 def _candidates(sig: np.ndarray, threshold: float) -> set[tuple[int, int]]:
     """Pairs of rows sharing at least one LSH band."""
     n, num_perm = sig.shape
-    bands, rows = _optimal_param(threshold, num_perm, 0.5, 0.5)
+    bands, rows = band_shape(threshold, num_perm)
     pairs: set[tuple[int, int]] = set()
     for band in range(bands):
         chunk = np.ascontiguousarray(sig[:, band * rows : (band + 1) * rows])

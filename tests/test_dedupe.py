@@ -7,7 +7,7 @@ import random
 import numpy as np
 
 from digest.config import DedupeConfig
-from digest.dedupe import copy_prints, dedupe
+from digest.dedupe import CANDIDATE_JACCARD, band_shape, copy_prints, dedupe
 from digest.evaluate.data import GoldArticle
 from digest.evaluate.dedupe import edit_copy
 from tests.conftest import make_article
@@ -141,3 +141,16 @@ def test_prints_made_beforehand_give_the_same_copies():
     assert prints["s1"].signature is None  # a headline too short to tell copies apart
     assert prints["h1"].headline_only and not prints["g"].headline_only
     assert _groups(dedupe(articles, DedupeConfig(), prints)) == alone
+
+
+def test_lsh_bands_are_those_datasketch_chooses():
+    # The candidates' Jaccard (0.3) with the default 128 permutations: the bands and rows that
+    # datasketch's MinHashLSH picks. A release that picks otherwise changes which pairs are
+    # compared, and should be noticed.
+    assert band_shape(CANDIDATE_JACCARD, DedupeConfig().num_perm) == (37, 3)
+    for threshold in (0.3, 0.5, 0.7, 0.9):
+        for num_perm in (32, 128, 256):
+            bands, rows = band_shape(threshold, num_perm)
+            assert bands >= 2 and bands * rows <= num_perm
+    # A lower threshold asks for more, shorter bands: more pairs become candidates.
+    assert band_shape(0.5, 128)[0] > band_shape(0.9, 128)[0]
