@@ -53,6 +53,16 @@ config_option = click.option(
     help="Config file (default: digest.yaml in the current folder, if present).",
 )
 
+jobs_option = click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Worker processes for per-article and per-event work (0: every core). "
+    "The result is the same whatever the number.",
+)
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="digest")
@@ -66,15 +76,7 @@ def cli() -> None:
 @config_option
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems and the final report.")
 @click.option("--fetch", "fetch_first", is_flag=True, help="Run `digest fetch` first, then build.")
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=0),
-    default=0,
-    show_default=True,
-    help="Worker processes for per-article and per-event work (0: every core). "
-    "The site is the same whatever the number.",
-)
+@jobs_option
 def build(
     source: str | None,
     out: str | None,
@@ -100,6 +102,50 @@ def build(
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     _report(digest, files, config.path(config.out), time.perf_counter() - start)
+
+
+@cli.command()
+@source_option
+@config_option
+@jobs_option
+def check(source: str | None, config_path: str | None, jobs: int) -> None:
+    """Check every event's summary against the faithfulness rules.
+
+    Gathers the source folder as `digest build` does (with its cache, writing no site), then
+    checks each summary sentence against the articles it cites: a span of one of them, every
+    article that states it cited, no repeats, no sentence leaning on missing context, balanced
+    quotes, no boilerplate (docs/summaries.md). Lists what breaks a rule and exits with status
+    1 if anything does.
+    """
+    from digest.build import gather
+    from digest.cache import open_cache
+    from digest.faithfulness import digest_problems
+
+    try:
+        config = load_config(Path(config_path) if config_path else None, {"source": source})
+        cache = open_cache(config)
+        try:
+            digest = gather(config, jobs=jobs or None, cache=cache)
+        except BaseException:
+            if cache is not None:
+                cache.close(commit=False)
+            raise
+        if cache is not None:
+            cache.close()
+    except DigestError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    problems = digest_problems(digest)
+    for event_id, problem in problems:
+        click.echo(f"{event_id}: {problem}")
+    broken = len({event_id for event_id, _ in problems})
+    sentences = sum(len(e.summary) for e in digest.events)
+    click.echo(
+        f"{len(digest.events)} events, {sentences} summary sentences: "
+        f"{broken} summaries break a rule ({len(problems)} problems)"
+    )
+    if problems:
+        sys.exit(1)
 
 
 def _fetch(config: Config, force: bool, quiet: bool) -> bool:

@@ -55,3 +55,43 @@ def test_invalid_config_exits_non_zero_without_touching_output(tmp_path: Path):
     assert result.exit_code == 1
     assert "unknown key 'unknown'" in result.stderr
     assert not out.exists()
+
+
+def _check(tmp_path: Path, source: Path) -> click.testing.Result:
+    config = tmp_path / "digest.yaml"
+    config.write_text(f"source: {source}\ncache: {tmp_path / 'cache'}\n", encoding="utf-8")
+    return CliRunner().invoke(cli, ["check", "--config", str(config), "--jobs", "1"])
+
+
+def test_check_passes_the_seeds_summaries(tmp_path: Path):
+    result = _check(tmp_path, SEEDS)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip().splitlines()[-1].startswith("3 events, ")
+    assert "0 summaries break a rule (0 problems)" in result.stdout
+    assert not (tmp_path / "output").exists()  # it writes no site
+
+
+def test_check_lists_a_summary_that_says_what_no_source_said(tmp_path: Path, monkeypatch):
+    import digest.build
+    from digest.model import SummarySentence
+
+    real = digest.build._make_event
+
+    def invent(group, config):
+        event = real(group, config)
+        # A sentence no article holds, cited to a real article of the event.
+        made = SummarySentence("NATO announced it will deploy troops.", event.summary[0].sources)
+        return type(event)(event.id, event.headline, event.members, event.keywords, (made,))
+
+    monkeypatch.setattr(digest.build, "_make_event", invent)
+    result = _check(tmp_path, SEEDS)
+    assert result.exit_code == 1
+    lines = result.stdout.strip().splitlines()
+    assert sum("not a span of its sources: 'NATO announced it will deploy" in x for x in lines) == 3
+    assert lines[-1].startswith("3 events, 3 summary sentences: 3 summaries break a rule")
+
+
+def test_check_reports_a_missing_source_in_one_line(tmp_path: Path):
+    result = _check(tmp_path, tmp_path / "nope")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: source folder")

@@ -10,7 +10,8 @@ import pytest
 from digest.build import gather
 from digest.config import Config
 from digest.evaluate.data import load_gold
-from digest.evaluate.summaries import faithfulness_problems, pinned_events
+from digest.evaluate.summaries import pinned_events
+from digest.faithfulness import faithfulness_problems
 from digest.summarize import summarize
 from tests.conftest import EVAL_DIR, ROOT, SEEDS, make_article
 
