@@ -249,12 +249,11 @@ class _Writer:
     """
 
     def __init__(self, root: Path, previous: Path | None = None, memo: PageMemo | None = None):
-        self.root = root
-        self.previous = previous  # the current site's folder, or None when there is none
-        # Joined as strings: a rebuild links some 20,000 pages, and a ``Path`` per page and
+        # Kept as strings: a rebuild links some 20,000 pages, and a ``Path`` per page and
         # folder cost a third of linking them.
-        self._root = os.fspath(root)
-        self._previous = os.fspath(previous) if previous is not None else None
+        self.root = os.fspath(root)
+        # The current site's folder, or None when there is none.
+        self.previous = os.fspath(previous) if previous is not None else None
         self.memo: PageMemo = memo or {}
         self.fresh: dict[str, MemoEntry] = {}
         self.count = 0
@@ -263,14 +262,14 @@ class _Writer:
         """Link the previous site's page if it was rendered from ``key`` and is still the file
         written then (same size and time: not edited or replaced since)."""
         entry = self.memo.get(rel)
-        if key is None or entry is None or entry[0] != key or self._previous is None:
+        if key is None or entry is None or entry[0] != key or self.previous is None:
             return False
-        old = f"{self._previous}/{rel}"
+        old = f"{self.previous}/{rel}"
         try:
             st = os.stat(old)
             if (st.st_size, st.st_mtime_ns) != entry[1:]:
                 return False
-            _link(old, f"{self._root}/{rel}")
+            _link(old, f"{self.root}/{rel}")
         except OSError:
             return False  # gone, or no hard links on this disk: render it
         self.fresh[rel] = entry
@@ -278,7 +277,7 @@ class _Writer:
         return True
 
     def write(self, rel: str, text: str, key: str | None = None) -> None:
-        path = f"{self._root}/{rel}"
+        path = f"{self.root}/{rel}"
         data = text.encode("utf-8")
         self.count += 1
         if self._link_same(rel, path, data):
@@ -304,9 +303,9 @@ class _Writer:
             os.close(fd)
 
     def _link_same(self, rel: str, path: str, data: bytes) -> bool:
-        if self._previous is None:
+        if self.previous is None:
             return False
-        old = f"{self._previous}/{rel}"
+        old = f"{self.previous}/{rel}"
         try:
             if os.stat(old).st_size == len(data):
                 with open(old, "rb") as f:
