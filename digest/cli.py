@@ -53,6 +53,9 @@ config_option = click.option(
     help="Config file (default: digest.yaml in the current folder, if present).",
 )
 
+quiet_option = click.option(
+    "--quiet", "-q", is_flag=True, help="Print only problems and the final report."
+)
 jobs_option = click.option(
     "--jobs",
     "-j",
@@ -74,7 +77,7 @@ def cli() -> None:
 @source_option
 @out_option
 @config_option
-@click.option("--quiet", "-q", is_flag=True, help="Print only problems and the final report.")
+@quiet_option
 @click.option("--fetch", "fetch_first", is_flag=True, help="Run `digest fetch` first, then build.")
 @jobs_option
 def build(
@@ -107,8 +110,9 @@ def build(
 @cli.command()
 @source_option
 @config_option
+@quiet_option
 @jobs_option
-def check(source: str | None, config_path: str | None, jobs: int) -> None:
+def check(source: str | None, config_path: str | None, quiet: bool, jobs: int) -> None:
     """Check every event's summary against the faithfulness rules.
 
     Gathers the source folder as `digest build` does (with its cache, writing no site), then
@@ -125,7 +129,8 @@ def check(source: str | None, config_path: str | None, jobs: int) -> None:
         config = load_config(Path(config_path) if config_path else None, {"source": source})
         cache = open_cache(config)
         try:
-            digest = gather(config, jobs=jobs or None, cache=cache)
+            say = None if quiet else (lambda msg: click.echo(msg, err=True))
+            digest = gather(config, say, jobs=jobs or None, cache=cache)
         except BaseException:
             if cache is not None:
                 cache.close(commit=False)

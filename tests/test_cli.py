@@ -60,7 +60,7 @@ def test_invalid_config_exits_non_zero_without_touching_output(tmp_path: Path):
 def _check(tmp_path: Path, source: Path) -> click.testing.Result:
     config = tmp_path / "digest.yaml"
     config.write_text(f"source: {source}\ncache: {tmp_path / 'cache'}\n", encoding="utf-8")
-    return CliRunner().invoke(cli, ["check", "--config", str(config), "--jobs", "1"])
+    return CliRunner().invoke(cli, ["check", "--config", str(config), "--jobs", "1", "-q"])
 
 
 def test_check_passes_the_seeds_summaries(tmp_path: Path):
@@ -95,3 +95,12 @@ def test_check_reports_a_missing_source_in_one_line(tmp_path: Path):
     result = _check(tmp_path, tmp_path / "nope")
     assert result.exit_code == 1
     assert result.stderr.startswith("error: source folder")
+
+
+def test_check_reports_progress_unless_quiet(tmp_path: Path):
+    config = tmp_path / "digest.yaml"
+    config.write_text(f"source: {SEEDS}\ncache: {tmp_path / 'cache'}\n", encoding="utf-8")
+    loud = CliRunner().invoke(cli, ["check", "--config", str(config), "--jobs", "1"])
+    assert loud.exit_code == 0 and "3 events" in loud.stderr
+    quiet = CliRunner().invoke(cli, ["check", "--config", str(config), "--jobs", "1", "--quiet"])
+    assert quiet.exit_code == 0 and quiet.stderr == ""
