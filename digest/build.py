@@ -296,21 +296,30 @@ def write(
     return files
 
 
-def build(
-    config: Config, progress: Progress | None = None, jobs: int | None = None
-) -> tuple[Digest, int]:
-    """Gather, then write. Returns the digest and the number of files written."""
+@contextmanager
+def cache_session(config: Config) -> Iterator[Cache | None]:
+    """The build cache for ``config`` (None when it cannot be used), kept only if the block
+    succeeds: what a failed or interrupted build put in it is rolled back."""
     cache = open_cache(config)
-    timings: list[tuple[str, float]] = []
     try:
-        digest = gather(config, progress, jobs, cache)
-        files = write(digest, config, cache, jobs, timings)
+        yield cache
     except BaseException:
         if cache is not None:
             cache.close(commit=False)
         raise
-    finally:
-        gc.unfreeze()
     if cache is not None:
         cache.close()
+
+
+def build(
+    config: Config, progress: Progress | None = None, jobs: int | None = None
+) -> tuple[Digest, int]:
+    """Gather, then write. Returns the digest and the number of files written."""
+    timings: list[tuple[str, float]] = []
+    with cache_session(config) as cache:
+        try:
+            digest = gather(config, progress, jobs, cache)
+            files = write(digest, config, cache, jobs, timings)
+        finally:
+            gc.unfreeze()
     return Digest(digest.events, digest.rejected, (*digest.timings, *timings), digest.keys), files

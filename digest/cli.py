@@ -121,22 +121,14 @@ def check(source: str | None, config_path: str | None, quiet: bool, jobs: int) -
     quotes, no boilerplate (docs/summaries.md). Lists what breaks a rule and exits with status
     1 if anything does.
     """
-    from digest.build import gather
-    from digest.cache import open_cache
+    from digest.build import cache_session, gather
     from digest.faithfulness import digest_problems
 
     try:
         config = load_config(Path(config_path) if config_path else None, {"source": source})
-        cache = open_cache(config)
-        try:
-            say = None if quiet else (lambda msg: click.echo(msg, err=True))
+        say = None if quiet else (lambda msg: click.echo(msg, err=True))
+        with cache_session(config) as cache:
             digest = gather(config, say, jobs=jobs or None, cache=cache)
-        except BaseException:
-            if cache is not None:
-                cache.close(commit=False)
-            raise
-        if cache is not None:
-            cache.close()
     except DigestError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)

@@ -58,12 +58,9 @@ def faithfulness_problems(summary: Summary, articles: Sequence[Article]) -> list
     problems: list[str] = []
     ids = {a.id for a in articles}
     flat = {a.id: " ".join(" ".join(a.paragraphs).split()) for a in articles}
-    sentences_of = {
-        a.id: [words(s) for p in a.paragraphs for s in split_sentences(p)] for a in articles
-    }
-    trimmed = {
-        a.id: [words(trim(s)) for p in a.paragraphs for s in split_sentences(p)] for a in articles
-    }
+    split = {a.id: [s for p in a.paragraphs for s in split_sentences(p)] for a in articles}
+    sentences_of = {i: [words(s) for s in sentences] for i, sentences in split.items()}
+    trimmed = {i: [words(trim(s)) for s in sentences] for i, sentences in split.items()}
     previous: Sequence[str] = ()
     for s in summary.sentences:
         text = " ".join(s.text.split())
@@ -72,7 +69,7 @@ def faithfulness_problems(summary: Summary, articles: Sequence[Article]) -> list
             previous = ()
             continue
         # A span of the cited article; only the first letter may change case after trimming.
-        if not any(text in flat[i] or text[1:] in flat[i] for i in s.sources[:1] + s.sources):
+        if not any(text in flat[i] or text[1:] in flat[i] for i in s.sources):
             problems.append(f"not a span of its sources: {s.text!r}")
         if not quotes_balanced(s.text):
             problems.append(f"unbalanced quotes: {s.text!r}")
