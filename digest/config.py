@@ -33,7 +33,9 @@ class SiteConfig:
         "One-line description used in meta tags and feeds.",
     )
     base_url: str = _opt(
-        "", "Absolute URL the site is served from; enables canonical links, feeds and sitemap."
+        "",
+        "Absolute URL the site is served from; enables canonical links, absolute feed links and"
+        " sitemap.xml.",
     )
     language: str = _opt("en", "Language code of the site (html lang attribute).")
     per_page: int = _opt(30, "Events per index page before paging.")
@@ -162,7 +164,7 @@ class FeedConfig:
 @dataclass(frozen=True)
 class FetchConfig:
     timeout: float = _opt(20.0, "Seconds before a request is abandoned.")
-    retries: int = _opt(3, "Retries on timeouts and 5xx responses.")
+    retries: int = _opt(3, "Retries on timeouts, dropped connections, 429 and 5xx responses.")
     per_host: int = _opt(2, "Most parallel requests to one host.")
     parallel: int = _opt(8, "Most parallel requests overall.")
     backoff: float = _opt(1.0, "Seconds before the first retry; doubled for each further retry.")
