@@ -1,7 +1,8 @@
 """Headline of an event: the most representative of its articles' titles.
 
-A title is representative when its words are the words the other titles share. Outlet suffixes
-("... | CNN", "... - The Guardian") are cut. An event whose articles carry no title gets its best
+A title is representative when its words are the words the other titles share; a news
+report's title is preferred to an opinion piece's. Outlet suffixes ("... | CNN", "... - The
+Guardian") are cut. An event whose articles carry no title gets its best
 short sentence instead, whole: a headline is never a body sentence cut short. When no sentence
 can stand in a summary on its own (every one leans on another: "His lawyer hugged him ..."), the
 first short sentence that is whole all the same is taken; only an event with no such sentence
@@ -22,19 +23,54 @@ from digest.sentences import article_sentences, similarity, usable, words
 MAX_SENTENCE_HEADLINE = 24
 # Words of an untitled article's opening that stand for its title where nothing else can.
 OPENING_WORDS = 12
-_SUFFIX = re.compile(r"\s+[|–—-]\s+([^|–—-]{2,40})$")
+_SUFFIX = re.compile(r"\s+([|–—-])\s+([^|–—-]{2,40})$")
+_NAME_WORD = re.compile(r"[A-Z0-9]|[a-z]+[A-Z]")  # "Reuters", "NBC", "5", "eNCA", "iTnews"
+_DOMAIN = re.compile(r"\w\.(?:com|co|org|net|news|info|tv|uk|au|ca|in|ie)\b", re.IGNORECASE)
+_OPINION_SOURCE = re.compile(r"\b(?:opinion|op-ed|editorial|commentary)\b", re.IGNORECASE)
+_OPINION_PATH = re.compile(
+    r"/(?:opinions?|commentary|editorials?|op-?eds?|columnists?)(?:/|$)", re.IGNORECASE
+)
+_NOT_NAME = re.compile(r"\([^)]*\)|\bthe\b|[^\w\s]", re.IGNORECASE)
 
 
 def clean_title(title: str, source: str | None = None) -> str:
-    """The title without an outlet suffix such as ' | Reuters'."""
+    """The title without an outlet suffix such as ' | Reuters' or ' - The Guardian'.
+
+    A tail after a dash is often part of the headline: who said it ("... rate rise - BoE's
+    Bean"), what kind of piece it is ("- review"), a qualifier ("— at the earliest"). So a tail
+    is cut only when it names the outlet: its words are the source's (or the source's are its),
+    it is a web address, or, after a bar (the separator outlets put before their names) or when
+    the source is unknown, it reads as a name of at most four words.
+    """
     title = " ".join(title.split())
     m = _SUFFIX.search(title)
-    if m is not None:
-        tail = m.group(1).strip()
-        is_outlet = (source and tail.lower() in source.lower()) or len(tail.split()) <= 3
-        if is_outlet and len(title[: m.start()].split()) >= 3:
-            title = title[: m.start()]
+    if m is None or len(title[: m.start()].split()) < 3:
+        return title
+    separator, tail = m.group(1), m.group(2).strip()
+    named = len(tail.split()) <= 4 and all(_NAME_WORD.match(w) for w in tail.split())
+    if (
+        _same_outlet(tail, source)
+        or _DOMAIN.search(tail)
+        or (named and (separator == "|" or not source))
+    ):
+        return title[: m.start()]
     return title
+
+
+def _same_outlet(tail: str, source: str | None) -> bool:
+    """Whether ``tail`` names the outlet ``source``: one's words are all the other's, leaving
+    out "the", punctuation and a bracketed label ("The Nation" and "The Nation. (blog)"), or
+    both are the same letters and digits ("Live5News.com" and "Live 5 News")."""
+    if not source:
+        return False
+    tail_words = _NOT_NAME.sub(" ", tail.lower()).split()
+    a, b = set(tail_words), set(_NOT_NAME.sub(" ", source.lower()).split())
+    # A longer tail must start with the outlet's name ("WDRB 41 Louisville News" for "WDRB"):
+    # "Capitol Hill" holds every word of "The Hill" without naming it.
+    if a and b and (a <= b or (b <= a and tail_words[0] in b)):
+        return True
+    compact = re.sub(r"\W|_|\.(?:com|org|net)\b", "", tail.lower())
+    return bool(compact) and compact == re.sub(r"\W|_", "", source.lower())
 
 
 def choose_headline(articles: Sequence[Article], ranked_sentences: Sequence[str]) -> str:
@@ -42,8 +78,9 @@ def choose_headline(articles: Sequence[Article], ranked_sentences: Sequence[str]
 
     ``ranked_sentences`` are the event's usable sentences, best first.
     """
-    titles = [clean_title(a.title, a.source) for a in articles if a.title and a.title.strip()]
-    titles = [t for t in titles if len(t.split()) >= 2]
+    titled = [(clean_title(a.title, a.source), a) for a in articles if a.title and a.title.strip()]
+    titled = [(t, a) for t, a in titled if len(t.split()) >= 2]
+    titles = [t for t, _ in titled]
     if titles:
         tokens = [words(t) for t in titles]
         pool = [w for ws in tokens for w in set(ws)]
@@ -53,7 +90,10 @@ def choose_headline(articles: Sequence[Article], ranked_sentences: Sequence[str]
             spread = sum(pool.count(w) - 1 for w in set(tokens[i])) / max(len(set(tokens[i])), 1)
             return (sum(others) / len(others) if others else 0.0) + 0.1 * spread
 
-        best = max(range(len(titles)), key=lambda i: (shared(i), -i))
+        # An opinion piece's title argues ("... because terrible leadership let them down"); a
+        # news report's names the event. Every title counts towards what the titles share.
+        news = [i for i, (_, a) in enumerate(titled) if not is_opinion(a)]
+        best = max(news or range(len(titles)), key=lambda i: (shared(i), -i))
         return titles[best]
     for sentence in ranked_sentences:
         if len(sentence.split()) <= MAX_SENTENCE_HEADLINE:
@@ -69,6 +109,15 @@ def choose_headline(articles: Sequence[Article], ranked_sentences: Sequence[str]
         if short and usable(sentence.text, continuation=True):
             return sentence.text
     return opening_words(articles[0]) if articles else ""
+
+
+def is_opinion(article: Article) -> bool:
+    """Whether the outlet files the article as opinion: its outlet's name says so ("New York
+    Post (Opinion)") or its link is in an opinion section ("/opinion/", "/opinions/",
+    "/commentary/", "/editorials/", "/op-ed/")."""
+    if article.source and _OPINION_SOURCE.search(article.source):
+        return True
+    return bool(article.url and _OPINION_PATH.search(article.url))
 
 
 def opening_words(article: Article) -> str:

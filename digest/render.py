@@ -467,6 +467,10 @@ def _run_job(shared: _Shared, job: Job) -> tuple[list[str], int, dict[str, MemoE
     if kind == "index":
         index = plan.index_pages[number]
         lead = index.events[0].id if index.events else None
+        # The lead's storyline, without the events this page lists anyway: on a small site they
+        # were all of them, each shown twice.
+        on_page = {e.id for e in index.events}
+        followed = [i for i in plan.related[lead] if i not in on_page] if lead else []
         pages.render(
             "index.html",
             index.path,
@@ -474,7 +478,7 @@ def _run_job(shared: _Shared, job: Job) -> tuple[list[str], int, dict[str, MemoE
             description=site.description,
             events=[cards[e.id] for e in index.events],
             pager=listings.pager(plan, index.number),
-            lead_related=tuple(cards[i] for i in plan.related[lead][:3]) if lead else (),
+            lead_related=tuple(cards[i] for i in followed[:3]),
             edition=shared.edition,
         )
     elif kind == "event":

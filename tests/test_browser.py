@@ -277,3 +277,52 @@ def test_search_finds_events_in_every_part_of_a_split_index(browser, tmp_path_fa
         context.close()
         server.shutdown()
         server.server_close()
+
+
+def test_search_shows_more_results_on_request(browser, tmp_path_factory):
+    """Results come twenty at a time; the status says how many there are and how many are shown,
+    and "More results" shows the rest."""
+    from digest.build import build
+    from digest.serve import make_server
+    from tests.conftest import config_for
+
+    root = tmp_path_factory.mktemp("many")
+    source = root / "source"
+    source.mkdir()
+    syllables = ["ka", "lo", "mi", "ne", "pu", "ra", "si", "to", "ve", "zu"]
+    for n in range(25):
+        # Each article its own words (so its own event) and one word all of them share.
+        own = [syllables[n % 10] + syllables[n // 10] + syllables[(n + k) % 10] for k in range(6)]
+        text = f"The zeppelin {own[0]} {own[1]} landed near {own[2]} on Monday. " * 2
+        text += f"Witnesses in {own[3]} said the {own[4]} crew waved at {own[5]}."
+        title = f"Zeppelin lands in {own[0].capitalize()}"
+        (source / f"z{n:02}.md").write_text(f"---\ntitle: {title}\n---\n{text}\n", "utf-8")
+    out = root / "output"
+    build(config_for(source, out))
+    if not (out / "pagefind").is_dir():
+        _unavailable("no search index (pip install pagefind)")
+    events = json.loads((out / "events.json").read_text(encoding="utf-8"))["events"]
+    assert len(events) == 25
+    server = make_server(out, 0, None)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    context = browser.new_context(base_url=f"http://127.0.0.1:{server.server_port}/")
+    try:
+        tab = context.new_page()
+        tab.goto("search.html?q=zeppelin")
+        results = tab.locator("#search-results li")
+        # (The page's CSP forbids evaluated strings, so waits go through locators.)
+        results.nth(19).wait_for(timeout=15000)
+        assert results.count() == 20
+        assert "25 results" in tab.locator("#search-status").inner_text()
+        assert "first 20 shown" in tab.locator("#search-status").inner_text()
+        tab.get_by_role("button", name="More results").click()
+        results.nth(24).wait_for(timeout=15000)
+        assert results.count() == 25
+        hrefs = results.evaluate_all("items => items.map(i => i.querySelector('a').href)")
+        assert len(set(hrefs)) == 25  # no result listed twice
+        assert tab.locator("#search-status").inner_text().startswith("25 results for")
+        assert not tab.get_by_role("button", name="More results").is_visible()
+    finally:
+        context.close()
+        server.shutdown()
+        server.server_close()

@@ -135,6 +135,10 @@ def test_index_pages_past_per_page(tmp_path: Path, seeds_json: dict):
     assert not (out / "page" / f"{len(events) + 1}.html").exists()
     assert "page/2.html" in links(out / "index.html")
     assert "../index.html" in links(out / "page" / "2.html")
+    # One event per page: the lead's storyline lists the events the page does not show.
+    following = tags(out / "index.html").find("div", **{"class": "lead-related"})
+    assert following
+    assert len([h for h in links(out / "index.html") if h.startswith("events/")]) > 2
     # Keyword and day pages page too: every event of a keyword is on one of its pages.
     shared = {s for s, ids in _keyword_events(seeds_json).items() if len(ids) >= 2}
     for event in seeds_json["events"]:
@@ -249,6 +253,28 @@ def test_about_page_counts_sources(seeds_site: Path, seeds_json: dict):
     dates = sorted(e["date"][:10] for e in seeds_json["events"] if e["date"])
     if dates:
         assert f'datetime="{dates[0]}"' in text
+
+
+def test_front_page_never_lists_an_event_twice(seeds_site: Path, seeds_json: dict):
+    """The seed events are one storyline, and all three fit on the front page: the lead's
+    "Follow the story" would list the other two a second time, so it is left out."""
+    html = (seeds_site / "index.html").read_text("utf-8")
+    assert "lead-related" not in html
+    for event in seeds_json["events"]:
+        assert html.count(f'href="events/{event["id"]}.html"') <= 2  # headline and full coverage
+
+
+def test_about_page_says_one_copy_in_the_singular(tmp_path: Path):
+    source = tmp_path / "src"
+    source.mkdir()
+    story = "A storm closed the harbour of Marlow on Tuesday after waves broke the sea wall. " * 3
+    for name, outlet in (("a", "Daily Bugle"), ("b", "Evening Post")):
+        (source / f"{name}.md").write_text(
+            f"---\ntitle: Storm closes Marlow harbour\nsource: {outlet}\n---\n{story}\n"
+        )
+    build(config_for(source, tmp_path / "out", site=SiteConfig(search=False)))
+    text = re.sub(r"\s+", " ", (tmp_path / "out" / "about.html").read_text("utf-8"))
+    assert "of which 1 was a copy of another report and was folded into it" in text
 
 
 def test_event_page_shows_coverage_and_timeline(seeds_site: Path, seeds_json: dict):

@@ -176,6 +176,53 @@ def test_outlet_suffix_is_cut_from_titles():
     )
 
 
+@pytest.mark.parametrize(
+    ("title", "source", "expected"),
+    [
+        # The outlet by name, by its own words, by its web address, or after a bar.
+        ("Storm floods Marlow | Reuters", "Reuters", "Storm floods Marlow"),
+        ("Snowden has no regrets - WDRB 41 Louisville News", "WDRB", "Snowden has no regrets"),
+        ("Growth gains momentum - Live5News.com", "Live 5 News", "Growth gains momentum"),
+        ("Capitalism will prevent a cold war | The Nation", "The Nation. (blog)", None),
+        ("Libyan parliament ousts the prime minister | The Republic", "The Tribune", None),
+        ("Storm hits the coast - nytimes.com", "New York Times", "Storm hits the coast"),
+        # A tail that is part of the headline: a qualifier, who said it, what kind of piece.
+        ("No end to the pandemic before spring — at the earliest", "Daily News", "keep"),
+        ("Stronger sterling would delay rate rise - BoE's Bean", "Reuters", "keep"),
+        ("Delta variant doubles risk of hospitalisation - Scottish study", "Reuters", "keep"),
+        ("Jon Favreau cooks up an amiable comedy - review", "The Guardian", "keep"),
+        ("Obama's plan faces a vote - Capitol Hill", "The Hill", "keep"),
+        # Too short to lose a word.
+        ("Stocks fall - Reuters", "Reuters", "keep"),
+    ],
+)
+def test_only_a_tail_that_names_the_outlet_is_cut(title, source, expected):
+    if expected == "keep":
+        expected = title
+    elif expected is None:
+        expected = title.rsplit(" | ", 1)[0]
+    assert clean_title(title, source) == expected
+
+
+def test_a_news_title_heads_the_event_before_an_opinion_piece():
+    opinion = make_article(
+        "o",
+        "Troops died in Kabul because leadership let them down",
+        source="New York Post (Opinion)",
+    )
+    column = make_article(
+        "c",
+        "Kabul troops died because leadership failed",
+        url="https://example.com/opinion/2021/08/27/kabul/",
+    )
+    news = make_article(
+        "n", "Thirteen troops died in Kabul airport attack", source="Military Times"
+    )
+    assert choose_headline([opinion, column, news], []) == news.title
+    # With only opinion pieces, one of them still heads it.
+    assert choose_headline([opinion, column], []) in {opinion.title, column.title}
+
+
 def test_summary_is_deterministic_and_order_independent_of_calls():
     assert _summary(A, B, C) == _summary(A, B, C)
 

@@ -39,23 +39,59 @@ function result(data) {
   return item;
 }
 
+const PAGE = 20; // results shown at once; "More results" shows the next ones
+let more = null;
+
+async function showNext(found, query, ticket) {
+  const shown = list.children.length;
+  const next = await Promise.all(found.results.slice(shown, shown + PAGE).map((r) => r.data()));
+  if (ticket !== latest) return; // a newer query has started
+  // Events are what the digest is about: list them before the single reports, each in rank
+  // order, within each batch (the batches already shown stay where the reader saw them).
+  const kind = (data) => (data.meta && data.meta.kind) || "";
+  const ordered = [...next.filter((d) => kind(d) === "Event"), ...next.filter((d) => kind(d) !== "Event")];
+  list.append(...ordered.map(result));
+  const n = found.results.length;
+  const quoted = `“${query}”`;
+  if (!n) {
+    show(`Nothing found for ${quoted}.`);
+  } else if (list.children.length < n) {
+    show(`${n} results for ${quoted}, the first ${list.children.length} shown`);
+  } else {
+    show(`${n} result${n === 1 ? "" : "s"} for ${quoted}`);
+  }
+  moreButton().hidden = list.children.length >= n;
+  moreButton().onclick = async () => {
+    more.disabled = true; // one batch at a time: a second click waits for the first
+    await showNext(found, query, ticket);
+    more.disabled = false;
+  };
+}
+
+function moreButton() {
+  if (!more) {
+    more = document.createElement("button");
+    more.type = "button";
+    more.className = "more-results";
+    more.textContent = "More results";
+    more.hidden = true;
+    list.after(more);
+  }
+  return more;
+}
+
 async function run(query) {
   const ticket = ++latest;
+  list.replaceChildren();
+  moreButton().hidden = true;
   if (!query.trim()) {
-    list.replaceChildren();
     show("Type a word to search the digest.");
     return;
   }
   show("Searching…");
   const found = await pagefind.search(query);
-  const top = await Promise.all(found.results.slice(0, 20).map((r) => r.data()));
-  if (ticket !== latest) return; // a newer query has started
-  // Events are what the digest is about: list them before the single reports, each in rank order.
-  const kind = (data) => (data.meta && data.meta.kind) || "";
-  const ordered = [...top.filter((d) => kind(d) === "Event"), ...top.filter((d) => kind(d) !== "Event")];
-  list.replaceChildren(...ordered.map(result));
-  const n = found.results.length;
-  show(n ? `${n} result${n === 1 ? "" : "s"} for “${query}”` : `Nothing found for “${query}”.`);
+  if (ticket !== latest) return;
+  await showNext(found, query, ticket);
 }
 
 async function start() {
