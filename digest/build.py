@@ -37,6 +37,7 @@ from digest.incremental import (
 from digest.model import Article, Copies, Digest, Event, Rejection
 from digest.parallel import in_child, release_free_memory
 from digest.read import default_readers, read_folder
+from digest.theme import theme_dirs
 
 Progress = Callable[[str], None]
 
@@ -190,7 +191,7 @@ def gather(
     timer = _Timer()
     with timer.stage("read"):
         readers = cached_readers(default_readers(), cache)
-        documents, rejected = read_folder(source, readers)
+        documents, rejected = read_folder(source, readers, config.path(config.out))
         uncache_readers(cache)
         known = document_keys(readers)
     say(f"read {len(documents)} documents")
@@ -284,7 +285,10 @@ def write(
                 search_seconds = time.perf_counter() - start
             return files
 
-        return replace_atomically(out, pages_and_index)
+        try:
+            return replace_atomically(out, pages_and_index)
+        except OSError as exc:
+            raise BuildError(f"cannot write the site to '{out}': {exc.strerror or exc}") from None
 
     start = time.perf_counter()
     key = site_key(digest.events, digest.rejected, digest.keys)
@@ -315,6 +319,16 @@ def build(
     config: Config, progress: Progress | None = None, jobs: int | None = None
 ) -> tuple[Digest, int]:
     """Gather, then write. Returns the digest and the number of files written."""
+    from digest.output import target_problem
+
+    keep = [
+        ("source folder", config.path(config.source)),
+        ("project folder", Path(config.base_dir)),
+    ]
+    keep += [("theme folder", d) for d in theme_dirs(config)]
+    problem = target_problem(config.path(config.out), keep)
+    if problem:  # refused before any work, and before the output is touched
+        raise BuildError(problem)
     timings: list[tuple[str, float]] = []
     with cache_session(config) as cache:
         try:

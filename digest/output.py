@@ -17,7 +17,7 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -45,6 +45,40 @@ def locked(out: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # closing releases the lock; the kernel releases it too if we are killed
+
+
+SITE_MARK = "events.json"  # every site the build writes has it, an empty one included
+
+
+def target_problem(out: Path, keep: Sequence[tuple[str, Path]]) -> str | None:
+    """Why the site must not be built into ``out``, or None when it may.
+
+    The build replaces the output folder whole, so whatever is in it goes: it must be a folder
+    (or nothing yet) that holds none of ``keep`` (what it must not destroy: the source folder,
+    the project folder with its config, the theme), and either empty, or a site an earlier build
+    wrote (it has ``SITE_MARK``), or holding only hidden files (a CNAME, a ``.git``), which the
+    build keeps. A symbolic link is refused rather than replaced by a folder, which would leave
+    the folder it points to stale.
+    """
+    if out.is_symlink():
+        return f"output '{out}' is a symbolic link; give the folder it points to instead"
+    if os.path.lexists(out) and not out.is_dir():
+        return f"output '{out}' is a file, not a folder"
+    real = out.resolve()
+    for what, path in keep:
+        inside = path.resolve()
+        if inside == real or real in inside.parents:
+            return (
+                f"output folder '{out}' holds the {what} '{path}', which building would "
+                "replace; choose another output folder"
+            )
+    foreign = out.is_dir() and not (out / SITE_MARK).is_file()
+    if foreign and any(not entry.name.startswith(".") for entry in out.iterdir()):
+        return (
+            f"output folder '{out}' holds files and no site an earlier build wrote (no "
+            f"{SITE_MARK}); building would replace them: choose a new or empty folder"
+        )
+    return None
 
 
 def _set_aside(out: Path) -> Path:
@@ -135,6 +169,13 @@ def link_unchanged(new: Path, old: Path) -> int:
     return linked
 
 
+def _link_or_copy(source: str, dest: str) -> None:
+    try:
+        os.link(source, dest, follow_symlinks=False)
+    except OSError:  # another file system, or none with hard links
+        shutil.copy2(source, dest, follow_symlinks=False)
+
+
 def replace_atomically(out: Path, fill: Callable[[Path], int]) -> int:
     """Call ``fill`` on an empty staging folder, then make it the new ``out``."""
     with locked(out):
@@ -142,12 +183,17 @@ def replace_atomically(out: Path, fill: Callable[[Path], int]) -> int:
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
         try:
             count = fill(staging)
-            # Keep files the build does not make (a CNAME, a .gitkeep placeholder) in place.
+            # Keep what the build does not make (a CNAME, a .gitkeep placeholder, a .git
+            # checkout to publish from) in place. Folders are copied as hard links: cheap, and
+            # the old site's files are only read.
             if out.is_dir():
                 for extra in out.iterdir():
-                    keep = extra.name.startswith(".") and extra.is_file()
-                    if keep and not (staging / extra.name).exists():
-                        shutil.copy2(extra, staging / extra.name)
+                    if not extra.name.startswith(".") or os.path.lexists(staging / extra.name):
+                        continue
+                    if extra.is_dir() and not extra.is_symlink():
+                        shutil.copytree(extra, staging / extra.name, True, None, _link_or_copy)
+                    else:
+                        shutil.copy2(extra, staging / extra.name, follow_symlinks=False)
             staging.chmod(0o755)
             _swap_in(staging, out)
         except BaseException:

@@ -33,7 +33,22 @@ MAX_META_DEPTH = 20
 # file is read once, also when the cache first hashes those bytes.
 Reader = Callable[[bytes, str, str], list[Document]]
 
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+class _FrontMatterLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """YAML's safe loader, except that a date that cannot exist ("2024-02-30") stays the text
+    it was: the clean stage then ignores it with a warning, as it does any date it cannot
+    read, instead of the whole file being lost to one value."""
+
+
+def _timestamp_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except (ValueError, OverflowError):
+        return loader.construct_scalar(node)
+
+
+_FrontMatterLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
+_YAML_LOADER = _FrontMatterLoader
 # C0/C1 control characters other than tab and line breaks: never text, and invalid in HTML.
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
 _PAGE_BREAK = re.compile(r"[\x0b\x0c]")
@@ -149,6 +164,9 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
         raise ReadError(f"front matter is not valid YAML{line}: {problem}") from None
     except RecursionError:
         raise ReadError("front matter is nested too deeply") from None
+    except (ValueError, TypeError, AttributeError, OverflowError) as exc:
+        # Well-formed YAML whose value cannot be made: "!!int abc", "!!float abc".
+        raise ReadError(f"front matter has a value YAML cannot read: {exc}") from None
     if meta is None:
         meta = {}
     if not isinstance(meta, dict):
@@ -210,10 +228,12 @@ def display_path(rel: str) -> str:
     return _NAME_CONTROL.sub("\ufffd", text)
 
 
-def _walk(folder: Path) -> Iterator[tuple[Path, bool, str | None]]:
+def _walk(folder: Path, skip: Path | None = None) -> Iterator[tuple[Path, bool, str | None]]:
     """Every file under ``folder`` in path order: (path, is a folder, reason it is not read).
 
-    Hidden and symlinked folders are not entered; each is reported once, as a folder.
+    Hidden and symlinked folders are not entered, nor ``skip`` (the output folder, when it is
+    inside the source: its pages would come back as input and the site grow with each build);
+    each is reported once, as a folder.
     """
     problems: list[tuple[Path, bool, str]] = []
 
@@ -229,6 +249,8 @@ def _walk(folder: Path) -> Iterator[tuple[Path, bool, str | None]]:
                 items.append((name, True, "symlink to a folder, not followed"))
             elif name.startswith("."):
                 items.append((name, True, "hidden folder (name starts with '.'), not read"))
+            elif skip is not None and name == skip.name and (here / name).resolve() == skip:
+                items.append((name, True, "the output folder, not read"))
             else:
                 entered.append(name)
         dirs[:] = sorted(entered)
@@ -272,9 +294,10 @@ def _file_problem(path: Path, root: Path) -> tuple[str | None, os.stat_result | 
 
 
 def read_folder(
-    folder: Path, readers: dict[str, Reader] | None = None
+    folder: Path, readers: dict[str, Reader] | None = None, out: Path | None = None
 ) -> tuple[list[Document], list[Rejection]]:
-    """Read every file under ``folder``. Every file yields documents or a rejection.
+    """Read every file under ``folder``, except the output folder ``out`` when it is inside.
+    Every file yields documents or a rejection.
 
     Ids are unique across documents and rejections, so each input is accounted for once.
     """
@@ -284,7 +307,8 @@ def read_folder(
     # os.walk names every path by joining onto the folder as given: cutting that prefix off is
     # the relative path, without relpath's work per file (a tenth of a rebuild with no change).
     prefix = os.path.join(str(folder), "")
-    for path, is_folder, reason in _walk(folder):
+    skip = out.resolve() if out is not None else None
+    for path, is_folder, reason in _walk(folder, skip if skip and root in skip.parents else None):
         text = str(path)
         rel = text[len(prefix) :] if text.startswith(prefix) else os.path.relpath(path, folder)
         rel = display_path(rel.replace(os.sep, "/"))
@@ -311,6 +335,10 @@ def read_folder(
             results.append(Rejection(stem, rel, str(exc)))
         except OSError as exc:
             results.append(Rejection(stem, rel, f"cannot read file: {exc.strerror or exc}"))
+        except Exception as exc:  # noqa: BLE001 - one file's fault must not stop the site
+            # Each reader turns what it knows of broken input into a ReadError; anything else
+            # is a case none foresaw, still this file's alone: it is rejected with the error.
+            results.append(Rejection(stem, rel, f"could not be read: {type(exc).__name__}: {exc}"))
     results = _unique_ids(results)
     documents = [r for r in results if isinstance(r, Document)]
     rejected = [r for r in results if isinstance(r, Rejection)]

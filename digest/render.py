@@ -28,6 +28,7 @@ import markupsafe
 
 from digest import listings, search
 from digest.config import Config
+from digest.errors import BuildError
 from digest.feeds import FeedEntry, atom_xml, feed_entry, feed_of, sitemap
 from digest.model import Article, Digest, Event
 from digest.output import link_unchanged
@@ -423,7 +424,14 @@ class _Pages:
         if late is not None:
             context.update(late[1]())
         env = _environment(self.shared.dirs, self.shared.templates)
-        page = env.get_template(template).render(context)
+        try:
+            page = env.get_template(template).render(context)
+        except jinja2.TemplateError as exc:
+            # A theme's mistake (an unknown variable, a syntax error) named by its template and
+            # the page it broke; the previous site stays in place.
+            where = getattr(exc, "name", None) or template
+            line = f", line {exc.lineno}" if getattr(exc, "lineno", None) else ""
+            raise BuildError(f"theme template '{where}'{line} failed on {rel}: {exc}") from None
         self.out.write(rel, page, key)
 
 

@@ -48,9 +48,11 @@ def _codec(name: str | None) -> str | None:
     if not name:
         return None
     try:
-        return codecs.lookup(name.strip().strip("\"'")).name
+        found = codecs.lookup(name.strip().strip("\"'"))
     except LookupError:
         return None
+    # "hex", "rot13" and "zlib" are codecs too, but not of bytes to text: decoding would raise.
+    return found.name if getattr(found, "_is_text_encoding", True) else None
 
 
 def decode_html(raw: bytes, declared: str | None = None) -> str:

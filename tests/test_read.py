@@ -77,3 +77,45 @@ def test_display_path_matches_the_rule_for_any_name():
         assert display_path(rel) == _display_path_plainly(rel)
 
     check()
+
+
+def test_values_yaml_cannot_make_cost_the_value_or_the_file_never_the_folder(tmp_path: Path):
+    (tmp_path / "feb30.md").write_text("---\ntitle: Leap\ndate: 2024-02-30\n---\nText.\n")
+    (tmp_path / "notint.md").write_text("---\ntitle: Count\nn: !!int abc\n---\nText.\n")
+    (tmp_path / "good.md").write_text("---\ntitle: Good\n---\nText.\n")
+    docs, rejected = read_folder(tmp_path)
+    by_id = {d.id: d for d in docs}
+    # A date that cannot exist stays text, which the clean stage ignores with a warning.
+    assert dict(by_id["feb30"].meta)["date"] == "2024-02-30"
+    assert "good" in by_id
+    assert [(r.id, r.reason.split(":")[0]) for r in rejected] == [
+        ("notint", "front matter has a value YAML cannot read")
+    ]
+
+
+def test_a_page_labelled_with_a_codec_that_is_not_text_is_read(tmp_path: Path):
+    body = "<p>" + "The storm closed the harbour of Marlow on Tuesday night. " * 5 + "</p>"
+    for label in ("hex", "rot13", "zlib"):
+        page = f'<html><head><meta charset="{label}"><title>Storm</title></head><body><article>'
+        (tmp_path / f"{label}.html").write_text(page + body + "</article></body></html>")
+    docs, rejected = read_folder(tmp_path)
+    assert not rejected
+    assert sorted(d.id for d in docs) == ["hex", "rot13", "zlib"]
+    assert all("harbour of Marlow" in d.body for d in docs)
+
+
+def test_a_reader_failing_in_a_way_nobody_foresaw_rejects_only_its_file(tmp_path: Path):
+    (tmp_path / "a.txt").write_text("Storm\n\nThe storm closed the harbour.\n")
+    (tmp_path / "b.md").write_text("---\ntitle: Good\n---\nText.\n")
+
+    def broken(raw: bytes, rel: str, stem: str):
+        raise RuntimeError("a bug in this reader")
+
+    from digest.read import default_readers
+
+    readers = {**default_readers(), ".txt": broken}
+    docs, rejected = read_folder(tmp_path, readers)
+    assert [d.id for d in docs] == ["b"]
+    assert [(r.id, r.reason) for r in rejected] == [
+        ("a", "could not be read: RuntimeError: a bug in this reader")
+    ]

@@ -1,0 +1,140 @@
+"""Where the site may be written: the build replaces its output folder whole, so it refuses an
+output that would take the user's files with it, and never reads its own site back as input."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from digest.build import build
+from digest.config import SiteConfig
+from digest.errors import BuildError
+from tests.conftest import ROOT, config_for
+
+STORY = "A storm closed the harbour of Marlow on Tuesday after waves broke the sea wall. " * 3
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A project folder with a config file and a source folder of two articles."""
+    (tmp_path / "digest.yaml").write_text("site: {search: false}\n")
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ("a", "b"):
+        (src / f"{name}.md").write_text(f"---\ntitle: Storm {name}\n---\n{STORY}\n")
+    return tmp_path
+
+
+def _config(project: Path, out: Path, **kw):
+    config = config_for(project / "src", out, site=SiteConfig(search=False))
+    # The project folder holds the config file.
+    return dataclasses.replace(config, base_dir=str(project), **kw)
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize(
+    ("out", "message"),
+    [
+        ("src", "holds the source folder"),
+        (".", "holds the source folder"),
+        ("..", "holds the source folder"),
+        ("src/a.md", "is a file, not a folder"),
+        ("digest.yaml", "is a file, not a folder"),
+    ],
+)
+def test_an_output_that_would_replace_the_input_is_refused(project: Path, out: str, message):
+    before = _files(project)
+    with pytest.raises(BuildError, match=message):
+        build(_config(project, (project / out)))
+    assert _files(project) == before  # nothing lost, nothing written
+
+
+def test_an_output_folder_holding_the_project_or_theme_is_refused(project: Path, tmp_path_factory):
+    theme = project / "themes" / "mine"
+    (theme / "templates").mkdir(parents=True)
+    build(_config(project, project / "site", theme=str(theme)))  # beside them: fine
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    config = _config(project, project / "themes", theme=str(theme), source=str(elsewhere))
+    with pytest.raises(BuildError, match="holds the theme folder"):
+        build(config)
+    config = _config(project, project, source=str(elsewhere))
+    with pytest.raises(BuildError, match="holds the project folder"):
+        build(config)
+
+
+def test_a_folder_of_other_files_is_refused_but_a_site_or_hidden_files_are_not(project: Path):
+    out = project / "docs-folder"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    with pytest.raises(BuildError, match="no site an earlier build wrote"):
+        build(_config(project, out))
+    assert (out / "notes.txt").read_text() == "mine"
+    # Hidden entries only (a checkout to publish from): built, and they are kept, folders too.
+    (out / "notes.txt").unlink()
+    (out / ".git" / "objects").mkdir(parents=True)
+    (out / ".git" / "objects" / "pack").write_text("packed")
+    (out / "CNAME").write_text("news.example.org")
+    with pytest.raises(BuildError, match="no site"):  # CNAME is not hidden: not a site yet
+        build(_config(project, out))
+    (out / "CNAME").rename(out / ".cname-note")
+    build(_config(project, out))
+    build(_config(project, out))  # a site now: rebuilt in place
+    assert (out / "events.json").is_file()
+    assert (out / ".git" / "objects" / "pack").read_text() == "packed"
+    assert (out / ".cname-note").read_text() == "news.example.org"
+
+
+def test_a_symlinked_output_is_refused(project: Path, tmp_path: Path):
+    target = tmp_path / "served"
+    target.mkdir()
+    (project / "site").symlink_to(target)
+    with pytest.raises(BuildError, match="symbolic link"):
+        build(_config(project, project / "site"))
+    assert (project / "site").is_symlink()
+
+
+def test_an_output_inside_the_source_is_not_read_back(project: Path):
+    out = project / "src" / "site"
+    builds = [build(_config(project, out))[0] for _ in range(3)]
+    reports = [sum(1 + len(c.duplicates) for e in d.events for c in e.members) for d in builds]
+    assert reports == [2, 2, 2]
+    rejected = {r.path: r.reason for r in builds[-1].rejected}
+    assert rejected["site/"] == "the output folder, not read"
+    assert not [p for p in rejected if p.startswith("site/") and p != "site/"]
+    assert builds[1].rejected == builds[2].rejected  # the site does not grow build by build
+
+
+def test_refusals_and_write_failures_are_one_line_errors(project: Path):
+    for out in ("src", "/proc/digest-site"):
+        done = subprocess.run(
+            [sys.executable, "-m", "digest", "build", "--source", "src", "--out", out, "-q"],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        )
+        assert done.returncode == 1, done.stderr
+        assert done.stderr.startswith("error: ") and "Traceback" not in done.stderr
+
+
+def test_a_broken_theme_template_is_named_and_the_site_stays(project: Path):
+    out = project / "site"
+    build(_config(project, out))
+    before = _files(out)
+    theme = project / "theme"
+    shutil.copytree(ROOT / "themes" / "default", theme)
+    event = theme / "templates" / "event.html"
+    event.write_text(event.read_text().replace("{% block main %}", "{% block main %}{{ nope }}"))
+    config = _config(project, out, theme=str(theme))
+    with pytest.raises(BuildError, match=r"theme template 'event.html'.*'nope' is undefined"):
+        build(config)
+    assert _files(out) == before
