@@ -56,9 +56,9 @@ def target_problem(out: Path, keep: Sequence[tuple[str, Path]]) -> str | None:
     The build replaces the output folder whole, so whatever is in it goes: it must be a folder
     (or nothing yet) that holds none of ``keep`` (what it must not destroy: the source folder,
     the project folder with its config, the theme), and either empty, or a site an earlier build
-    wrote (it has ``SITE_MARK``), or holding only hidden files (a CNAME, a ``.git``), which the
-    build keeps. A symbolic link is refused rather than replaced by a folder, which would leave
-    the folder it points to stale.
+    wrote (it has ``SITE_MARK``), or holding only hidden entries (a ``.nojekyll``, a ``.git``),
+    which the build keeps. A symbolic link is refused rather than replaced by a folder, which
+    would leave the folder it points to stale.
     """
     if out.is_symlink():
         return f"output '{out}' is a symbolic link; give the folder it points to instead"
@@ -183,7 +183,7 @@ def replace_atomically(out: Path, fill: Callable[[Path], int]) -> int:
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
         try:
             count = fill(staging)
-            # Keep what the build does not make (a CNAME, a .gitkeep placeholder, a .git
+            # Keep what the build does not make (a .nojekyll, a .gitkeep placeholder, a .git
             # checkout to publish from) in place. Folders are copied as hard links: cheap, and
             # the old site's files are only read.
             if out.is_dir():
