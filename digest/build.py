@@ -16,6 +16,7 @@ import time
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -34,9 +35,9 @@ from digest.incremental import (
     uncache_readers,
     write_unless_unchanged,
 )
-from digest.model import Article, Copies, Digest, Event, Rejection
+from digest.model import Article, Copies, Digest, Document, Event, Rejection
 from digest.parallel import in_child, release_free_memory
-from digest.read import default_readers, read_folder
+from digest.read import default_readers, read_folder_claims, unique_ids
 from digest.theme import theme_dirs
 
 Progress = Callable[[str], None]
@@ -172,6 +173,40 @@ def sort_events(events: Sequence[Event]) -> list[Event]:
     )
 
 
+def settle_ids(
+    documents: Sequence[Document],
+    cleaned: list[tuple[Article | Rejection, str]],
+    rejected: list[Rejection],
+    claimed: dict[str, str],
+    cache: Cache | None,
+) -> tuple[list[tuple[Article | Rejection, str]], list[Rejection]]:
+    """Ids made unique again once the clean stage has rejected some documents.
+
+    Reading makes ids unique with documents first, so that a file rejected as it is read never
+    renames an article; a document rejected by the clean stage (an empty page, a cookie notice)
+    had claimed its id all the same, and the article beside it got ``-2``, a name that would
+    change with the broken file. Here articles claim first, then every rejection, each with the
+    id it claimed when read (``claimed``); an article whose id changes is cleaned again under
+    it (ids are part of what the cache keys). With no rejection in the clean stage, every id
+    stays as read.
+    """
+    made = [i for i, (result, _) in enumerate(cleaned) if not isinstance(result, Rejection)]
+    late = [i for i, (result, _) in enumerate(cleaned) if isinstance(result, Rejection)]
+    items: list[Document | Rejection] = [documents[i] for i in made]
+    items += rejected + [documents[i] for i in late]
+    ids = unique_ids([claimed.get(item.id, item.id) for item in items])
+    given = dict(zip(map(id, items), ids, strict=True))
+    out = list(cleaned)
+    redo = [i for i in made if given[id(documents[i])] != documents[i].id]
+    renamed = [replace(documents[i], id=given[id(documents[i])]) for i in redo]
+    for i, again in zip(redo, clean_all(renamed, cache, 1, False), strict=True):
+        out[i] = again
+    for i in late:
+        result, key = cleaned[i]
+        out[i] = (replace(result, id=given[id(documents[i])]), key)
+    return out, [replace(r, id=given[id(r)]) for r in rejected]
+
+
 def gather(
     config: Config,
     progress: Progress | None = None,
@@ -191,14 +226,17 @@ def gather(
     timer = _Timer()
     with timer.stage("read"):
         readers = cached_readers(default_readers(), cache)
-        documents, rejected = read_folder(source, readers, config.path(config.out))
+        documents, rejected, claimed = read_folder_claims(source, readers, config.path(config.out))
         uncache_readers(cache)
         known = document_keys(readers)
     say(f"read {len(documents)} documents")
     articles: list[Article] = []
     keys: dict[str, str] = {}
     with timer.stage("clean"):
-        for result, key in clean_all(documents, cache, jobs, bars, known):
+        cleaned = clean_all(documents, cache, jobs, bars, known)
+        if claimed and any(isinstance(result, Rejection) for result, _ in cleaned):
+            cleaned, rejected = settle_ids(documents, cleaned, rejected, claimed, cache)
+        for result, key in cleaned:
             if isinstance(result, Rejection):
                 rejected.append(result)
             else:

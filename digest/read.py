@@ -14,7 +14,7 @@ import datetime as dt
 import os
 import re
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -301,6 +301,16 @@ def read_folder(
 
     Ids are unique across documents and rejections, so each input is accounted for once.
     """
+    documents, rejected, _ = read_folder_claims(folder, readers, out)
+    return documents, rejected
+
+
+def read_folder_claims(
+    folder: Path, readers: dict[str, Reader] | None = None, out: Path | None = None
+) -> tuple[list[Document], list[Rejection], dict[str, str]]:
+    """``read_folder``, and the id each renamed document or rejection claimed, by its new id:
+    the build gives an id back to an article when the document that took it is rejected later
+    (``build.settle_ids``)."""
     readers = readers if readers is not None else default_readers()
     root = folder.resolve()
     results: list[Document | Rejection] = []
@@ -339,37 +349,51 @@ def read_folder(
             # Each reader turns what it knows of broken input into a ReadError; anything else
             # is a case none foresaw, still this file's alone: it is rejected with the error.
             results.append(Rejection(stem, rel, f"could not be read: {type(exc).__name__}: {exc}"))
-    results = _unique_ids(results)
+    results, claimed = _unique_ids(results)
     documents = [r for r in results if isinstance(r, Document)]
     rejected = [r for r in results if isinstance(r, Rejection)]
-    return documents, rejected
+    return documents, rejected, claimed
 
 
-def _unique_ids(items: list[Document | Rejection]) -> list[Document | Rejection]:
-    """Give items that share an id a numbered suffix, in path order, so ids stay unique.
+def unique_ids(claims: Sequence[str]) -> list[str]:
+    """Each id of ``claims`` (in the order they claim it) made unique: the first keeps it, the
+    next get ``-2``, ``-3``, ... (skipping ids already taken)."""
+    seen: dict[str, int] = {}
+    out: list[str] = []
+    for claim in claims:
+        n = seen.get(claim, 0) + 1
+        seen[claim] = n
+        new_id = claim
+        if n > 1:
+            new_id = f"{claim}-{n}"
+            while new_id in seen:
+                n += 1
+                new_id = f"{claim}-{n}"
+            seen[new_id] = 1
+        out.append(new_id)
+    return out
+
+
+def _unique_ids(
+    items: list[Document | Rejection],
+) -> tuple[list[Document | Rejection], dict[str, str]]:
+    """Give items that share an id a numbered suffix, in path order, so ids stay unique; and
+    the id each renamed item claimed, by its new id.
 
     Documents claim their ids before rejections do, so a broken file never renames an article.
     """
-    seen: dict[str, int] = {}
-    renamed: dict[int, str] = {}
-    for keep_documents in (True, False):
-        for i, item in enumerate(items):
-            if isinstance(item, Document) is not keep_documents:
-                continue
-            n = seen.get(item.id, 0) + 1
-            seen[item.id] = n
-            if n > 1:
-                new_id = f"{item.id}-{n}"
-                while new_id in seen:
-                    n += 1
-                    new_id = f"{item.id}-{n}"
-                seen[new_id] = 1
-                renamed[i] = new_id
-    out: list[Document | Rejection] = []
-    for i, item in enumerate(items):
-        if i in renamed and isinstance(item, Document):
-            item = Document(renamed[i], item.path, item.body, item.meta, item.format)
-        elif i in renamed and isinstance(item, Rejection):
-            item = Rejection(renamed[i], item.path, item.reason)
-        out.append(item)
-    return out
+    order = [i for i, item in enumerate(items) if isinstance(item, Document)]
+    order += [i for i, item in enumerate(items) if not isinstance(item, Document)]
+    given = unique_ids([items[i].id for i in order])
+    out = list(items)
+    claimed: dict[str, str] = {}
+    for i, new_id in zip(order, given, strict=True):
+        item = items[i]
+        if new_id == item.id:
+            continue
+        claimed[new_id] = item.id
+        if isinstance(item, Document):
+            out[i] = Document(new_id, item.path, item.body, item.meta, item.format)
+        else:
+            out[i] = Rejection(new_id, item.path, item.reason)
+    return out, claimed

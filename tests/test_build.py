@@ -172,3 +172,29 @@ def test_timings_name_every_stage_and_keep_the_search_index_apart(tmp_path: Path
     assert names[len(stages) :] == (["search"] if available() else [])
     assert all(seconds >= 0 for _, seconds in digest.timings)
     assert (tmp_path / "out" / "pagefind").is_dir() == available()
+
+
+def test_a_file_rejected_when_cleaned_never_renames_an_article(tmp_path: Path):
+    """An empty page or a cookie notice is rejected only after cleaning, yet it had claimed its
+    id when read: the article beside it keeps its own name all the same, built from a cache
+    or not, and the same name as without the broken file."""
+    src = tmp_path / "src"
+    src.mkdir()
+    story = "The storm closed the harbour of Marlow on Tuesday night, the coastguard said. " * 3
+    (src / "story.txt").write_text(f"Storm closes Marlow harbour\n\n{story}\n", "utf-8")
+    (src / "story.md").write_text("", "utf-8")  # rejected when cleaned: no title and no text
+    (src / "story.html").write_text(  # a cookie notice: rejected as noise when cleaned
+        "<html><body><p>We use cookies to improve your experience. Manage consent in the "
+        "cookie policy.</p></body></html>",
+        "utf-8",
+    )
+    for run in range(2):  # the second from the cache
+        digest, _ = build(config_for(src, tmp_path / "out"))
+        ids = [a.id for e in digest.events for c in e.members for a in (c.article, *c.duplicates)]
+        assert ids == ["story"], run
+        assert sorted(r.id for r in digest.rejected) == ["story-2", "story-3"]
+    assert (tmp_path / "out" / "articles" / "story.html").is_file()
+    (src / "story.md").unlink()
+    (src / "story.html").unlink()
+    digest, _ = build(config_for(src, tmp_path / "out"))
+    assert [c.article.id for e in digest.events for c in e.members] == ["story"]
