@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -147,6 +147,58 @@ def url_date(url: str | None) -> datetime | None:
         return None
 
 
+class _FixedCenturies(dateparser.parserinfo):
+    """dateutil's words for dates, with two-digit years read by a rule that ignores the clock."""
+
+    def convertyear(self, year: int, century_specified: bool = False) -> int:
+        if year < 100 and not century_specified:
+            # POSIX strptime's rule for %y: 69-99 are 1969-1999, 00-68 are 2000-2068. dateutil
+            # would centre its window on this year, so "6/5/76" would change century with it.
+            return year + (1900 if year >= 69 else 2000)
+        return year
+
+
+_DATE_PARSER = dateparser.parser(_FixedCenturies())
+
+# dateutil takes what the text leaves out from a default (today, unless told otherwise). Parsed
+# against two defaults, a field the text states comes out the same and one it omits does not.
+# Their days lie more than a week apart because a weekday ("Tuesday, May 2024") moves the
+# default day forward by up to six days: 1 and 2 May would both land on Tuesday 7 May.
+_DEFAULTS = (datetime(2001, 1, 1), datetime(2002, 2, 15))
+
+
+def _stated_offset(name: str | None, offset: int | None) -> tzinfo | None:
+    """The zone of a parsed date from its stated offset only ("+02:00", "Z", "UTC", "GMT").
+
+    Without this dateutil reads an abbreviation that matches the machine's own zone ("EST" on a
+    machine in New York) as local time, so the same file would give another date elsewhere; an
+    abbreviation is read as UTC everywhere instead, as it already was on a UTC machine.
+    """
+    if offset is None:
+        return None
+    return UTC if offset == 0 else timezone(timedelta(seconds=offset))
+
+
+def _full_date(text: str, *, dayfirst: bool) -> datetime | None:
+    """The date ``text`` states with its year, month and day, or None.
+
+    A date without its year ("June 5") or a time alone ("10:30") would otherwise take them from
+    the day of the build. A date without its day ("May 2024") is not completed either, although
+    the first of the month would be deterministic: a reader takes a report's date for the day it
+    appeared, the date sets its place in the list and which reports may share its event (within
+    ``grouping.window_days``), and a made-up day weeks early would move both, while an undated
+    article still groups by its text and may take its date from its byline or link.
+    """
+    try:
+        first, second = (
+            _DATE_PARSER.parse(text, default=d, dayfirst=dayfirst, tzinfos=_stated_offset)
+            for d in _DEFAULTS
+        )
+    except (ValueError, OverflowError):
+        return None
+    return first if first.date() == second.date() else None
+
+
 def _parse_date(value: Any) -> datetime | None:
     """Any date value (YAML date, datetime or string) as an aware UTC datetime, or None."""
     if isinstance(value, datetime):
@@ -154,9 +206,8 @@ def _parse_date(value: Any) -> datetime | None:
     elif isinstance(value, date):
         dt = datetime(value.year, value.month, value.day)
     elif isinstance(value, str) and value.strip():
-        try:
-            dt = dateparser.parse(value.strip(), dayfirst=False)
-        except (ValueError, OverflowError):
+        dt = _full_date(value.strip(), dayfirst=False)
+        if dt is None:
             return None
     else:
         return None
@@ -173,12 +224,9 @@ def _byline_date(text: str) -> datetime | None:
     if m is None:
         return None
     raw = m.group(1)
-    try:
-        # Numeric day-first dates (06.06.2024) are the convention of the outlets that write them.
-        dt = dateparser.parse(raw, dayfirst=bool(re.match(r"\d{1,2}[./]", raw)))
-    except (ValueError, OverflowError):
-        return None
-    return dt.replace(tzinfo=UTC)
+    # Numeric day-first dates (06.06.2024) are the convention of the outlets that write them.
+    dt = _full_date(raw, dayfirst=bool(re.match(r"\d{1,2}[./]", raw)))
+    return dt.replace(tzinfo=UTC) if dt is not None else None
 
 
 def _as_text(value: Any) -> str | None:

@@ -7,6 +7,7 @@ problem at once (file, key and line) before anything is built. Unknown keys are 
 from __future__ import annotations
 
 import dataclasses
+import math
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -150,7 +151,7 @@ class SummaryConfig:
 
 @dataclass(frozen=True)
 class KeywordsConfig:
-    count: int = _opt(8, "Keywords kept per event.")
+    count: int = _opt(8, "Keywords kept per event (0: none).")
     max_ngram: int = _opt(3, "Longest keyword, in words.")
 
 
@@ -243,6 +244,11 @@ def _convert(
     if not ok:
         errors.append(f"{where}: '{key}' must be {_describe(tp)}, got {value!r}")
         return None
+    if tp is float and not math.isfinite(value):
+        # YAML's .inf and .nan: no option means anything by them, and NaN passes no range check
+        # quietly but poisons every similarity it touches.
+        errors.append(f"{where}: '{key}' must be a finite number, got {value!r}")
+        return None
     return float(value) if tp is float else value
 
 
@@ -271,6 +277,10 @@ def _build(
 def _key_lines(node: yaml.Node | None, prefix: str, file: str, errors: list[str]) -> dict[str, int]:
     """Line of every key in the file (``site.title``: 3); duplicate keys are reported."""
     lines: dict[str, int] = {}
+    if isinstance(node, yaml.SequenceNode):  # feeds: their items' keys are feeds[0].url, ...
+        for i, item in enumerate(node.value):
+            lines.update(_key_lines(item, f"{prefix.removesuffix('.')}[{i}].", file, errors))
+        return lines
     if not isinstance(node, yaml.MappingNode):
         return lines
     for knode, vnode in node.value:
@@ -284,39 +294,74 @@ def _key_lines(node: yaml.Node | None, prefix: str, file: str, errors: list[str]
     return lines
 
 
+# The range checks of _check_values. Shares and weights scale a similarity in [0, 1] or are
+# added to it: outside [0, 1] they turn a penalty into a bonus or let any pair through.
+_UNIT = "must be in [0.0, 1.0]"
+_POSITIVE = "must be positive"
+_NATURAL = "must be zero or more"
+# numpy's RandomState, which draws the MinHash permutations, takes a 32-bit unsigned seed.
+_SEED_MAX = 2**32 - 1
+
+
 def _check_values(
     config: Config, file: str, errors: list[str], lines: dict[str, int] | None = None
 ) -> None:
+    site, dedupe, grouping, fetch = config.site, config.dedupe, config.grouping, config.fetch
     checks = [
-        ("dedupe.threshold", 0.0 <= config.dedupe.threshold <= 1.0, "must be in [0.0, 1.0]"),
-        ("grouping.threshold", 0.0 <= config.grouping.threshold <= 1.0, "must be in [0.0, 1.0]"),
-        (
-            "grouping.weekday_penalty",
-            0.0 <= config.grouping.weekday_penalty <= 1.0,
-            "must be in [0.0, 1.0]",
-        ),
-        ("grouping.local_neighbour", config.grouping.local_neighbour > 0, "must be positive"),
-        ("grouping.headline_topics", config.grouping.headline_topics >= 0, "must be zero or more"),
-        ("grouping.candidate_pairs", config.grouping.candidate_pairs >= 0, "must be zero or more"),
-        ("grouping.max_links", config.grouping.max_links >= 0, "must be zero or more"),
-        ("summary.max_words", config.summary.max_words > 0, "must be positive"),
-        ("keywords.count", config.keywords.count >= 0, "must be zero or more"),
-        ("site.per_page", config.site.per_page > 0, "must be positive"),
-        ("site.keyword_min_events", config.site.keyword_min_events > 0, "must be positive"),
-        ("site.search_index_pages", config.site.search_index_pages >= 0, "must be zero or more"),
-        ("dedupe.shingle", config.dedupe.shingle > 0, "must be positive"),
-        ("dedupe.num_perm", config.dedupe.num_perm > 0, "must be positive"),
-        ("fetch.timeout", config.fetch.timeout > 0, "must be positive"),
-        ("fetch.retries", config.fetch.retries >= 0, "must be zero or more"),
-        ("fetch.per_host", config.fetch.per_host > 0, "must be positive"),
-        ("fetch.parallel", config.fetch.parallel > 0, "must be positive"),
-        ("fetch.backoff", config.fetch.backoff >= 0, "must be zero or more"),
-        ("fetch.max_bytes", config.fetch.max_bytes > 0, "must be positive"),
+        ("site.per_page", site.per_page > 0, _POSITIVE),
+        ("site.keyword_min_events", site.keyword_min_events > 0, _POSITIVE),
+        ("site.search_index_pages", site.search_index_pages >= 0, _NATURAL),
+        ("dedupe.threshold", 0.0 <= dedupe.threshold <= 1.0, _UNIT),
+        ("dedupe.shingle", dedupe.shingle > 0, _POSITIVE),
+        ("dedupe.num_perm", dedupe.num_perm > 0, _POSITIVE),
+        ("dedupe.seed", 0 <= dedupe.seed <= _SEED_MAX, f"must be in [0, {_SEED_MAX}]"),
+        ("grouping.threshold", 0.0 <= grouping.threshold <= 1.0, _UNIT),
+        # Pairs of dated articles further apart than the window are dropped: at 0 two reports
+        # an hour apart could never share an event (and negative days drop every dated pair).
+        ("grouping.window_days", grouping.window_days > 0, _POSITIVE),
+        ("grouping.centroid_size", grouping.centroid_size >= 0, _NATURAL),
+        ("grouping.source_penalty", 0.0 <= grouping.source_penalty <= 1.0, _UNIT),
+        ("grouping.local_scaling", grouping.local_scaling >= 0.0, _NATURAL),
+        ("grouping.local_neighbour", grouping.local_neighbour > 0, _POSITIVE),
+        ("grouping.phrase_bonus", 0.0 <= grouping.phrase_bonus <= 1.0, _UNIT),
+        # A phrase of no words is the same (empty) phrase in every article.
+        ("grouping.phrase_words", grouping.phrase_words > 0, _POSITIVE),
+        ("grouping.headline_bonus", 0.0 <= grouping.headline_bonus <= 1.0, _UNIT),
+        ("grouping.headline_topics", grouping.headline_topics >= 0, _NATURAL),
+        ("grouping.topic_weight", 0.0 <= grouping.topic_weight <= 1.0, _UNIT),
+        ("grouping.date_bonus", 0.0 <= grouping.date_bonus <= 1.0, _UNIT),
+        ("grouping.weekday_penalty", 0.0 <= grouping.weekday_penalty <= 1.0, _UNIT),
+        ("grouping.min_similarity", 0.0 <= grouping.min_similarity <= 1.0, _UNIT),
+        # With no words kept per article, no pair is ever proposed and nothing groups.
+        ("grouping.candidate_terms", grouping.candidate_terms > 0, _POSITIVE),
+        ("grouping.candidate_pairs", grouping.candidate_pairs >= 0, _NATURAL),
+        ("grouping.max_links", grouping.max_links >= 0, _NATURAL),
+        ("grouping.candidate_max_df", grouping.candidate_max_df > 0, _POSITIVE),
+        ("summary.max_words", config.summary.max_words > 0, _POSITIVE),
+        ("keywords.count", config.keywords.count >= 0, _NATURAL),
+        ("keywords.max_ngram", config.keywords.max_ngram > 0, _POSITIVE),
+        *((f"feeds[{i}].limit", feed.limit >= 0, _NATURAL) for i, feed in enumerate(config.feeds)),
+        ("fetch.timeout", fetch.timeout > 0, _POSITIVE),
+        ("fetch.retries", fetch.retries >= 0, _NATURAL),
+        ("fetch.per_host", fetch.per_host > 0, _POSITIVE),
+        ("fetch.parallel", fetch.parallel > 0, _POSITIVE),
+        ("fetch.backoff", fetch.backoff >= 0, _NATURAL),
+        ("fetch.max_bytes", fetch.max_bytes > 0, _POSITIVE),
     ]
     for key, ok, message in checks:
         if not ok:
             line = (lines or {}).get(key)
             errors.append(f"{file}{f':{line}' if line else ''}: '{key}' {message}")
+
+
+def _not_a_folder(path: Path) -> str | None:
+    """Why ``path``, set where a folder is expected, cannot be one: it exists but is a file."""
+    try:
+        if path.exists() and not path.is_dir():
+            return f"'{path}' is a file, not a folder"
+    except OSError:  # a folder we may not look into: what it holds is for the stage to report
+        pass
+    return None
 
 
 def load_config(path: Path | None = None, overrides: dict[str, Any] | None = None) -> Config:
@@ -356,12 +401,21 @@ def load_config(path: Path | None = None, overrides: dict[str, Any] | None = Non
     config = dataclasses.replace(config, base_dir=str(base_dir))
     lines = _key_lines(node, "", file, errors)
     _check_values(config, file, errors, lines)
-    from digest.theme import theme_problem  # the theme module owns what a valid theme is
+    from digest.theme import DEFAULT_THEME, theme_problem  # it owns what a valid theme is
 
-    problem = theme_problem(config)
-    if problem:
-        line = lines.get("theme")
-        errors.append(f"{file}{f':{line}' if line else ''}: 'theme' {problem}")
+    problems = {
+        # A source folder that does not exist yet is no config error (`digest fetch` makes it);
+        # one that is a file would only fail later, as "does not exist".
+        "source": _not_a_folder(config.path(config.source)),
+        # The default theme comes from the install, whatever lies at its path.
+        "theme": (config.theme != DEFAULT_THEME and _not_a_folder(config.path(config.theme)))
+        or theme_problem(config),
+    }
+    for key, problem in problems.items():
+        if problem:
+            # A value given on the command line has no line in the file.
+            line = None if (overrides or {}).get(key) is not None else lines.get(key)
+            errors.append(f"{file}{f':{line}' if line else ''}: '{key}' {problem}")
     if errors:
         raise ConfigError("invalid configuration:\n" + "\n".join(f"  {e}" for e in errors))
     return config

@@ -28,7 +28,9 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]
 # Less text than this is what an extractor finds on navigation, consent or error pages.
 MIN_PAGE_WORDS = 20
 # Only dates the page states: the extensive search guesses from copyright lines and the like.
-_DATE_PARAMS = {"extensive_search": False, "original_date": True}
+# A fixed latest date: htmldate's default, the end of today, discards a page's date until the
+# day it falls on has come, so the same page would be dated on one build day and not another.
+_DATE_PARAMS = {"extensive_search": False, "original_date": True, "max_date": "2099-12-31"}
 _TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid|ocid|cmpid)$", re.I)
 
 

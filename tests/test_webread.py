@@ -209,3 +209,16 @@ def test_normalize_url_keeps_meaningful_query():
     assert (
         normalize_url("https://A.example/p?id=3&utm_campaign=x#top") == "https://a.example/p?id=3"
     )
+
+
+def test_a_page_dated_after_the_build_day_keeps_its_date():
+    """htmldate's default latest date is the end of today: the page below would be undated
+    until 2090, and the same input would give another site then."""
+    story = "<p>" + "The storm closed the harbour of Marlow on Tuesday night. " * 8 + "</p>"
+    page = (
+        '<html><head><title>Storm</title><meta property="article:published_time" '
+        f'content="2090-03-04T10:00:00Z"></head><body><article><h1>Storm</h1>{story}'
+        "</article></body></html>"
+    )
+    (doc,) = read_html(page.encode(), "future.html", "future")
+    assert doc.get("date") == "2090-03-04"
