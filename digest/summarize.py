@@ -3,7 +3,9 @@
 Every article is split into sentences; broken quotes and page furniture are set aside. A
 sentence that leans on context ("He said ...", "But ...") is kept only as a continuation: it may
 be picked once the sentence before it in its article is picked, and is then read right after
-it, which carries the context. Each candidate is scored on these signals:
+it, which carries the context. Only the event's earliest ``_MAX_SENTENCES`` sentences are scored
+(each article's lead comes first), so a very long article costs no more than a long event. Each
+candidate is scored on these signals:
 
 * centrality: TF-IDF cosine with the centroid of the whole event; words rare in general English
   weigh a little less, since the event's own IDF already favours them and a summary is told in
@@ -64,6 +66,12 @@ _POSITION_DECAY = 0.5
 _RARITY_EXPONENT = -0.2
 # Sentences read per article; later ones are rarely summary material and cost time.
 _MAX_POSITION = 60
+# Sentences of an event the scores are computed over: its earliest ones by position in their
+# article, so an article's lead always stays and a very long article (a transcript, a scraped
+# log) loses its tail first. The sentence-by-sentence cosines grow with the square of this
+# number (a 20,000-sentence article took 8 GB); at 1,000 they take 8 MB. The longest event of
+# the evaluation data has 467 sentences (its longest article 367), so none of them is cut.
+_MAX_SENTENCES = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +138,7 @@ class _Vectors:
     """Sparse TF-IDF rows of an event's sentences, their cosines, and the titles' closeness."""
 
     centrality: np.ndarray  # cosine of each sentence with the event centroid
-    sims: np.ndarray  # sentence-by-sentence cosines (dense: a few hundred rows at most)
+    sims: np.ndarray  # sentence-by-sentence cosines (dense: ``_MAX_SENTENCES`` rows at most)
     title_sim: np.ndarray  # mean cosine of each sentence with the article titles
     # Each sentence's words stemmed, made once: the TF-IDF, the shared word pairs and the
     # citations all read them.
@@ -162,7 +170,7 @@ class _Tfidf:
     """Sublinear TF-IDF with smoothed IDF over the event's own sentences, rows of unit length.
 
     The same weighting as scikit-learn's ``TfidfVectorizer(sublinear_tf=True)``, built directly:
-    an event has a few hundred sentences at most, and setting up the general-purpose vectorizer
+    an event has ``_MAX_SENTENCES`` sentences at most, and setting up the general-purpose vectorizer
     cost more than the arithmetic.
     """
 
@@ -334,24 +342,39 @@ def _citations(
     return tuple(articles[i].id for i in sorted(cited))
 
 
+def _lead_rows(sentences: Sequence[Sentence]) -> list[int]:
+    """Rows of the event's ``_MAX_SENTENCES`` earliest sentences (by position in their article,
+    then by article), in event order: a leading run of each article."""
+    if len(sentences) <= _MAX_SENTENCES:
+        return list(range(len(sentences)))
+    earliest = sorted(range(len(sentences)), key=lambda i: (sentences[i].position, i))
+    return sorted(earliest[:_MAX_SENTENCES])
+
+
 def summarize(articles: Sequence[Article], config: SummaryConfig) -> Summary:
     """A headline and a cited extractive summary of one event within ``config.max_words``."""
     sentences = article_sentences(articles)
     if not sentences:
         return Summary(choose_headline(articles, ()), ())
     titles = [a.title for a in articles if a.title]
-    vectors = _vectors(sentences, titles)
-    scored = score_sentences(sentences, vectors, len(articles))
+    rows = _lead_rows(sentences)
+    considered = [sentences[i] for i in rows] if len(rows) < len(sentences) else sentences
+    vectors = _vectors(considered, titles)
+    scored = score_sentences(considered, vectors, len(articles))
     chosen = _story_order(_select(scored, vectors.sims, config.max_words))
     contents, vocabularies = [], []
     if chosen:
-        contents = [
-            content_words(s.words, st) for s, st in zip(sentences, vectors.stems, strict=True)
-        ]
+        # Citations compare each picked sentence with every sentence of the event, the ones
+        # past the cap too: that is linear in the sentences, and an article that states a
+        # picked sentence anywhere is cited.
+        stems = (
+            vectors.stems if considered is sentences else tuple(_stems(s.words) for s in sentences)
+        )
+        contents = [content_words(s.words, st) for s, st in zip(sentences, stems, strict=True)]
         vocabularies = [frozenset(s.words) for s in sentences]
     out = tuple(
         SummarySentence(
-            c.sentence.text, _citations(c.row, sentences, contents, vocabularies, articles)
+            c.sentence.text, _citations(rows[c.row], sentences, contents, vocabularies, articles)
         )
         for c in chosen
     )
