@@ -11,6 +11,7 @@ import gc
 import hashlib
 import pickle
 import re
+import shutil
 import sys
 import time
 import unicodedata
@@ -326,7 +327,7 @@ def write(
         try:
             return replace_atomically(out, pages_and_index)
         except OSError as exc:
-            raise BuildError(f"cannot write the site to '{out}': {exc.strerror or exc}") from None
+            raise BuildError(f"cannot write the site to '{out}': {_os_reason(exc)}") from None
 
     start = time.perf_counter()
     key = site_key(digest.events, digest.rejected, digest.keys)
@@ -336,6 +337,17 @@ def write(
         if search_seconds:
             timings.append(("search", search_seconds))
     return files
+
+
+def _os_reason(exc: OSError) -> str:
+    """An OSError told in one line: a copy of many files (``shutil.Error``) fails with the list
+    of every file, which can run to megabytes; the first and a count say enough."""
+    if isinstance(exc, shutil.Error) and exc.args and isinstance(exc.args[0], list):
+        failures = exc.args[0]
+        first = failures[0][-1] if failures and isinstance(failures[0], tuple) else exc
+        more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
+        return f"{first}{more}"
+    return str(exc.strerror or exc)
 
 
 @contextmanager
@@ -363,8 +375,8 @@ def build(
         ("source folder", config.path(config.source)),
         ("project folder", Path(config.base_dir)),
     ]
-    keep += [("theme folder", d) for d in theme_dirs(config)]
-    problem = target_problem(config.path(config.out), keep)
+    themes = [("theme folder", d) for d in theme_dirs(config)]
+    problem = target_problem(config.path(config.out), keep + themes, themes)
     if problem:  # refused before any work, and before the output is touched
         raise BuildError(problem)
     timings: list[tuple[str, float]] = []

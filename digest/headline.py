@@ -30,6 +30,7 @@ _OPINION_SOURCE = re.compile(r"\b(?:opinion|op-ed|editorial|commentary)\b", re.I
 _OPINION_PATH = re.compile(
     r"/(?:opinions?|commentary|editorials?|op-?eds?|columnists?)(?:/|$)", re.IGNORECASE
 )
+_DOMAIN_END = re.compile(r"\.(?:com|org|net|co\.uk|co|news|tv)\b")
 _NOT_NAME = re.compile(r"\([^)]*\)|\bthe\b|[^\w\s]", re.IGNORECASE)
 
 
@@ -69,8 +70,19 @@ def _same_outlet(tail: str, source: str | None) -> bool:
     # "Capitol Hill" holds every word of "The Hill" without naming it.
     if a and b and (a <= b or (b <= a and tail_words[0] in b)):
         return True
-    compact = re.sub(r"\W|_|\.(?:com|org|net)\b", "", tail.lower())
-    return bool(compact) and compact == re.sub(r"\W|_", "", source.lower())
+    compact, outlet = _compact(tail), _compact(source)
+    if not compact:
+        return False
+    # An outlet known by its web address names itself longer in titles: "BBC News" for
+    # bbc.co.uk.
+    by_address = _DOMAIN.search(source) is not None and len(outlet) >= 3
+    return compact == outlet or (by_address and compact.startswith(outlet))
+
+
+def _compact(name: str) -> str:
+    """A name's letters and digits, without a web address's ending: "Live5News.com", "Live 5
+    News" and "live5news.com" are all "live5news"."""
+    return re.sub(r"\W|_", "", _DOMAIN_END.sub("", name.lower()))
 
 
 def choose_headline(articles: Sequence[Article], ranked_sentences: Sequence[str]) -> str:

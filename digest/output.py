@@ -47,38 +47,82 @@ def locked(out: Path) -> Iterator[None]:
         os.close(fd)  # closing releases the lock; the kernel releases it too if we are killed
 
 
-SITE_MARK = "events.json"  # every site the build writes has it, an empty one included
+# What every site the build writes has, an empty one included: its home page, and its
+# machine-readable digest, which starts with these bytes. A folder that merely holds a file
+# called events.json is not taken for a site.
+SITE_PAGE = "index.html"
+SITE_MARK = "events.json"
+SITE_MARK_START = b'{\n"events": ['
 
 
-def target_problem(out: Path, keep: Sequence[tuple[str, Path]]) -> str | None:
+def is_site(folder: Path) -> bool:
+    """Whether ``folder`` holds a site an earlier build wrote."""
+    try:
+        with open(folder / SITE_MARK, "rb") as f:
+            start = f.read(len(SITE_MARK_START))
+    except OSError:
+        return False
+    return start == SITE_MARK_START and (folder / SITE_PAGE).is_file()
+
+
+def _same(a: Path, b: Path) -> bool:
+    """Whether two paths are one folder: by device and inode, so a case-insensitive file system
+    ("Src" and "src") or a symlinked parent cannot tell them apart by spelling."""
+    try:
+        return os.path.samestat(os.stat(a), os.stat(b))
+    except OSError:
+        return False
+
+
+def _ancestry(path: Path) -> list[Path]:
+    """``path`` (resolved) and every folder above it."""
+    real = path.resolve()
+    return [real, *real.parents]
+
+
+def target_problem(
+    out: Path, keep: Sequence[tuple[str, Path]], never_inside: Sequence[tuple[str, Path]] = ()
+) -> str | None:
     """Why the site must not be built into ``out``, or None when it may.
 
     The build replaces the output folder whole, so whatever is in it goes: it must be a folder
     (or nothing yet) that holds none of ``keep`` (what it must not destroy: the source folder,
-    the project folder with its config, the theme), and either empty, or a site an earlier build
-    wrote (it has ``SITE_MARK``), or holding only hidden entries (a ``.nojekyll``, a ``.git``),
-    which the build keeps. A symbolic link is refused rather than replaced by a folder, which
-    would leave the folder it points to stale.
+    the project folder with its config, the theme), lies in none of ``never_inside`` (the theme,
+    whose files are copied into the site: a site inside it would copy itself into itself), and
+    is either empty, or a site an earlier build wrote (``is_site``), or holds only hidden
+    entries (a ``.nojekyll``, a ``.git``), which the build keeps. A symbolic link is refused
+    rather than replaced by a folder, which would leave the folder it points to stale.
     """
     if out.is_symlink():
         return f"output '{out}' is a symbolic link; give the folder it points to instead"
     if os.path.lexists(out) and not out.is_dir():
         return f"output '{out}' is a file, not a folder"
-    real = out.resolve()
-    for what, path in keep:
-        inside = path.resolve()
-        if inside == real or real in inside.parents:
-            return (
-                f"output folder '{out}' holds the {what} '{path}', which building would "
-                "replace; choose another output folder"
-            )
-    foreign = out.is_dir() and not (out / SITE_MARK).is_file()
+    if out.is_dir():
+        for what, path in keep:
+            if any(_same(folder, out) for folder in _ancestry(path)):
+                return (
+                    f"output folder '{out}' holds the {what} '{path}', which building would "
+                    "replace; choose another output folder"
+                )
+    for what, path in never_inside:
+        if any(_same(folder, path) for folder in _ancestry(out)):
+            return f"output folder '{out}' is inside the {what} '{path}'; choose another"
+    foreign = out.is_dir() and not is_site(out)
     if foreign and any(not entry.name.startswith(".") for entry in out.iterdir()):
         return (
             f"output folder '{out}' holds files and no site an earlier build wrote (no "
-            f"{SITE_MARK}); building would replace them: choose a new or empty folder"
+            f"{SITE_MARK} of digest's); building would replace them: choose a new or empty folder"
         )
     return None
+
+
+def own_entry(name: str, out_name: str) -> bool:
+    """Whether ``name``, beside an output folder called ``out_name``, is the build's own: the
+    folder, its lock, a staging folder or the old site set aside (``.<name>.*.tmp``). The read
+    stage skips them when the output lies inside the source folder."""
+    if name.casefold() == out_name.casefold() or name == f".{out_name}.lock":
+        return True
+    return name.startswith(f".{out_name}.") and name.endswith(".tmp")
 
 
 def _set_aside(out: Path) -> Path:

@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from digest.model import Document, Rejection
+from digest.output import own_entry
 
 MAX_BYTES = 5_000_000  # a news article is never this large; bigger files are not stories
 # Front matter is a handful of keys; more values than this (or deeper nesting) is an alias bomb
@@ -228,13 +229,16 @@ def display_path(rel: str) -> str:
     return _NAME_CONTROL.sub("\ufffd", text)
 
 
-def _walk(folder: Path, skip: Path | None = None) -> Iterator[tuple[Path, bool, str | None]]:
+def _walk(folder: Path, out: Path | None = None) -> Iterator[tuple[Path, bool, str | None]]:
     """Every file under ``folder`` in path order: (path, is a folder, reason it is not read).
 
-    Hidden and symlinked folders are not entered, nor ``skip`` (the output folder, when it is
-    inside the source: its pages would come back as input and the site grow with each build);
-    each is reported once, as a folder.
+    Hidden and symlinked folders are not entered; each is reported once, as a folder. The
+    output folder ``out``, when it lies inside, is left out with the build's lock and staging
+    folders beside it (``output.own_entry``), unreported: they are the build's, not input, and
+    its pages would come back as articles, the site growing with each build. The folder that
+    holds it is told by device and inode, so a case-insensitive file system cannot hide it.
     """
+    beside = _stat_or_none(out.parent) if out is not None else None
     problems: list[tuple[Path, bool, str]] = []
 
     def unreadable(exc: OSError) -> None:
@@ -242,6 +246,11 @@ def _walk(folder: Path, skip: Path | None = None) -> Iterator[tuple[Path, bool, 
 
     for root, dirs, files in os.walk(folder, onerror=unreadable, followlinks=False):
         here = Path(root)
+        if out is not None and beside is not None:
+            found = _stat_or_none(here)
+            if found is not None and os.path.samestat(found, beside):
+                dirs[:] = [n for n in dirs if not own_entry(n, out.name)]
+                files = [n for n in files if not own_entry(n, out.name)]
         entered: list[str] = []
         items: list[tuple[str, bool, str | None]] = []
         for name in dirs:
@@ -249,8 +258,6 @@ def _walk(folder: Path, skip: Path | None = None) -> Iterator[tuple[Path, bool, 
                 items.append((name, True, "symlink to a folder, not followed"))
             elif name.startswith("."):
                 items.append((name, True, "hidden folder (name starts with '.'), not read"))
-            elif skip is not None and name == skip.name and (here / name).resolve() == skip:
-                items.append((name, True, "the output folder, not read"))
             else:
                 entered.append(name)
         dirs[:] = sorted(entered)
@@ -262,6 +269,13 @@ def _walk(folder: Path, skip: Path | None = None) -> Iterator[tuple[Path, bool, 
         for name, is_folder, reason in sorted(items):
             yield here / name, is_folder, reason
     yield from problems
+
+
+def _stat_or_none(path: Path) -> os.stat_result | None:
+    try:
+        return os.stat(path)
+    except OSError:
+        return None
 
 
 def _file_problem(path: Path, root: Path) -> tuple[str | None, os.stat_result | None]:
@@ -317,8 +331,7 @@ def read_folder_claims(
     # os.walk names every path by joining onto the folder as given: cutting that prefix off is
     # the relative path, without relpath's work per file (a tenth of a rebuild with no change).
     prefix = os.path.join(str(folder), "")
-    skip = out.resolve() if out is not None else None
-    for path, is_folder, reason in _walk(folder, skip if skip and root in skip.parents else None):
+    for path, is_folder, reason in _walk(folder, out):
         text = str(path)
         rel = text[len(prefix) :] if text.startswith(prefix) else os.path.relpath(path, folder)
         rel = display_path(rel.replace(os.sep, "/"))

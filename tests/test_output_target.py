@@ -104,13 +104,33 @@ def test_a_symlinked_output_is_refused(project: Path, tmp_path: Path):
 
 def test_an_output_inside_the_source_is_not_read_back(project: Path):
     out = project / "src" / "site"
-    builds = [build(_config(project, out))[0] for _ in range(3)]
+    sites, builds = [], []
+    for _ in range(3):
+        builds.append(build(_config(project, out))[0])
+        sites.append(_files(out))
     reports = [sum(1 + len(c.duplicates) for e in d.events for c in e.members) for d in builds]
     assert reports == [2, 2, 2]
-    rejected = {r.path: r.reason for r in builds[-1].rejected}
-    assert rejected["site/"] == "the output folder, not read"
-    assert not [p for p in rejected if p.startswith("site/") and p != "site/"]
-    assert builds[1].rejected == builds[2].rejected  # the site does not grow build by build
+    # The folder, its lock and staging folders are the build's, not input: never reported, so
+    # the second build's site is the first's, byte for byte.
+    assert not [r.path for r in builds[-1].rejected if r.path.startswith(("site", ".site."))]
+    assert sites[0] == sites[1] == sites[2]
+
+
+def test_a_folder_merely_holding_a_file_called_events_json_is_not_a_site(project: Path):
+    out = project / "Documents"
+    out.mkdir()
+    (out / "events.json").write_text("[]")
+    (out / "thesis.tex").write_text("mine")
+    with pytest.raises(BuildError, match="no site an earlier build wrote"):
+        build(_config(project, out))
+    assert (out / "thesis.tex").read_text() == "mine"
+
+
+def test_an_output_inside_the_theme_is_refused(project: Path):
+    theme = project / "mytheme"
+    shutil.copytree(ROOT / "themes" / "default", theme)
+    with pytest.raises(BuildError, match="is inside the theme folder"):
+        build(_config(project, theme / "static" / "site", theme=str(theme)))
 
 
 def test_refusals_and_write_failures_are_one_line_errors(project: Path):

@@ -186,6 +186,17 @@ def test_outlet_suffix_is_cut_from_titles():
         ("Capitalism will prevent a cold war | The Nation", "The Nation. (blog)", None),
         ("Libyan parliament ousts the prime minister | The Republic", "The Tribune", None),
         ("Storm hits the coast - nytimes.com", "New York Times", "Storm hits the coast"),
+        # The outlet known by its web address, the title ending in its name.
+        (
+            "Storm closes the harbour of Marlow - Live 5 News",
+            "live5news.com",
+            "Storm closes the harbour of Marlow",
+        ),
+        (
+            "Storm closes the harbour of Marlow - BBC News",
+            "bbc.co.uk",
+            "Storm closes the harbour of Marlow",
+        ),
         # A tail that is part of the headline: a qualifier, who said it, what kind of piece.
         ("No end to the pandemic before spring — at the earliest", "Daily News", "keep"),
         ("Stronger sterling would delay rate rise - BoE's Bean", "Reuters", "keep"),

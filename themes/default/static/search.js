@@ -63,8 +63,11 @@ async function showNext(found, query, ticket) {
   moreButton().hidden = list.children.length >= n;
   moreButton().onclick = async () => {
     more.disabled = true; // one batch at a time: a second click waits for the first
-    await showNext(found, query, ticket);
-    more.disabled = false;
+    try {
+      await showNext(found, query, ticket);
+    } finally {
+      if (ticket === latest) more.disabled = false; // a newer query has its own button state
+    }
   };
 }
 
@@ -84,6 +87,7 @@ async function run(query) {
   const ticket = ++latest;
   list.replaceChildren();
   moreButton().hidden = true;
+  more.disabled = false; // a batch of an older query may still be loading
   if (!query.trim()) {
     show("Type a word to search the digest.");
     return;
