@@ -4,7 +4,6 @@ output that would take the user's files with it, and never reads its own site ba
 from __future__ import annotations
 
 import dataclasses
-import json
 import shutil
 import subprocess
 import sys
