@@ -7,26 +7,34 @@ summary), so the cost per event does not grow with article length. Its list is t
   everyday words ("people", "years"), and the pieces of a word YAKE split at an apostrophe or
   hyphen ("Biden s falling", "D NY");
 * job titles are cut from the edges ("NATO Secretary General" -> "NATO", "President Obama" ->
-  "Obama"), so names are not glued to the titles around them;
-* variants merge: case, plural and sub-phrase ("Stoltenberg" beside "Jens Stoltenberg"), and
-  word runs that slide along one passage ("GOP blocks debt", "blocks debt limit");
+  "Obama"), so names are not glued to the titles around them; so is a title's office ("State
+  Antony Blinken" of "Secretary of State Antony Blinken" -> "Antony Blinken");
+* a name YAKE cut short (its phrases stop at three words) is made whole from the text: a
+  keyword that the text writes, wherever it writes it, inside the same longer name of
+  capitalised words joined by "of", "for", "the", "and" or a possessive becomes that name
+  ("Drug Administration" -> "Food and Drug Administration"), up to six words;
+* variants merge: case, plural and sub-phrase ("Stoltenberg" beside "Jens Stoltenberg"), word
+  runs that slide along one passage ("GOP blocks debt", "blocks debt limit"), and an acronym
+  with the name it stands for ("FDA" and "Food and Drug Administration": the acronym stays);
 * named entities and terms several articles share move up. What is a name is told by the
   articles' sentences, not their titles: a title in headline case is read in the case its
   words have in the sentences ("GOP Blocks Debt Limit Hike" -> "GOP blocks debt limit hike"),
   so YAKE, which counts capitals as a sign of a term, does not rank its word runs as names;
 * each keyword takes its most common casing in the text ("NATO", "Ukraine", "air defence"),
-  and a name gets back a first word YAKE cut as a stop word ("York City" -> "New York City").
+  and a name gets back a first word YAKE cut as a stop word ("York City" -> "New York City";
+  "The" only when the text writes it capitalised inside a sentence: "The Hague").
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import importlib.metadata
 import itertools
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import yake
@@ -93,6 +101,12 @@ _TITLE_WORDS = frozenset(
         "rev",
         "sir",
         "lord",
+        # Parts of parliamentary titles: "Majority Leader Chuck Schumer" left "Majority", and
+        # "Senate Minority Leader" left "Senate Minority", as keywords.
+        "majority",
+        "minority",
+        "whip",
+        "speaker",
     ]
 )
 _DATE_WORDS = frozenset(
@@ -179,6 +193,17 @@ def _everyday(word: str) -> bool:
     return english_frequencies().get(word, 0.0) >= _EVERYDAY
 
 
+# A word this common in English (a Zipf frequency of 5.2, about the 1,500 most used) names a thing
+# rather than a person: the "Department" of "Justice Department" (5.2), where "Paul" of "Senator
+# Paul" is 5.0, "Bill" 5.2 and "Obama" 4.9.
+_COMMON = 10**5.2 / 1e9
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _common(word: str) -> bool:
+    return english_frequencies().get(word, 0.0) >= _COMMON
+
+
 # What is left of a contraction YAKE split at its apostrophe ("Don’t" -> "Don", "’t").
 _CONTRACTED = frozenset(["n't", "n’t"])
 
@@ -224,7 +249,8 @@ def _singular(word: str) -> str:
 
 
 def _key(tokens: Sequence[str]) -> tuple[str, ...]:
-    return tuple(_singular(t.lower().rstrip(".").replace("’", "'")) for t in tokens)
+    # Without a possessive ending: "Operation Freedom" is part of "Operation Freedom’s Sentinel".
+    return tuple(_singular(_bare(t).replace("’", "'")) for t in tokens)
 
 
 def event_text(articles: Sequence[Article], summary: Summary) -> str:
@@ -241,12 +267,21 @@ def yake_text(articles: Sequence[Article], summary: Summary) -> tuple[str, froze
     (``_sentence_case``); and the words its sentences write as names (``_capitalised_words``),
     None for an event of titles alone, which has no such evidence: every capitalised word of
     it counts as a name."""
+    lines, capitalised, _ = _yake_lines(articles, summary)
+    return "\n".join(lines), capitalised
+
+
+def _yake_lines(
+    articles: Sequence[Article], summary: Summary
+) -> tuple[list[str], frozenset[str] | None, frozenset[str]]:
+    """``yake_text`` line by line, its ``capitalised`` words, and those of them the sentences
+    capitalise inside a sentence, not only at its start (none for an event of titles alone)."""
     lines, titles = _event_lines(articles, summary)
     if titles == len(lines):
-        return "\n".join(lines), None
-    capitalised = _capitalised_words(lines[titles:])
+        return lines, None, frozenset()
+    inside, capitalised = _case_evidence(lines[titles:])
     lines = [_sentence_case(t, capitalised) for t in lines[:titles]] + lines[titles:]
-    return "\n".join(lines), capitalised
+    return lines, capitalised, inside
 
 
 def _event_lines(articles: Sequence[Article], summary: Summary) -> tuple[list[str], int]:
@@ -278,6 +313,9 @@ def _event_lines(articles: Sequence[Article], summary: Summary) -> tuple[list[st
 # (a full stop, a colon, a quote mark, a line break) may be capitalised only because it starts
 # a sentence.
 _SAME_SENTENCE = frozenset(["", ",", ";"])
+# An initial, an acronym with full stops or a short abbreviation ("E.", "U.S.", "Sen."): a full
+# stop that more often goes on with a name than ends a sentence (``_placed_words``).
+_INITIAL = re.compile(r"(?:[A-Z]\.)+|[A-Z][a-z]{1,3}\.")
 # A word (``_TOKEN``) and what stands before it since the word before: ``_TOKEN`` can start at
 # any letter or digit, so what a search for it skips is exactly ``[\W_]*``.
 _GAP_AND_TOKEN = re.compile(r"([\W_]*)(" + _TOKEN.pattern + ")", re.U)
@@ -312,9 +350,38 @@ def _sentence_case(title: str, capitalised: frozenset[str]) -> str:
     return "".join([*out, title[at:]])
 
 
+# Each line is read twice in a row, for the case evidence and for its names.
+@functools.lru_cache(maxsize=1024)
+def _placed_words(line: str) -> tuple[tuple[str, bool, bool], ...]:
+    """The words of a line, a hyphenated word as its parts (YAKE splits at hyphens), each with
+    whether it stands inside a sentence (a capital there is a sign of a name) and whether only
+    spaces or a hyphen part it from the word before (no comma, no full stop: one phrase)."""
+    return tuple(_place_words(line))
+
+
+def _place_words(line: str) -> Iterator[tuple[str, bool, bool]]:
+    previous = ""  # the word before, "" at the line's start
+    for gap, word in _GAP_AND_TOKEN.findall(line):
+        after_word = previous != "" and not previous.endswith(".")
+        # Only spaces, or a comma or semicolon and a space, between the two words.
+        inside = after_word and gap.endswith(" ") and gap.strip(" ") in _SAME_SENTENCE
+        # "Charles E. Schumer", "Sen. Rand Paul": one phrase, though not evidence of a name.
+        phrase = after_word or bool(_INITIAL.fullmatch(previous))
+        spaced = phrase and gap != "" and not gap.strip(" ")
+        previous = word
+        for j, part in enumerate(word.split("-")):
+            yield part, inside or j > 0, spaced or j > 0
+
+
 def _capitalised_words(lines: Sequence[str]) -> frozenset[str]:
-    """Lower-cased words that these sentences write as names: with a capital inside a
-    sentence, or only ever at a sentence's start (the "Joe" of "Joe Lieberman said ...").
+    """``_case_evidence``'s words written as names."""
+    return _case_evidence(lines)[1]
+
+
+def _case_evidence(lines: Sequence[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """Lower-cased words that these sentences capitalise inside a sentence; and those they write
+    as names: with a capital inside a sentence, or only ever at a sentence's start (the "Joe" of
+    "Joe Lieberman said ...").
 
     Titles are no evidence: many outlets capitalise every word of a headline ("Biden
     Criminalizes CRT Dissent"), which made each of its word runs look like a name. A word the
@@ -325,24 +392,12 @@ def _capitalised_words(lines: Sequence[str]) -> frozenset[str]:
     lower: set[str] = set()  # in lower case inside a sentence
     seen: set[str] = set()
     for line in lines:
-        previous = ""  # the word before, "" at the line's start
-        for gap, word in _GAP_AND_TOKEN.findall(line):
-            # Only spaces, or a comma or semicolon and a space, between the two words.
-            inside = (
-                previous != ""
-                and not previous.endswith(".")
-                and gap.endswith(" ")
-                and gap.strip(" ") in _SAME_SENTENCE
-            )
-            previous = word
-            # The parts of a hyphenated word as words of their own ("Iran-backed"): YAKE
-            # splits at hyphens.
-            for j, part in enumerate(word.split("-")):
-                key = _bare(part)
-                seen.add(key)
-                if inside or j:
-                    (upper if part[:1].isupper() else lower).add(key)
-    return frozenset(upper | (seen - lower))
+        for part, inside, _ in _placed_words(line):
+            key = _bare(part)
+            seen.add(key)
+            if inside:
+                (upper if part[:1].isupper() else lower).add(key)
+    return frozenset(upper), frozenset(upper | (seen - lower))
 
 
 def _junk_words(articles: Sequence[Article]) -> frozenset[str]:
@@ -358,10 +413,12 @@ def _junk_words(articles: Sequence[Article]) -> frozenset[str]:
 def _strip_titles(tokens: tuple[str, ...]) -> tuple[str, ...]:
     # "Secretary-General" is a title too: split hyphenated words at the edges.
     tokens = tuple(p for t in tokens for p in (t.split("-") if "-" in t else [t]) if p)
+    titles = [t.lower().rstrip(".") in _TITLE_WORDS for t in tokens]
     start, end = 0, len(tokens)
-    while start < end and tokens[start].lower().rstrip(".") in _TITLE_WORDS:
+    while start < end and titles[start]:
         start += 1
-    while end > start and tokens[end - 1].lower().rstrip(".") in _TITLE_WORDS:
+    # A title word after "of" is what a name is of, not a title: "Department of Justice".
+    while end > start and titles[end - 1] and tokens[end - 2 : end - 1] not in (("of",), ("for",)):
         end -= 1
     kept = tokens[start:end]
     # A title cut from "Secretary of State" leaves "of State", the rest of the title: what is
@@ -424,16 +481,29 @@ def _with_lost_first_word(name: str, flat: str, lowered: str, stop_words: frozen
     its stop words, and "new" is one, so "New York City" came out as "York City" and "New
     Zealand" as "Zealand". The word is put back when the text writes it, capitalised, before
     every occurrence of the name (``flat`` is the text with its whitespace collapsed and
-    ``lowered`` its lower case)."""
+    ``lowered`` its lower case).
+
+    "The" is put back only when the text never writes it in lower case there and writes it
+    capitalised inside a sentence at least once ("in The Hague"): at a sentence's start every
+    "The" has a capital, and "The United States" became a keyword beside "United States".
+    """
     heads: list[str] = []
+    inside = False  # a capitalised head seen inside a sentence
     for start in _occurrences(name.lower(), lowered):
         # The word before it, or "" after punctuation or at the start.
         spaced = start > 0 and flat[start - 1] == " "
         word = flat[: start - 1].rpartition(" ")[2] if spaced else ""
         heads.append(word.lstrip("([{\"'“‘"))
+        # Inside a sentence: no quote or bracket opens before the head, nor a sentence ends.
+        before = flat[: max(start - 1 - len(word), 0)].rstrip().rstrip("\"'”’)]")
+        opened = heads[-1] != word
+        mid = bool(before) and before[-1] not in ".!?:…" and not opened
+        inside |= mid and heads[-1][:1].isupper()
     head = heads[0].lower() if heads else ""
     if len({h.lower() for h in heads}) != 1 or head not in stop_words or head in _TITLE_WORDS:
         return name  # "Former" was cut on purpose: a job title
+    if head == "the" and not (inside and all(h == "The" for h in heads)):
+        return name
     capitalised = [h for h in heads if h[:1].isupper() and h.isalpha()]
     return f"{capitalised[0]} {name}" if capitalised else name
 
@@ -443,11 +513,17 @@ def _contains(big: tuple[str, ...], small: tuple[str, ...]) -> bool:
     return any(big[i : i + n] == small for i in range(len(big) - n + 1))
 
 
-def _is_name(tokens: tuple[str, ...], capitalised: frozenset[str] | None = None) -> bool:
-    """Every word capitalised, and, given the words the event's sentences capitalise
-    (``_capitalised_words``), each of them among those."""
-    return all(t[:1].isupper() for t in tokens) and (
-        capitalised is None or all(_bare(t) in capitalised for t in tokens)
+def _is_name(
+    tokens: tuple[str, ...],
+    capitalised: frozenset[str] | None = None,
+    joiners: frozenset[str] = frozenset(["of", "for", "the"]),
+) -> bool:
+    """Every word capitalised but ``joiners`` inside ("Court of Appeals"), and, given the words
+    the event's sentences capitalise (``_capitalised_words``), each capitalised one among
+    those. "and" may join two names as well as make one: see ``_one_name``."""
+    words = [t for i, t in enumerate(tokens) if not (0 < i < len(tokens) - 1 and t in joiners)]
+    return all(t[:1].isupper() for t in words) and (
+        capitalised is None or all(_bare(t) in capitalised for t in words)
     )
 
 
@@ -504,6 +580,8 @@ def _join_overlapping_names(
             b = kept[j]
             if i == j or not (a.name and b.name):
                 continue
+            if not _JOINERS.isdisjoint(a.tokens + b.tokens):
+                continue  # names with "of" were made whole from the text (``_full_name``)
             overlap = _overlap(a.key, b.key)
             joined = a.tokens + b.tokens[overlap:]
             if overlap and " ".join(joined).lower() in lowered:
@@ -514,6 +592,389 @@ def _join_overlapping_names(
                 break
         i += 1
     return kept
+
+
+# Lower-case words that join the capitalised words of one name ("Food and Drug Administration",
+# "Centers for Disease Control", "Speaker of the House").
+_JOINERS = frozenset(["of", "for", "the", "and"])
+# Longest name a keyword is extended to, in words (YAKE's own candidates stop at three).
+_NAME_WORDS = 6
+
+
+@dataclass(frozen=True, slots=True)
+class _NameLine:
+    """A line of the event's text as words, and where it writes names (``_find_names``)."""
+
+    words: tuple[str, ...]  # as written; hyphenated words as their parts, as YAKE reads them
+    bare: tuple[str, ...]  # ``_bare`` of each
+    spans: tuple[tuple[int, int], ...]  # each name's [start, end) in ``words``, titles left out
+    # Word boundaries (``i``: between words i - 1 and i) that may part two names rather than
+    # join one: a keyword is extended across one only when it already spans it.
+    stops: frozenset[int]
+    # Where a person's name starts after a title's office ("Secretary of State Antony Blinken"),
+    # or a name after a possessive that parts two ("China’s Wuhan Institute").
+    cuts: frozenset[int]
+    offices: tuple[tuple[int, int], ...]  # the spans that name a title's office ("State")
+    # Where each word of ``bare`` stands: the candidates are looked up a few hundred times.
+    at: Mapping[str, tuple[int, ...]]
+
+
+def _possessive(word: str) -> bool:
+    return word.endswith(("'s", "’s"))
+
+
+def _find_names(
+    lines: Sequence[str], capitalised: frozenset[str], inside: frozenset[str]
+) -> tuple[_NameLine, ...]:
+    """The names of these lines: runs of capitalised words joined by "of", "for", "the", "and"
+    or a possessive, split at the job titles among them.
+
+    A word is a name's when it is capitalised and the sentences write it as a name
+    (``capitalised``); at a sentence's start, where every word has a capital, only when they
+    capitalise it inside a sentence too (``inside``), and such a "The" never starts a name.
+    """
+    placed = [_placed_words(line) for line in lines]
+    words = [[part for part, _, _ in line] for line in placed]
+    kinds = [
+        [_word_kind(part, at, capitalised if joined else inside) for part, at, joined in line]
+        for line in placed
+    ]
+    for line, kind in zip(placed, kinds, strict=True):
+        for j in range(len(line) - 1):
+            # A title word before a common noun that ends the name is part of it, not a title:
+            # "Justice Department", "Justice Department’s Office of Legal Counsel"; but
+            # "Senator John Warner", "Senator Paul" (a person's name is rarely so common).
+            word, joined = line[j + 1][0], line[j + 1][2]
+            noun = joined and kind[j + 1] == "name" and _common(_bare(word))
+            last = j + 2 == len(line) or kind[j + 2] != "name" or _possessive(word)
+            if kind[j] == "title" and noun and last:
+                kind[j] = "name"
+    # How often each name word stands in the text, and how often right before "and" or as a
+    # possessive, and right after a joining word: a word that stands only so is no name of its
+    # own, and what it joins is one name ("Food and Drug Administration").
+    alone: Counter[str] = Counter()
+    before: Counter[str] = Counter()
+    after: Counter[str] = Counter()
+    for line, kind in zip(words, kinds, strict=True):
+        for i, word in enumerate(line):
+            if kind[i] != "name":
+                continue
+            bare = _bare(word)
+            alone[bare] += 1
+            if _possessive(word) or line[i + 1 : i + 2] == ["and"]:
+                before[bare] += 1
+            if i and (kind[i - 1] == "join" or _possessive(line[i - 1])):
+                after[bare] += 1
+    only_before = frozenset(w for w, n in before.items() if alone[w] == n)
+    only_after = frozenset(w for w, n in after.items() if alone[w] == n)
+    return tuple(
+        _name_line(line, [s for _, _, s in spaced], kind, (only_before, only_after))
+        for line, spaced, kind in zip(words, placed, kinds, strict=True)
+    )
+
+
+def _word_kind(part: str, at_inside: bool, known: frozenset[str]) -> str:
+    """ "name", "title" (a capitalised job title), "join" (a lower-case ``_JOINERS`` word) or
+    "other"."""
+    bare = _bare(part)
+    if part.islower():
+        return "join" if bare in _JOINERS else "other"
+    if not part[:1].isupper() or bare in _DATE_WORDS or bare in _JOINERS and not at_inside:
+        return "other"
+    if bare in _TITLE_WORDS or part.endswith(".") and _singular(bare) in _TITLE_WORDS:
+        return "title"  # "Reps. Jim Banks" too
+    return "name" if bare in known else "other"
+
+
+def _name_line(
+    words: Sequence[str],
+    spaced: Sequence[bool],
+    kind: Sequence[str],
+    only: tuple[frozenset[str], frozenset[str]],
+) -> _NameLine:
+    bare = [_bare(w) for w in words]
+    spans: list[tuple[int, int]] = []
+    stops: set[int] = set()
+    cuts: set[int] = set()
+    offices: list[tuple[int, int]] = []
+    i = 0
+    while i < len(words):
+        if kind[i] not in ("name", "title"):
+            i += 1
+            continue
+        end = i + 1
+        while end < len(words) and spaced[end] and kind[end] != "other":
+            if kind[end] == "join" and bare[end] == "the" and bare[end - 1] not in ("of", "for"):
+                break  # "the" joins only after "of" or "for": "Speaker of the House"
+            end += 1
+        # The run split at its titles: "NATO Secretary General Jens Stoltenberg" holds two
+        # names, "NATO" and "Jens Stoltenberg".
+        start = i
+        for j in range(i, end + 1):
+            if j < end and kind[j] != "title":
+                continue
+            office = i < start < j and kind[start - 1] == "title" and bare[start] in ("of", "for")
+            s, e = _trim_joiners(kind, start, j)
+            if i < start and not office:
+                # A person's name after a title ends before "of": "Sen. Rand Paul of Kentucky".
+                e = next((k for k in range(s, e) if bare[k] in ("of", "for")), e)
+            if s < e and office and e - s >= 3 and kind[e - 1] == kind[e - 2] == "name":
+                # "Secretary of State Antony Blinken": the words after "of" name the office,
+                # the last two the person.
+                cuts.add(e - 2)
+                offices.append(_trim_joiners(kind, s, e - 2))
+                spans.append(offices[-1])
+                s = e - 2
+            if s < e:
+                spans.append((s, e))
+                for stop in _stops(words, bare, kind, s, e, only):
+                    stops.add(stop)
+                    if _possessive(words[stop - 1]):
+                        cuts.add(stop)
+            start = j + 1
+        i = end
+    at: dict[str, list[int]] = {}
+    for k, word in enumerate(bare):
+        at.setdefault(word, []).append(k)
+    return _NameLine(
+        tuple(words),
+        tuple(bare),
+        tuple(spans),
+        frozenset(stops),
+        frozenset(cuts),
+        tuple(offices),
+        {word: tuple(places) for word, places in at.items()},
+    )
+
+
+def _trim_joiners(kind: Sequence[str], start: int, end: int) -> tuple[int, int]:
+    while start < end and kind[start] == "join":
+        start += 1
+    while end > start and kind[end - 1] == "join":
+        end -= 1
+    return start, end
+
+
+def _stops(
+    words: Sequence[str],
+    bare: Sequence[str],
+    kind: Sequence[str],
+    s: int,
+    e: int,
+    only: tuple[frozenset[str], frozenset[str]],
+) -> Iterator[int]:
+    """The boundaries of the name [s, e) where it may be two names.
+
+    A joining word makes one name of what it joins only when the text uses the word after it
+    nowhere else: "Centers for Disease Control", but not "Rand Paul of Kentucky" when the text
+    also writes "Kentucky" on its own. "and" and a possessive more often join two names ("Joe
+    Biden and Kamala Harris", "Boris Johnson’s Conservative Party"). "and" joins one name after
+    "of" or "for" ("Centers for Disease Control and Prevention"), or after a lone word used
+    nowhere else and before two or more ("Food and Drug Administration"); a possessive, with a word
+    before it and one after, none of them used elsewhere ("Operation Freedom’s Sentinel").
+    """
+    only_before, only_after = only
+    i = s
+    while i < e:
+        if kind[i] == "join":
+            j = i + 1 if bare[i : i + 2] in (["of", "the"], ["for", "the"]) else i
+            joined = j + 1 < e and bare[j + 1] in only_after
+            if bare[i] == "and":
+                of = joined and any(bare[k] in ("of", "for") for k in range(s, i))
+                two = j + 2 < e and kind[j + 1] == kind[j + 2] == "name"
+                # One word before "and", after an acronym at most ("U.S. Customs and Border
+                # Protection"): a person's name has two ("Bob Woodward and Robert Costa").
+                lone = i - 1 == s or kind[i - 2] == "join" or words[i - 2].isupper()
+                joined = of or two and lone and bare[i - 1] in only_before
+            if not joined:
+                yield from range(i, j + 2)
+            i = j + 1
+            continue
+        if _possessive(words[i]) and i + 1 < e:
+            one = i > s and i + 2 == e
+            if not (one and bare[i] in only_before and bare[i + 1] in only_after):
+                yield i + 1
+        i += 1
+
+
+def _name_occurrences(
+    key: tuple[str, ...], names: Sequence[_NameLine]
+) -> Iterator[tuple[_NameLine, int]]:
+    """Where the text writes the words ``key`` (``_bare``) with a capital: each line and first
+    word (a lower-case "delta" is another word than "Delta")."""
+    n = len(key)
+    for line in names:
+        for i in line.at.get(key[0], ()):
+            if line.bare[i : i + n] == key and line.words[i][0].isupper():
+                yield line, i
+
+
+def _full_name(tokens: tuple[str, ...], names: Sequence[_NameLine]) -> tuple[str, ...]:
+    """The name a keyword is part of wherever the text writes it: YAKE's candidates stop at
+    three words, so "Food and Drug Administration" came out as "Food and Drug" and "Drug
+    Administration", and "Operation Freedom’s Sentinel" as "Operation Freedom".
+
+    A phrase that runs from a title's office into a person's name ("State Antony Blinken"), or
+    from a possessor into the name after it ("China Wuhan Institute" of "China’s Wuhan
+    Institute"), is cut to the name. The keyword stays as it is when the text also writes it
+    on its own or in names that differ, or the name would be longer than ``_NAME_WORDS``.
+    """
+    key = tuple(_bare(t) for t in tokens)
+    found = list(_name_occurrences(key, names))
+    if not found:
+        return tokens
+    for line, i in found:
+        cut = max((c for c in line.cuts if i < c < i + len(key)), default=0)
+        if cut:
+            return _full_name(tokens[cut - i :], names)
+        if _list(line, i, i + len(key)):
+            return tokens  # two names and the "and" between ("Iraq and Syria")
+    lefts: list[tuple[str, ...]] = []
+    rights: list[tuple[str, ...]] = []
+    for line, i in found:
+        end = i + len(key)
+        span = next(((s, e) for s, e in line.spans if s <= i and end <= e), None)
+        if span is None:
+            return tokens  # also written outside a name
+        left, right = i, end
+        while left > span[0] and left not in line.stops:
+            left -= 1
+        while right < span[1] and right not in line.stops:
+            right += 1
+        lefts.append(line.bare[left:i][::-1])
+        rights.append(line.bare[end:right])
+    before, after = _common_length(lefts), _common_length(rights)
+    line, i = found[0]
+    if before and line.words[i - before - 1 : i - before] in (("of",), ("for",), ("the",)):
+        before = 0  # a name does not start with what another is "of": "Appeals for the ..."
+    while before and line.words[i - before].isupper():
+        before -= 1  # an acronym before a name qualifies it: "U.S. Supreme Court"
+    words = line.words[i - before : i + len(key) + after]
+    while words[0] in _JOINERS:
+        words = words[1:]
+    while words[-1] in _JOINERS:
+        words = words[:-1]
+    if before + after == 0 or len(words) > _NAME_WORDS:
+        return tokens
+    # The last word as a keyword ends: without a sentence's full stop (an initial's stays:
+    # "George W.", "U.S.") or a possessive ("National Institutes of Health’s").
+    last = words[-1]
+    if last.endswith(".") and not re.fullmatch(r"(?:[^\W\d_]\.)+", last):
+        last = last[:-1]
+    if _possessive(last):
+        last = last[:-2]
+    return (*words[:-1], last)
+
+
+def _office(tokens: tuple[str, ...], names: Sequence[_NameLine]) -> bool:
+    """Whether the text writes this one word only as a title's office (the "State" of
+    "Secretary of State Antony Blinken"): a part of the title, cut with it. An office of more
+    words is a name of its own ("Secretary of Homeland Security Alejandro Mayorkas")."""
+    if len(tokens) != 1:
+        return False
+    key = (_bare(tokens[0]),)
+    found = list(_name_occurrences(key, names))
+    return bool(found) and all(
+        any(s <= i and i + len(key) <= e for s, e in line.offices) for line, i in found
+    )
+
+
+def _ends(tokens: tuple[str, ...], names: Sequence[_NameLine]) -> bool:
+    """Whether the text writes no name word right after these words ("Department" of "Justice
+    Department", not "John" of "John Warner")."""
+    key = tuple(_bare(t) for t in tokens)
+    return not any(
+        s < i + len(key) < e and i + len(key) not in line.stops
+        for line, i in _name_occurrences(key, names)
+        for s, e in line.spans
+    )
+
+
+def _one_name(tokens: tuple[str, ...], names: Sequence[_NameLine]) -> bool:
+    """Whether the text writes these words as one name ("Food and Drug Administration"), not
+    as two joined ("Iraq and Syria", "Senator Rand Paul of Kentucky"): inside one of its names
+    (``spans``) wherever it writes them, with no "and" of a list inside (``_list``)."""
+    key = tuple(_bare(t) for t in tokens)
+    found = list(_name_occurrences(key, names))
+    return bool(found) and all(
+        any(s <= i and i + len(key) <= e for s, e in line.spans)
+        and not _list(line, i, i + len(key))
+        for line, i in found
+    )
+
+
+def _list(line: _NameLine, start: int, end: int) -> bool:
+    """Whether the words [start, end) of the line hold an "and" that joins two names."""
+    return any(line.words[b - 1 : b + 1].count("and") for b in line.stops if start < b < end)
+
+
+def _common_length(sequences: Sequence[tuple[str, ...]]) -> int:
+    """How many first words all ``sequences`` share."""
+    n = min(len(s) for s in sequences)
+    return next((i for i in range(n) if len({s[i] for s in sequences}) > 1), n)
+
+
+def _acronym(tokens: tuple[str, ...]) -> str:
+    """The letters of a keyword that is an acronym ("FDA", "U.S." -> "US"), else ""."""
+    letters = tokens[0].replace(".", "") if len(tokens) == 1 else ""
+    return letters if len(letters) >= 2 and letters.isalpha() and letters.isupper() else ""
+
+
+def _initials(words: Sequence[str]) -> set[str]:
+    """The acronyms a name makes: the first letters of its capitalised words but a leading
+    "The", all of them or those before an "and" (the CDC is the "Centers for Disease Control
+    and Prevention")."""
+    out: set[str] = set()
+    letters = ""
+    for word in words:
+        if word == "and":
+            out.add(letters)
+        elif word[:1].isupper() and (letters or word != "The"):
+            letters += word[0]
+    out.add(letters)
+    return out
+
+
+def _merge_acronyms(kept: list[_Candidate], names: Sequence[_NameLine]) -> list[_Candidate]:
+    """An acronym and the name it stands for are one keyword ("FDA" and "Food and Drug
+    Administration"), at the better rank of the two; so is an acronym and a keyword the text
+    writes only inside that name ("Drug Administration"). The acronym is kept: it is the form
+    headlines and later mentions use, so that an event which never spells the name out shares
+    its keyword page with those that do."""
+    kept = list(kept)
+    i = 0
+    while i < len(kept):
+        letters = _acronym(kept[i].tokens)
+        match = next(
+            (
+                j
+                for j, k in enumerate(kept)
+                if letters and j != i and letters in _expansions(k, names)
+            ),
+            None,
+        )
+        if match is None:
+            i += 1
+            continue
+        best = min(i, match)
+        kept[best] = dataclasses.replace(kept[i], score=min(kept[i].score, kept[match].score))
+        del kept[max(i, match)]
+        i = 0
+    return kept
+
+
+def _expansions(cand: _Candidate, names: Sequence[_NameLine]) -> set[str]:
+    """The acronyms a keyword's name makes (``_initials``), and those of the names the text
+    writes it in."""
+    if _acronym(cand.tokens) or not all(t[:1].isupper() or t in _JOINERS for t in cand.tokens):
+        return set()
+    out = _initials(cand.tokens)
+    key = tuple(_bare(t) for t in cand.tokens)
+    for line, i in _name_occurrences(key, names):
+        for s, e in line.spans:
+            if s <= i and i + len(key) <= e:
+                out |= _initials(line.words[s:e])
+    return out
 
 
 # YAKE's rank of two candidates whose scores differ by less than this share is a tie (``_ranked``).
@@ -690,14 +1151,18 @@ def extract_keywords(
     """Up to ``config.count`` keywords for one event, best first."""
     if config.count == 0:
         return ()
-    text, capitalised = yake_text(articles, summary)
+    lines, capitalised, inside = _yake_lines(articles, summary)
+    text = "\n".join(lines)
     if not text.strip():
         return ()
+    # An event of titles alone tells no name from a headline's capitals: nothing is extended.
+    written = _find_names(lines, capitalised, inside) if capitalised is not None else ()
     junk = _junk_words(articles)
     lowered_articles = [(a.title + "\n" + a.text).lower() for a in articles]
     candidates: list[_Candidate] = []
     for rank, phrase in enumerate(yake_candidates(text, config.max_ngram)):
-        tokens = _strip_titles(tuple(_TOKEN.findall(phrase)))
+        words = tuple(_TOKEN.findall(phrase))
+        tokens = _strip_titles(words)
         if _is_junk(tokens, junk):
             continue
         # Names and phrases several outlets use rank higher; YAKE's rank is the base.
@@ -711,12 +1176,30 @@ def extract_keywords(
             # "Biden s falling": YAKE splits "Biden’s" at the apostrophe, and "D NY" from
             # "(D-NY)" at the hyphen; an initial keeps its full stop ("George W. Bush").
             continue
+        # Ranked as a name as YAKE gave it, every word capitalised: the names made whole below
+        # keep its rank, and "Paul of Kentucky" does not rise above "Rand Paul".
+        boost = 2.0 if _is_name(tokens, capitalised, frozenset()) else 1.0
+        name = False
+        if _is_name(tokens, capitalised, _JOINERS):
+            full = _full_name(tokens, written)
+            common = len(words) == 2 and _common(words[1].lower())
+            if full == tokens == words[1:] and common and _ends(tokens, written):
+                # A title word before a common noun that ends the name is part of it: the cut
+                # made "Department" of "Justice Department" (but not "John" of "Senator John
+                # Warner", nor "Paul" of "Senator Paul": a person's name is rarely so common).
+                full = words
+            tokens = full
+            if _office(tokens, written):
+                continue
+            name = _is_name(tokens, capitalised, frozenset()) or (
+                _is_name(tokens, capitalised, _JOINERS) and _one_name(tokens, written)
+            )
         spread = sum(" ".join(tokens).lower() in a for a in lowered_articles)
-        name = _is_name(tokens, capitalised)
-        boost = (2.0 if name else 1.0) * (1.0 + spread / max(len(articles), 1))
+        boost *= 1.0 + spread / max(len(articles), 1)
         candidates.append(_Candidate(tokens, _key(tokens), (rank + 1) / boost, name))
     kept = _merge_variants(candidates)
     kept = _join_overlapping_names(kept, text, capitalised)
+    kept = _merge_acronyms(kept, written)
     # A name glued to plain words ("Stoltenberg visits") is dropped when the name stands alone.
     names = {w for k in kept if k.name for w in k.key}
     kept = [

@@ -325,3 +325,139 @@ def test_a_name_gets_back_the_first_word_yake_cut_as_a_stop_word():
     assert back("Zealand", "It rained in New Zealand.") == "New Zealand"
     assert back("Stoltenberg", "Former chief Stoltenberg spoke; Stoltenberg left.") == "Stoltenberg"
     assert back("Giffords", "Former Giffords spoke.") == "Giffords"  # a job title stays cut
+
+
+# Events whose names YAKE cuts short, abbreviates or titles (made up for the tests).
+def _event(*articles: tuple[str, str]) -> tuple[list, Summary]:
+    built = [
+        make_article(f"e{i}", title, text, source=f"Outlet {'ABC'[i]}")
+        for i, (title, text) in enumerate(articles)
+    ]
+    return built, Summary("", (SummarySentence(built[0].paragraphs[0], ("e0",)),))
+
+
+AGENCIES = _event(
+    (
+        "FDA clears Pfizer booster for older adults",
+        "The Food and Drug Administration on Wednesday authorized a booster dose of the Pfizer "
+        "vaccine for people over 65.\n\n"
+        "Regulators at the Food and Drug Administration said the extra dose was safe.",
+    ),
+    (
+        "Regulators back boosters",
+        "A panel advising the Food and Drug Administration backed the boosters last week.\n\n"
+        "The FDA still has to decide on younger adults, and the Centers for Disease Control and "
+        "Prevention will weigh in next.",
+    ),
+    (
+        "CDC advisers to meet on boosters",
+        "Advisers to the Centers for Disease Control and Prevention meet on Thursday.\n\n"
+        "The CDC director will then issue guidance to states.",
+    ),
+)
+KABUL = _event(
+    (
+        "Marines killed in Kabul attack",
+        "Thirteen service members supporting Operation Freedom’s Sentinel were killed outside "
+        "the airport in Kabul.\n\n"
+        "The Department of Justice said it would investigate.",
+    ),
+    (
+        "Justice Department opens inquiry",
+        "The Justice Department opened an inquiry into the attack on Thursday.\n\n"
+        "Service members from Operation Freedom’s Sentinel guarded the gates.",
+    ),
+)
+HEARING = _event(
+    (
+        "Blinken defends Afghanistan exit",
+        "Secretary of State Antony Blinken defended the withdrawal from Afghanistan before "
+        "Congress on Monday.\n\n"
+        "Majority Leader Chuck Schumer said the Senate would hold its own hearing.",
+    ),
+    (
+        "Lawmakers grill Blinken",
+        "Lawmakers pressed Secretary of State Antony Blinken on the chaotic evacuation of Kabul."
+        "\n\nRepublicans in the House of Representatives called for his resignation.",
+    ),
+)
+SANCTIONS = _event(
+    (
+        "Allies meet in The Hague",
+        "The United States and its allies met in The Hague on Monday to discuss sanctions.\n\n"
+        "Officials from the United States said the talks in The Hague went well.",
+    ),
+    (
+        "Sanctions talks",
+        "The International Monetary Fund warned that the sanctions could slow growth.\n\n"
+        "The IMF said the United States would feel little of it.",
+    ),
+)
+
+
+def _keywords_of(event: tuple[list, Summary]) -> tuple[str, ...]:
+    return extract_keywords(*event, KeywordsConfig(count=10))
+
+
+def _names(*lines: str) -> tuple:
+    inside, capitalised = digest.keywords._case_evidence(lines)
+    return digest.keywords._find_names(lines, capitalised, inside)
+
+
+def test_a_name_yake_cut_short_becomes_the_name_the_text_writes():
+    # YAKE's phrases stop at three words: "Drug Administration", "Food and Drug", and
+    # "Operation Freedom" (it splits "Freedom’s" at the apostrophe) were keywords of their own.
+    keywords = _keywords_of(AGENCIES)
+    assert "Food and Drug Administration" in keywords
+    assert not {"Drug Administration", "Food and Drug", "Food"} & set(keywords)
+    keywords = _keywords_of(KABUL)
+    assert "Operation Freedom’s Sentinel" in keywords
+    assert not {"Operation Freedom", "Sentinel"} & set(keywords)
+    # A title word before the common noun it names is no title ("Department" alone, before).
+    assert "Justice Department" in keywords and "Department" not in keywords
+
+
+def test_names_joined_by_and_or_a_possessive_stay_apart_where_the_text_parts_them():
+    full = digest.keywords._full_name
+    names = _names(
+        "Joe Biden and Kamala Harris met in Washington.",
+        "Harris later spoke to Biden about China’s Wuhan Institute of Virology.",
+        "China denied it, and Senator Rand Paul of Kentucky asked for a hearing.",
+        "The hearing in Kentucky was set for June.",
+    )
+    # The text writes "Harris" and "China" on their own: lists and possessors are no names.
+    assert full(("Kamala", "Harris"), names) == ("Kamala", "Harris")
+    assert full(("Wuhan", "Institute"), names) == ("Wuhan", "Institute", "of", "Virology")
+    assert full(("China", "Wuhan", "Institute"), names) == ("Wuhan", "Institute", "of", "Virology")
+    # A person's name ends at "of" after a title, and "Kentucky" stands alone elsewhere.
+    assert full(("Rand", "Paul"), names) == ("Rand", "Paul")
+    # Written on its own somewhere too, the keyword stays as it is.
+    names = _names("The Food and Drug Administration met.", "Drug Administration staff left.")
+    assert full(("Drug", "Administration"), names) == ("Drug", "Administration")
+
+
+def test_an_acronym_and_the_name_it_stands_for_are_one_keyword():
+    # "CDC" and the pieces of "Centers for Disease Control and Prevention"; "IMF" and "The
+    # International Monetary Fund" were keywords side by side. The acronym is kept.
+    keywords = _keywords_of(AGENCIES)
+    assert "CDC" in keywords
+    assert not any("Disease" in k for k in keywords)
+    keywords = _keywords_of(SANCTIONS)
+    assert "IMF" in keywords
+    assert not any("Monetary" in k for k in keywords)
+
+
+def test_a_leading_the_stays_only_where_the_text_always_writes_it_as_part_of_the_name():
+    keywords = _keywords_of(SANCTIONS)
+    # "The United States" at a sentence's start, "the United States" inside one.
+    assert "United States" in keywords and "The United States" not in keywords
+    assert "The Hague" in keywords  # "in The Hague": a capital inside a sentence
+    assert not any(k.startswith("The ") and k != "The Hague" for k in keywords)
+
+
+def test_a_titles_office_is_cut_with_the_title():
+    keywords = _keywords_of(HEARING)
+    # "Secretary of State Antony Blinken" left "State Antony Blinken", and "Majority Leader
+    # Chuck Schumer" left "Majority".
+    assert "Antony Blinken" in keywords and "Chuck Schumer" in keywords
+    assert not any("State" in k.split() or "Majority" in k.split() for k in keywords)
