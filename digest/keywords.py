@@ -249,8 +249,13 @@ def _singular(word: str) -> str:
 
 
 def _key(tokens: Sequence[str]) -> tuple[str, ...]:
+    return tuple(_key_word(t) for t in tokens)
+
+
+@functools.lru_cache(maxsize=1 << 16)  # a pure function of the word; the vocabulary repeats
+def _key_word(word: str) -> str:
     # Without a possessive ending: "Operation Freedom" is part of "Operation Freedom’s Sentinel".
-    return tuple(_singular(_bare(t).replace("’", "'")) for t in tokens)
+    return _singular(_bare(word).replace("’", "'"))
 
 
 def event_text(articles: Sequence[Article], summary: Summary) -> str:
@@ -309,16 +314,16 @@ def _event_lines(articles: Sequence[Article], summary: Summary) -> tuple[list[st
     return out, min(titles, len(out))
 
 
-# What may stand between two words of one sentence, besides spaces: a word after anything else
-# (a full stop, a colon, a quote mark, a line break) may be capitalised only because it starts
-# a sentence.
-_SAME_SENTENCE = frozenset(["", ",", ";"])
 # An initial, an acronym with full stops or a short abbreviation ("E.", "U.S.", "Sen."): a full
 # stop that more often goes on with a name than ends a sentence (``_placed_words``).
 _INITIAL = re.compile(r"(?:[A-Z]\.)+|[A-Z][a-z]{1,3}\.")
 # A word (``_TOKEN``) and what stands before it since the word before: ``_TOKEN`` can start at
-# any letter or digit, so what a search for it skips is exactly ``[\W_]*``.
-_GAP_AND_TOKEN = re.compile(r"([\W_]*)(" + _TOKEN.pattern + ")", re.U)
+# any letter or digit, so what a search for it skips is exactly ``[\W_]*``. The search tells
+# apart what it skips, for ``_placed_words``: only spaces (the first group); a comma or
+# semicolon and spaces (the second), which may also stand between two words of one sentence;
+# or anything else, after which (a full stop, a colon, a quote mark, a line break) a word may be
+# capitalised only because it starts a sentence. A gap fits the first of the three it can.
+_GAP_AND_TOKEN = re.compile(r"(?:( +)|( *[,;] +)|[\W_]*)(" + _TOKEN.pattern + ")", re.U)
 
 
 @functools.lru_cache(maxsize=1 << 16)  # a pure function; the vocabulary repeats across events
@@ -352,25 +357,27 @@ def _sentence_case(title: str, capitalised: frozenset[str]) -> str:
 
 # Each line is read twice in a row, for the case evidence and for its names.
 @functools.lru_cache(maxsize=1024)
-def _placed_words(line: str) -> tuple[tuple[str, bool, bool], ...]:
+def _placed_words(line: str) -> tuple[tuple[str, str, bool, bool], ...]:
     """The words of a line, a hyphenated word as its parts (YAKE splits at hyphens), each with
-    whether it stands inside a sentence (a capital there is a sign of a name) and whether only
-    spaces or a hyphen part it from the word before (no comma, no full stop: one phrase)."""
-    return tuple(_place_words(line))
-
-
-def _place_words(line: str) -> Iterator[tuple[str, bool, bool]]:
+    its ``_bare`` form, whether it stands inside a sentence (a capital there is a sign of a
+    name) and whether only spaces or a hyphen part it from the word before (no comma, no full
+    stop: one phrase)."""
+    out: list[tuple[str, str, bool, bool]] = []
     previous = ""  # the word before, "" at the line's start
-    for gap, word in _GAP_AND_TOKEN.findall(line):
+    for spaces, separated, word in _GAP_AND_TOKEN.findall(line):
         after_word = previous != "" and not previous.endswith(".")
         # Only spaces, or a comma or semicolon and a space, between the two words.
-        inside = after_word and gap.endswith(" ") and gap.strip(" ") in _SAME_SENTENCE
+        inside = after_word and bool(spaces or separated)
         # "Charles E. Schumer", "Sen. Rand Paul": one phrase, though not evidence of a name.
         phrase = after_word or bool(_INITIAL.fullmatch(previous))
-        spaced = phrase and gap != "" and not gap.strip(" ")
+        spaced = phrase and spaces != ""
         previous = word
+        if "-" not in word:  # most words: no parts to split
+            out.append((word, _bare(word), inside, spaced))
+            continue
         for j, part in enumerate(word.split("-")):
-            yield part, inside or j > 0, spaced or j > 0
+            out.append((part, _bare(part), inside or j > 0, spaced or j > 0))
+    return tuple(out)
 
 
 def _capitalised_words(lines: Sequence[str]) -> frozenset[str]:
@@ -392,8 +399,7 @@ def _case_evidence(lines: Sequence[str]) -> tuple[frozenset[str], frozenset[str]
     lower: set[str] = set()  # in lower case inside a sentence
     seen: set[str] = set()
     for line in lines:
-        for part, inside, _ in _placed_words(line):
-            key = _bare(part)
+        for part, key, inside, _ in _placed_words(line):
             seen.add(key)
             if inside:
                 (upper if part[:1].isupper() else lower).add(key)
@@ -413,12 +419,15 @@ def _junk_words(articles: Sequence[Article]) -> frozenset[str]:
 def _strip_titles(tokens: tuple[str, ...]) -> tuple[str, ...]:
     # "Secretary-General" is a title too: split hyphenated words at the edges.
     tokens = tuple(p for t in tokens for p in (t.split("-") if "-" in t else [t]) if p)
-    titles = [t.lower().rstrip(".") in _TITLE_WORDS for t in tokens]
     start, end = 0, len(tokens)
-    while start < end and titles[start]:
+    while start < end and tokens[start].lower().rstrip(".") in _TITLE_WORDS:
         start += 1
     # A title word after "of" is what a name is of, not a title: "Department of Justice".
-    while end > start and titles[end - 1] and tokens[end - 2 : end - 1] not in (("of",), ("for",)):
+    while (
+        end > start
+        and tokens[end - 1].lower().rstrip(".") in _TITLE_WORDS
+        and tokens[end - 2 : end - 1] not in (("of",), ("for",))
+    ):
         end -= 1
     kept = tokens[start:end]
     # A title cut from "Secretary of State" leaves "of State", the rest of the title: what is
@@ -521,7 +530,9 @@ def _is_name(
     """Every word capitalised but ``joiners`` inside ("Court of Appeals"), and, given the words
     the event's sentences capitalise (``_capitalised_words``), each capitalised one among
     those. "and" may join two names as well as make one: see ``_one_name``."""
-    words = [t for i, t in enumerate(tokens) if not (0 < i < len(tokens) - 1 and t in joiners)]
+    words = tokens
+    if joiners and not joiners.isdisjoint(tokens[1:-1]):
+        words = tokens[:1] + tuple(t for t in tokens[1:-1] if t not in joiners) + tokens[-1:]
     return all(t[:1].isupper() for t in words) and (
         capitalised is None or all(_bare(t) in capitalised for t in words)
     )
@@ -615,7 +626,8 @@ class _NameLine:
     # or a name after a possessive that parts two ("China’s Wuhan Institute").
     cuts: frozenset[int]
     offices: tuple[tuple[int, int], ...]  # the spans that name a title's office ("State")
-    # Where each word of ``bare`` stands: the candidates are looked up a few hundred times.
+    # Where each capitalised word stands, by its ``bare`` form: the candidates are looked up
+    # a few hundred times.
     at: Mapping[str, tuple[int, ...]]
 
 
@@ -634,20 +646,26 @@ def _find_names(
     capitalise it inside a sentence too (``inside``), and such a "The" never starts a name.
     """
     placed = [_placed_words(line) for line in lines]
-    words = [[part for part, _, _ in line] for line in placed]
     kinds = [
-        [_word_kind(part, at, capitalised if joined else inside) for part, at, joined in line]
+        [
+            _word_kind(part, bare, at, capitalised if joined else inside)
+            for part, bare, at, joined in line
+        ]
         for line in placed
     ]
     for line, kind in zip(placed, kinds, strict=True):
+        if "title" not in kind:
+            continue  # most lines: nothing to mend, and the scan below is per word
         for j in range(len(line) - 1):
             # A title word before a common noun that ends the name is part of it, not a title:
             # "Justice Department", "Justice Department’s Office of Legal Counsel"; but
             # "Senator John Warner", "Senator Paul" (a person's name is rarely so common).
-            word, joined = line[j + 1][0], line[j + 1][2]
-            noun = joined and kind[j + 1] == "name" and _common(_bare(word))
+            if kind[j] != "title":
+                continue
+            word, bare, _, joined = line[j + 1]
+            noun = joined and kind[j + 1] == "name" and _common(bare)
             last = j + 2 == len(line) or kind[j + 2] != "name" or _possessive(word)
-            if kind[j] == "title" and noun and last:
+            if noun and last:
                 kind[j] = "name"
     # How often each name word stands in the text, and how often right before "and" or as a
     # possessive, and right after a joining word: a word that stands only so is no name of its
@@ -655,28 +673,25 @@ def _find_names(
     alone: Counter[str] = Counter()
     before: Counter[str] = Counter()
     after: Counter[str] = Counter()
-    for line, kind in zip(words, kinds, strict=True):
-        for i, word in enumerate(line):
-            if kind[i] != "name":
-                continue
-            bare = _bare(word)
+    for line, kind in zip(placed, kinds, strict=True):
+        for i in [i for i, k in enumerate(kind) if k == "name"]:
+            word, bare, _, _ = line[i]
             alone[bare] += 1
-            if _possessive(word) or line[i + 1 : i + 2] == ["and"]:
+            if _possessive(word) or i + 1 < len(line) and line[i + 1][0] == "and":
                 before[bare] += 1
-            if i and (kind[i - 1] == "join" or _possessive(line[i - 1])):
+            if i and (kind[i - 1] == "join" or _possessive(line[i - 1][0])):
                 after[bare] += 1
     only_before = frozenset(w for w, n in before.items() if alone[w] == n)
     only_after = frozenset(w for w, n in after.items() if alone[w] == n)
     return tuple(
-        _name_line(line, [s for _, _, s in spaced], kind, (only_before, only_after))
-        for line, spaced, kind in zip(words, placed, kinds, strict=True)
+        _name_line(line, kind, (only_before, only_after))
+        for line, kind in zip(placed, kinds, strict=True)
     )
 
 
-def _word_kind(part: str, at_inside: bool, known: frozenset[str]) -> str:
+def _word_kind(part: str, bare: str, at_inside: bool, known: frozenset[str]) -> str:
     """ "name", "title" (a capitalised job title), "join" (a lower-case ``_JOINERS`` word) or
-    "other"."""
-    bare = _bare(part)
+    "other"; ``bare`` is ``_bare(part)``."""
     if part.islower():
         return "join" if bare in _JOINERS else "other"
     if not part[:1].isupper() or bare in _DATE_WORDS or bare in _JOINERS and not at_inside:
@@ -687,20 +702,20 @@ def _word_kind(part: str, at_inside: bool, known: frozenset[str]) -> str:
 
 
 def _name_line(
-    words: Sequence[str],
-    spaced: Sequence[bool],
+    placed: Sequence[tuple[str, str, bool, bool]],
     kind: Sequence[str],
     only: tuple[frozenset[str], frozenset[str]],
 ) -> _NameLine:
-    bare = [_bare(w) for w in words]
+    """The names of a line (``_placed_words``) whose words are of these kinds (``_word_kind``)."""
+    words, bare, _, spaced = zip(*placed, strict=True) if placed else ((), (), (), ())
     spans: list[tuple[int, int]] = []
     stops: set[int] = set()
     cuts: set[int] = set()
     offices: list[tuple[int, int]] = []
-    i = 0
-    while i < len(words):
-        if kind[i] not in ("name", "title"):
-            i += 1
+    end = 0
+    # Each name starts at a name or title word past the end of the name before.
+    for i in [i for i, k in enumerate(kind) if k == "name" or k == "title"]:
+        if i < end:
             continue
         end = i + 1
         while end < len(words) and spaced[end] and kind[end] != "other":
@@ -732,13 +747,13 @@ def _name_line(
                     if _possessive(words[stop - 1]):
                         cuts.add(stop)
             start = j + 1
-        i = end
+    # Only the capitalised words: the names are looked up there (``_name_occurrences``).
     at: dict[str, list[int]] = {}
-    for k, word in enumerate(bare):
-        at.setdefault(word, []).append(k)
+    for k in [k for k, word in enumerate(words) if word[0].isupper()]:
+        at.setdefault(bare[k], []).append(k)
     return _NameLine(
-        tuple(words),
-        tuple(bare),
+        words,
+        bare,
         tuple(spans),
         frozenset(stops),
         frozenset(cuts),
@@ -777,7 +792,7 @@ def _stops(
     i = s
     while i < e:
         if kind[i] == "join":
-            j = i + 1 if bare[i : i + 2] in (["of", "the"], ["for", "the"]) else i
+            j = i + 1 if bare[i : i + 2] in (("of", "the"), ("for", "the")) else i
             joined = j + 1 < e and bare[j + 1] in only_after
             if bare[i] == "and":
                 of = joined and any(bare[k] in ("of", "for") for k in range(s, i))
@@ -804,8 +819,8 @@ def _name_occurrences(
     word (a lower-case "delta" is another word than "Delta")."""
     n = len(key)
     for line in names:
-        for i in line.at.get(key[0], ()):
-            if line.bare[i : i + n] == key and line.words[i][0].isupper():
+        for i in line.at.get(key[0], ()):  # capitalised
+            if line.bare[i : i + n] == key:
                 yield line, i
 
 
@@ -1155,8 +1170,18 @@ def extract_keywords(
     text = "\n".join(lines)
     if not text.strip():
         return ()
-    # An event of titles alone tells no name from a headline's capitals: nothing is extended.
-    written = _find_names(lines, capitalised, inside) if capitalised is not None else ()
+    # The names the text writes, found when a keyword first needs them: the keywords of many
+    # events are no names, and finding them reads every word of the text.
+    written: tuple[_NameLine, ...] | None = None
+
+    def names_written() -> tuple[_NameLine, ...]:
+        nonlocal written
+        if written is None:
+            # An event of titles alone tells no name from a headline's capitals: nothing is
+            # extended.
+            written = () if capitalised is None else _find_names(lines, capitalised, inside)
+        return written
+
     junk = _junk_words(articles)
     lowered_articles = [(a.title + "\n" + a.text).lower() for a in articles]
     candidates: list[_Candidate] = []
@@ -1178,28 +1203,36 @@ def extract_keywords(
             continue
         # Ranked as a name as YAKE gave it, every word capitalised: the names made whole below
         # keep its rank, and "Paul of Kentucky" does not rise above "Rand Paul".
-        boost = 2.0 if _is_name(tokens, capitalised, frozenset()) else 1.0
+        strict = _is_name(tokens, capitalised, frozenset())
+        boost = 2.0 if strict else 1.0
         name = False
-        if _is_name(tokens, capitalised, _JOINERS):
-            full = _full_name(tokens, written)
+        # Asked with ``_JOINERS`` only where it may answer otherwise: a name with every word
+        # capitalised is one with its joiners too, and without a joiner inside the question is
+        # the same.
+        joined = not _JOINERS.isdisjoint(tokens[1:-1]) and _is_name(tokens, capitalised, _JOINERS)
+        if strict or joined:
+            full = _full_name(tokens, names_written())
             common = len(words) == 2 and _common(words[1].lower())
-            if full == tokens == words[1:] and common and _ends(tokens, written):
+            if full == tokens == words[1:] and common and _ends(tokens, names_written()):
                 # A title word before a common noun that ends the name is part of it: the cut
                 # made "Department" of "Justice Department" (but not "John" of "Senator John
                 # Warner", nor "Paul" of "Senator Paul": a person's name is rarely so common).
                 full = words
-            tokens = full
-            if _office(tokens, written):
+            if full != tokens:
+                tokens = full
+                strict = _is_name(tokens, capitalised, frozenset())
+            if _office(tokens, names_written()):
                 continue
-            name = _is_name(tokens, capitalised, frozenset()) or (
-                _is_name(tokens, capitalised, _JOINERS) and _one_name(tokens, written)
+            name = strict or (
+                _is_name(tokens, capitalised, _JOINERS) and _one_name(tokens, names_written())
             )
         spread = sum(" ".join(tokens).lower() in a for a in lowered_articles)
         boost *= 1.0 + spread / max(len(articles), 1)
         candidates.append(_Candidate(tokens, _key(tokens), (rank + 1) / boost, name))
     kept = _merge_variants(candidates)
     kept = _join_overlapping_names(kept, text, capitalised)
-    kept = _merge_acronyms(kept, written)
+    if any(_acronym(k.tokens) for k in kept):  # else there is nothing to merge
+        kept = _merge_acronyms(kept, names_written())
     # A name glued to plain words ("Stoltenberg visits") is dropped when the name stands alone.
     names = {w for k in kept if k.name for w in k.key}
     kept = [
