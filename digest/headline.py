@@ -25,12 +25,14 @@ MAX_SENTENCE_HEADLINE = 24
 OPENING_WORDS = 12
 _SUFFIX = re.compile(r"\s+([|–—-])\s+([^|–—-]{2,40})$")
 _NAME_WORD = re.compile(r"[A-Z0-9]|[a-z]+[A-Z]")  # "Reuters", "NBC", "5", "eNCA", "iTnews"
-_DOMAIN = re.compile(r"\w\.(?:com|co|org|net|news|info|tv|uk|au|ca|in|ie)\b", re.IGNORECASE)
+# The endings of the web addresses outlets go by ("bbc.co.uk", "live5news.com").
+_WEB_ENDING = r"\.(?:co\.uk|com|co|org|net|news|info|tv|uk|au|ca|in|ie)\b"
+_DOMAIN = re.compile(r"\w" + _WEB_ENDING, re.IGNORECASE)
 _OPINION_SOURCE = re.compile(r"\b(?:opinion|op-ed|editorial|commentary)\b", re.IGNORECASE)
 _OPINION_PATH = re.compile(
     r"/(?:opinions?|commentary|editorials?|op-?eds?|columnists?)(?:/|$)", re.IGNORECASE
 )
-_DOMAIN_END = re.compile(r"\.(?:com|org|net|co\.uk|co|news|tv)\b")
+_DOMAIN_END = re.compile(_WEB_ENDING)
 _NOT_NAME = re.compile(r"\([^)]*\)|\bthe\b|[^\w\s]", re.IGNORECASE)
 
 

@@ -120,7 +120,7 @@ def own_entry(name: str, out_name: str) -> bool:
     """Whether ``name``, beside an output folder called ``out_name``, is the build's own: the
     folder, its lock, a staging folder or the old site set aside (``.<name>.*.tmp``). The read
     stage skips them when the output lies inside the source folder."""
-    if name.casefold() == out_name.casefold() or name == f".{out_name}.lock":
+    if name in (out_name, f".{out_name}.lock"):
         return True
     return name.startswith(f".{out_name}.") and name.endswith(".tmp")
 
@@ -213,7 +213,8 @@ def link_unchanged(new: Path, old: Path) -> int:
     return linked
 
 
-def _link_or_copy(source: str, dest: str) -> None:
+def link_or_copy(source: str | Path, dest: str | Path) -> None:
+    """Hard-link ``source`` as ``dest``; copy it where the disk has no hard links."""
     try:
         os.link(source, dest, follow_symlinks=False)
     except OSError:  # another file system, or none with hard links
@@ -235,7 +236,7 @@ def replace_atomically(out: Path, fill: Callable[[Path], int]) -> int:
                     if not extra.name.startswith(".") or os.path.lexists(staging / extra.name):
                         continue
                     if extra.is_dir() and not extra.is_symlink():
-                        shutil.copytree(extra, staging / extra.name, True, None, _link_or_copy)
+                        shutil.copytree(extra, staging / extra.name, True, None, link_or_copy)
                     else:
                         shutil.copy2(extra, staging / extra.name, follow_symlinks=False)
             staging.chmod(0o755)

@@ -239,6 +239,7 @@ def _walk(folder: Path, out: Path | None = None) -> Iterator[tuple[Path, bool, s
     holds it is told by device and inode, so a case-insensitive file system cannot hide it.
     """
     beside = _stat_or_none(out.parent) if out is not None else None
+    out_stat = _stat_or_none(out) if out is not None else None
     problems: list[tuple[Path, bool, str]] = []
 
     def unreadable(exc: OSError) -> None:
@@ -246,10 +247,10 @@ def _walk(folder: Path, out: Path | None = None) -> Iterator[tuple[Path, bool, s
 
     for root, dirs, files in os.walk(folder, onerror=unreadable, followlinks=False):
         here = Path(root)
-        if out is not None and beside is not None:
+        if beside is not None and out is not None:
             found = _stat_or_none(here)
             if found is not None and os.path.samestat(found, beside):
-                dirs[:] = [n for n in dirs if not own_entry(n, out.name)]
+                dirs[:] = [n for n in dirs if not _is_output(here / n, out, out_stat)]
                 files = [n for n in files if not own_entry(n, out.name)]
         entered: list[str] = []
         items: list[tuple[str, bool, str | None]] = []
@@ -269,6 +270,18 @@ def _walk(folder: Path, out: Path | None = None) -> Iterator[tuple[Path, bool, s
         for name, is_folder, reason in sorted(items):
             yield here / name, is_folder, reason
     yield from problems
+
+
+def _is_output(path: Path, out: Path, out_stat: os.stat_result | None) -> bool:
+    """Whether the folder ``path`` is the output ``out`` or one of the build's own beside it.
+    A name that differs only in case is the output only if it is the same folder (a
+    case-insensitive disk): elsewhere it is another folder, of input."""
+    if own_entry(path.name, out.name):
+        return True
+    if path.name.casefold() != out.name.casefold() or out_stat is None:
+        return False
+    found = _stat_or_none(path)
+    return found is not None and os.path.samestat(found, out_stat)
 
 
 def _stat_or_none(path: Path) -> os.stat_result | None:

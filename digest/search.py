@@ -13,7 +13,6 @@ another, each over a share of the pages; the search page merges them in the brow
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from collections.abc import Sequence
@@ -22,6 +21,7 @@ from pathlib import Path
 from digest.config import SiteConfig
 from digest.errors import BuildError
 from digest.model import Digest
+from digest.output import link_or_copy
 
 BUNDLE = "pagefind"
 
@@ -91,19 +91,12 @@ def index_site(
                 for folder in {rel.rpartition("/")[0] for rel in share}:
                     (links / folder).mkdir(parents=True, exist_ok=True)
                 for rel in share:
-                    _link_or_copy(site / rel, links / rel)
+                    link_or_copy(site / rel, links / rel)
                 command = [str(binary), "--site", str(links), "--glob", "**/*.html"]
                 _pagefind(command, language, site / part)
             finally:
                 shutil.rmtree(links, ignore_errors=True)
     return sum(1 for p in (site / BUNDLE).rglob("*") if p.is_file())
-
-
-def _link_or_copy(source: Path, dest: Path) -> None:
-    try:
-        os.link(source, dest)
-    except OSError:  # a file system without hard links: a copy reads the same
-        shutil.copyfile(source, dest)
 
 
 def _indexed_pages(site: Path, articles: bool) -> list[str]:

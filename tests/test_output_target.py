@@ -157,3 +157,12 @@ def test_a_broken_theme_template_is_named_and_the_site_stays(project: Path):
     with pytest.raises(BuildError, match=r"theme template 'event.html'.*'nope' is undefined"):
         build(config)
     assert _files(out) == before
+
+
+def test_a_source_folder_named_like_the_output_but_for_case_is_still_read(project: Path):
+    """On a case-sensitive disk "Site" and "site" are two folders: only the output is left out."""
+    (project / "src" / "Site").mkdir()
+    (project / "src" / "Site" / "c.md").write_text(f"---\ntitle: Storm c\n---\n{STORY}\n")
+    digest, _ = build(_config(project, project / "src" / "site"))
+    reports = [a.path for e in digest.events for c in e.members for a in (c.article, *c.duplicates)]
+    assert "Site/c.md" in reports

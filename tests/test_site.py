@@ -532,12 +532,12 @@ def test_a_large_site_gets_its_search_index_in_parts(tmp_path: Path, seeds_json:
 
 @pytest.mark.skipif(not search_available(), reason="pagefind is not installed")
 def test_index_parts_are_built_without_hard_links_too(tmp_path: Path, monkeypatch):
-    import digest.search as search_module
+    import os
 
-    def no_links(*_args):
+    def no_links(*_args, **_kwargs):
         raise OSError("hard links are not supported here")
 
-    monkeypatch.setattr(search_module.os, "link", no_links)
+    monkeypatch.setattr(os, "link", no_links)
     config = config_for(SEEDS, tmp_path / "out", cache=str(tmp_path / "cache"))
     build(dataclasses.replace(config, site=SiteConfig(search_index_pages=1)))
     out = tmp_path / "out"
