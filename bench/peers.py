@@ -82,7 +82,7 @@ def _articles(source: Path) -> list[tuple[str, str, str, str]]:
     """(file stem, title, date, Markdown body) of every input article, in name order."""
     out = []
     for path in sorted(source.glob("*.md")):
-        meta, body = split_front_matter(path.read_text(encoding="utf-8"))
+        meta, body, _ = split_front_matter(path.read_text(encoding="utf-8"))
         title = str(meta.get("title") or path.stem)
         date = str(meta.get("date") or "2000-01-01")[:10]
         out.append((path.stem, title, date, body.strip()))

@@ -189,6 +189,20 @@ def _full_date(text: str, *, dayfirst: bool) -> datetime | None:
     ``grouping.window_days``), and a made-up day weeks early would move both, while an undated
     article still groups by its text and may take its date from its byline or link.
     """
+    both = _both_readings(text, dayfirst=dayfirst)
+    return both[0] if both is not None and both[0].date() == both[1].date() else None
+
+
+def partial_date(text: str) -> bool:
+    """Whether ``text`` reads as a date or time that leaves out its year, month or day
+    ("10:30", "May 2024"), which ``_full_date`` would not complete; False for text that does
+    not read as a date at all."""
+    both = _both_readings(text, dayfirst=False)
+    return both is not None and both[0].date() != both[1].date()
+
+
+def _both_readings(text: str, *, dayfirst: bool) -> tuple[datetime, datetime] | None:
+    """``text`` read against each of ``_DEFAULTS``, or None when it is not a date."""
     try:
         first, second = (
             _DATE_PARSER.parse(text, default=d, dayfirst=dayfirst, tzinfos=_stated_offset)
@@ -196,7 +210,7 @@ def _full_date(text: str, *, dayfirst: bool) -> datetime | None:
         )
     except (ValueError, OverflowError):
         return None
-    return first if first.date() == second.date() else None
+    return first, second
 
 
 def _parse_date(value: Any) -> datetime | None:
@@ -460,12 +474,10 @@ def clean(doc: Document) -> Article | Rejection:
         url = None  # only web links are ever rendered as links
     date_value = doc.get("date")
     parsed = _parse_date(date_value)
-    warnings: list[str] = []
+    warnings = list(doc.warnings)
     if date_value not in (None, "") and parsed is None:
         warnings.append(f"date {date_value!r} is not an ISO 8601 date; ignored")
     extra = tuple((k, v) for k, v in doc.meta if k not in KNOWN_KEYS)
-    if warnings:
-        extra += (("warnings", tuple(warnings)),)
     return Article(
         id=doc.id,
         path=doc.path,
@@ -481,4 +493,5 @@ def clean(doc: Document) -> Article | Rejection:
         extra=extra,
         format=doc.format,
         markdown=doc.body if doc.format == "markdown" else "",
+        warnings=tuple(warnings),
     )

@@ -25,10 +25,9 @@ def _report(digest: Digest, files: int, out: Path, seconds: float) -> None:
         click.echo(f"rejected {r.path}: {r.reason}", err=True)
     for e in digest.events:
         for c in e.members:
-            for key, value in c.article.extra:
-                if key == "warnings":
-                    for w in value:
-                        click.echo(f"warning {c.article.path}: {w}", err=True)
+            for article in (c.article, *c.duplicates):
+                for w in article.warnings:
+                    click.echo(f"warning {article.path}: {w}", err=True)
     stages = ", ".join(f"{name} {t:.2f}s" for name, t in digest.timings)
     click.echo(
         f"{articles} articles, {duplicates} duplicates, {len(digest.events)} events, "

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 import yaml
 from tqdm import tqdm
 
+from digest.clean import partial_date
 from digest.config import Config, FeedConfig
 from digest.errors import ConfigError
 from digest.httpclient import Client, FetchError, Response
@@ -179,9 +180,16 @@ def render_article(meta: dict[str, Any], body: str) -> str:
     return f"---\n{front}---\n\n{body.strip()}\n"
 
 
+def _best_date(feed_date: str | None, page_date: str | None) -> str | None:
+    """The feed's date, unless it states only part of one and the page states a whole one."""
+    if feed_date and partial_date(feed_date) and page_date:
+        return page_date
+    return feed_date or page_date
+
+
 def _fetched_of(path: Path) -> str | None:
     try:
-        meta, _ = split_front_matter(path.read_text(encoding="utf-8"))
+        meta, _, _ = split_front_matter(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ReadError):
         return None
     value = meta.get("fetched")
@@ -246,7 +254,7 @@ def _collect_entry(client: Client, entry: _Entry, source: Path, force: bool, now
         "title": entry_title(data) or (page.title if page else None),
         "source": entry.feed.name or (page.sitename if page else None) or entry.feed_title,
         "url": (page.url if page else None) or entry.link,
-        "date": entry_date(data) or (page.date if page else None),
+        "date": _best_date(entry_date(data), page.date if page else None),
         "author": (page.author if page else None) or entry_author(data),
         "fetched": now,
         "text_from": "feed entry" if note else None,

@@ -24,6 +24,7 @@ class Document:
     body: str
     meta: tuple[tuple[str, Any], ...] = ()
     format: str = "text"  # "text" (scraped page) or "markdown"
+    warnings: tuple[str, ...] = ()  # what the reader noticed and did not reject the file for
 
     def get(self, key: str, default: Any = None) -> Any:
         for k, v in self.meta:
@@ -49,6 +50,9 @@ class Article:
     extra: tuple[tuple[str, Any], ...] = ()
     format: str = "text"
     markdown: str = ""  # the original Markdown body, rendered (sanitized) on the article page
+    # What the build reports about the file without rejecting it (a date it ignored). A field of
+    # its own: ``extra`` holds the front matter's own keys, and one may be called "warnings".
+    warnings: tuple[str, ...] = ()
 
     @property
     def text(self) -> str:

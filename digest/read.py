@@ -10,6 +10,7 @@ kind of bad input is listed in docs/robustness.md.
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import datetime as dt
 import os
 import re
@@ -149,15 +150,18 @@ def _plain(value: Any, budget: list[int], depth: int = 0) -> Any:
     return clean_text(str(value))
 
 
-def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
-    """Split YAML front matter from a Markdown body. Raises ReadError on broken front matter."""
+def split_front_matter(text: str) -> tuple[dict[str, Any], str, tuple[str, ...]]:
+    """Split YAML front matter from a Markdown body: the values, the body and warnings about
+    the front matter. Raises ReadError on broken front matter."""
     if not text.startswith("---"):
-        return {}, text
+        return {}, text, ()
     m = _FENCE.match(text)
     if m is None:
         raise ReadError("front matter starts with '---' but is never closed")
+    loader = _YAML_LOADER(m.group(1))
     try:
-        meta = yaml.load(m.group(1), Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
+        node = loader.get_single_node()
+        meta = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" at line {mark.line + 2}" if mark is not None else ""
@@ -168,12 +172,28 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
     except (ValueError, TypeError, AttributeError, OverflowError) as exc:
         # Well-formed YAML whose value cannot be made: "!!int abc", "!!float abc".
         raise ReadError(f"front matter has a value YAML cannot read: {exc}") from None
+    finally:
+        loader.dispose()
     if meta is None:
         meta = {}
     if not isinstance(meta, dict):
         raise ReadError("front matter must be a mapping of keys to values")
     meta = _plain(meta, [MAX_META_VALUES])
-    return meta, text[m.end() :]
+    return meta, text[m.end() :], _repeated_keys(node) if node is not None else ()
+
+
+def _repeated_keys(node: yaml.Node) -> tuple[str, ...]:
+    """A warning per key the front matter sets more than once: YAML keeps the last value
+    without a word, so a second ``title:`` pasted below the first would silently win."""
+    counts: dict[str, int] = {}
+    for key, _ in node.value:
+        if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
+            counts[key.value] = counts.get(key.value, 0) + 1
+    return tuple(
+        f"front matter sets {key!r} {n} times; the last value is used"
+        for key, n in counts.items()
+        if n > 1
+    )
 
 
 def _meta_id(value: Any) -> str:
@@ -183,11 +203,16 @@ def _meta_id(value: Any) -> str:
 
 
 def read_markdown(data: bytes, rel: str, doc_id: str) -> list[Document]:
-    meta, body = split_front_matter(decode(data))
+    meta, body, warnings = split_front_matter(decode(data))
     doc_id = _meta_id(meta.get("id")) or doc_id
     return [
         Document(
-            id=doc_id, path=rel, body=body, meta=tuple(sorted(meta.items())), format="markdown"
+            id=doc_id,
+            path=rel,
+            body=body,
+            meta=tuple(sorted(meta.items())),
+            format="markdown",
+            warnings=warnings,
         )
     ]
 
@@ -419,7 +444,7 @@ def _unique_ids(
             continue
         claimed[new_id] = item.id
         if isinstance(item, Document):
-            out[i] = Document(new_id, item.path, item.body, item.meta, item.format)
+            out[i] = dataclasses.replace(item, id=new_id)
         else:
             out[i] = Rejection(new_id, item.path, item.reason)
     return out, claimed

@@ -21,6 +21,7 @@ import lxml.etree
 import lxml.html
 import trafilatura
 
+from digest.clean import partial_date
 from digest.model import Document
 from digest.read import Reader, ReadError
 
@@ -177,11 +178,20 @@ def entry_link(entry: Any) -> str | None:
 
 
 def entry_date(entry: Any) -> str | None:
-    """The entry's publication (or else update) time as ISO 8601 UTC."""
-    for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        value = entry.get(key)
-        if value:
-            return datetime(*value[:6], tzinfo=UTC).isoformat().replace("+00:00", "Z")
+    """The entry's publication (or else update) time as ISO 8601 UTC.
+
+    feedparser completes a date the feed states only in part: "2024-05" becomes the first of
+    May and a time alone ("10:30") takes today's date, so the site would change with the build
+    day. Such a date is passed on as the feed wrote it, and the clean stage ignores it with a
+    warning, as it does a partial date in front matter."""
+    for key in ("published", "updated", "created"):
+        value = entry.get(f"{key}_parsed")
+        if not value:
+            continue
+        stated = entry.get(key) or ""
+        if partial_date(stated):
+            return stated.strip()
+        return datetime(*value[:6], tzinfo=UTC).isoformat().replace("+00:00", "Z")
     return None
 
 

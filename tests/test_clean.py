@@ -89,7 +89,7 @@ def test_bad_date_is_a_warning_not_a_crash():
     doc = Document("x", "x.md", "Text of the story here.", (("date", "yesterday"),), "markdown")
     a = clean(doc)
     assert isinstance(a, Article) and a.date is None
-    assert any(k == "warnings" for k, _ in a.extra)
+    assert a.warnings == ("date 'yesterday' is not an ISO 8601 date; ignored",)
 
 
 def test_headline_only_article_is_kept():

@@ -38,6 +38,28 @@ def test_build_reports_to_stderr(tmp_path: Path):
     assert (out / "index.html").is_file()
 
 
+def test_build_warns_per_file_and_only_about_what_it_ignored(tmp_path: Path):
+    source = tmp_path / "src"
+    source.mkdir()
+    text = "The new bridge over the river opened to traffic on Monday, the council said."
+    # A front-matter key of its own named "warnings" is the author's, not a build warning.
+    (source / "bridge.md").write_text(
+        f"---\ntitle: Bridge\ntitle: Bridge opens\nwarnings: none\ndate: June 5\n---\n\n{text}\n"
+    )
+    (source / "copy.md").write_text(f"---\ntitle: Bridge opens\ndate: May\n---\n\n{text}\n")
+    result = CliRunner().invoke(
+        cli, ["build", "--source", str(source), "--out", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 0, result.output
+    warned = [line for line in result.stderr.splitlines() if line.startswith("warning ")]
+    assert warned == [
+        "warning bridge.md: front matter sets 'title' 2 times; the last value is used",
+        "warning bridge.md: date 'June 5' is not an ISO 8601 date; ignored",
+        # The second file is a duplicate of the first, and its warning is reported all the same.
+        "warning copy.md: date 'May' is not an ISO 8601 date; ignored",
+    ]
+
+
 def test_missing_source_exits_non_zero_with_one_line(tmp_path: Path):
     runner = CliRunner()
     result = runner.invoke(cli, ["build", "--source", str(tmp_path / "nope")])

@@ -215,7 +215,8 @@ def make_config(root: Path, site: Site, *feeds: str, **fetch: object) -> Config:
 
 
 def front(path: Path) -> tuple[dict, str]:
-    return split_front_matter(path.read_text(encoding="utf-8"))
+    meta, body, _ = split_front_matter(path.read_text(encoding="utf-8"))
+    return meta, body
 
 
 def find(report: FetchReport, root: Path, needle: str) -> Path:

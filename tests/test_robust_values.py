@@ -39,7 +39,7 @@ def _dated(value: object, text: str = "Text of the story here.") -> Article:
 
 
 def _warnings(article: Article) -> tuple[str, ...]:
-    return dict(article.extra).get("warnings", ())
+    return article.warnings
 
 
 PARTIAL = [
@@ -275,3 +275,64 @@ def test_a_source_folder_yet_to_be_made_is_no_error(tmp_path: Path):
     path = tmp_path / "digest.yaml"
     path.write_text("source: articles\n", encoding="utf-8")
     assert load_config(path).source == "articles"
+
+
+def _feed_entry_article(pub_date: str) -> Article:
+    from digest.webread import read_feed
+
+    raw = (
+        "<rss><channel><title>Valley Times</title><item><title>Bridge opens</title>"
+        f"<link>https://valley.example/bridge</link><pubDate>{pub_date}</pubDate>"
+        "<description>The new bridge over the river opened to traffic.</description>"
+        "</item></channel></rss>"
+    ).encode()
+    (doc,) = read_feed(raw, "valley.xml", "valley")
+    article = clean(doc)
+    assert isinstance(article, Article)
+    return article
+
+
+@pytest.mark.parametrize("pub_date", ["10:30", "2024-05", "2024"])
+def test_a_partial_feed_date_is_ignored_with_a_warning(pub_date: str):
+    # feedparser completes these (a time alone with today's date, a month with its first day),
+    # so the entry would be dated by the build day or weeks early.
+    article = _feed_entry_article(pub_date)
+    assert article.date is None
+    assert _warnings(article) == (f"date {pub_date!r} is not an ISO 8601 date; ignored",)
+
+
+@pytest.mark.parametrize(
+    ("pub_date", "expected"),
+    [
+        ("Mon, 06 May 2024 10:00:00 GMT", dt.datetime(2024, 5, 6, 10, tzinfo=dt.UTC)),
+        ("Mon, 06 May 2024 10:00:00 EDT", dt.datetime(2024, 5, 6, 14, tzinfo=dt.UTC)),
+        ("2024-05-06", dt.datetime(2024, 5, 6, tzinfo=dt.UTC)),
+    ],
+)
+def test_a_whole_feed_date_is_kept(pub_date: str, expected: dt.datetime):
+    article = _feed_entry_article(pub_date)
+    assert article.date == expected
+    assert _warnings(article) == ()
+
+
+def test_a_fetched_entry_takes_the_page_date_over_a_partial_feed_date():
+    from digest.fetch import _best_date
+
+    assert _best_date("10:30", "2024-05-06T10:00:00Z") == "2024-05-06T10:00:00Z"
+    assert _best_date("10:30", None) == "10:30"  # the clean stage warns and ignores it
+    assert _best_date("2024-05-06T09:00:00Z", "2024-05-06T10:00:00Z") == "2024-05-06T09:00:00Z"
+    assert _best_date(None, "2024-05-06T10:00:00Z") == "2024-05-06T10:00:00Z"
+
+
+def test_a_repeated_front_matter_key_is_a_warning_and_the_last_value_wins():
+    from digest.read import split_front_matter
+
+    meta, body, warnings = split_front_matter(
+        "---\ntitle: First\nsource: A\ntitle: Second\ntitle: Third\n---\nBody\n"
+    )
+    assert meta["title"] == "Third" and body == "Body\n"
+    assert warnings == ("front matter sets 'title' 3 times; the last value is used",)
+    # Keys repeated inside a nested value, or none at all, are no concern of the front matter.
+    assert split_front_matter("---\ntags: {a: 1, a: 2}\n---\nBody")[2] == ()
+    assert split_front_matter("---\n---\nBody")[2] == ()
+    assert split_front_matter("Body")[2] == ()
