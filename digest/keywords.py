@@ -34,7 +34,7 @@ import itertools
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import yake
@@ -43,7 +43,25 @@ import yake_rust
 from digest.background import english_frequencies
 from digest.config import KeywordsConfig
 from digest.model import Article, Summary
-from digest.sentences import MONTHS, WEEKDAYS, split_sentences
+from digest.names import (
+    DATE_WORDS,
+    JOINERS,
+    TITLE_WORDS,
+    TOKEN,
+    NameLine,
+    acronym,
+    bare,
+    case_evidence,
+    common_word,
+    ends_name,
+    expansions,
+    find_names,
+    full_name,
+    is_office,
+    one_name,
+    singular,
+)
+from digest.sentences import split_sentences
 
 # Words of text YAKE reads per event, and sentences taken from the start of each article.
 MAX_WORDS = 250
@@ -51,96 +69,6 @@ LEAD_SENTENCES = 2
 # Candidates read from YAKE before cleaning; cleaning drops and merges many of them.
 CANDIDATES = 40
 
-_TOKEN = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*\.?", re.U)
-_TITLE_WORDS = frozenset(
-    [
-        "secretary",
-        "general",
-        "president",
-        "minister",
-        "prime",
-        "chief",
-        "sen",
-        "senator",
-        "rep",
-        "representative",
-        "gov",
-        "governor",
-        "director",
-        "chairman",
-        "chairwoman",
-        "chair",
-        "spokesman",
-        "spokeswoman",
-        "spokesperson",
-        "leader",
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-        "former",
-        "vice",
-        "deputy",
-        "acting",
-        "head",
-        "ceo",
-        "gen",
-        "lt",
-        "col",
-        "sgt",
-        "judge",
-        "justice",
-        "attorney",
-        "ambassador",
-        "commissioner",
-        "mayor",
-        "king",
-        "queen",
-        "prince",
-        "pope",
-        "rev",
-        "sir",
-        "lord",
-        # Parts of parliamentary titles: "Majority Leader Chuck Schumer" left "Majority", and
-        # "Senate Minority Leader" left "Senate Minority", as keywords.
-        "majority",
-        "minority",
-        "whip",
-        "speaker",
-    ]
-)
-_DATE_WORDS = frozenset(
-    [
-        *WEEKDAYS,
-        "today",
-        "yesterday",
-        "tomorrow",
-        "tonight",
-        *MONTHS,
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-        "week",
-        "weekend",
-        "month",
-        "year",
-        "morning",
-        "evening",
-        "afternoon",
-        "night",
-        "am",
-        "pm",
-    ]
-)
 _JUNK_WORDS = frozenset(
     [
         "said",
@@ -193,17 +121,6 @@ def _everyday(word: str) -> bool:
     return english_frequencies().get(word, 0.0) >= _EVERYDAY
 
 
-# A word this common in English (a Zipf frequency of 5.2, about the 1,500 most used) names a thing
-# rather than a person: the "Department" of "Justice Department" (5.2), where "Paul" of "Senator
-# Paul" is 5.0, "Bill" 5.2 and "Obama" 4.9.
-_COMMON = 10**5.2 / 1e9
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _common(word: str) -> bool:
-    return english_frequencies().get(word, 0.0) >= _COMMON
-
-
 # What is left of a contraction YAKE split at its apostrophe ("Don’t" -> "Don", "’t").
 _CONTRACTED = frozenset(["n't", "n’t"])
 
@@ -240,14 +157,6 @@ class _Candidate:
     name: bool
 
 
-def _singular(word: str) -> str:
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
-
-
 def _key(tokens: Sequence[str]) -> tuple[str, ...]:
     return tuple(_key_word(t) for t in tokens)
 
@@ -255,7 +164,7 @@ def _key(tokens: Sequence[str]) -> tuple[str, ...]:
 @functools.lru_cache(maxsize=1 << 16)  # a pure function of the word; the vocabulary repeats
 def _key_word(word: str) -> str:
     # Without a possessive ending: "Operation Freedom" is part of "Operation Freedom’s Sentinel".
-    return _singular(_bare(word).replace("’", "'"))
+    return singular(bare(word).replace("’", "'"))
 
 
 def event_text(articles: Sequence[Article], summary: Summary) -> str:
@@ -269,7 +178,7 @@ def event_text(articles: Sequence[Article], summary: Summary) -> str:
 
 def yake_text(articles: Sequence[Article], summary: Summary) -> tuple[str, frozenset[str] | None]:
     """What YAKE reads of the event: ``event_text`` with its titles in sentence case
-    (``_sentence_case``); and the words its sentences write as names (``_capitalised_words``),
+    (``_sentence_case``); and the words its sentences write as names (``capitalised_words``),
     None for an event of titles alone, which has no such evidence: every capitalised word of
     it counts as a name."""
     lines, capitalised, _ = _yake_lines(articles, summary)
@@ -284,7 +193,7 @@ def _yake_lines(
     lines, titles = _event_lines(articles, summary)
     if titles == len(lines):
         return lines, None, frozenset()
-    inside, capitalised = _case_evidence(lines[titles:])
+    inside, capitalised = case_evidence(lines[titles:])
     lines = [_sentence_case(t, capitalised) for t in lines[:titles]] + lines[titles:]
     return lines, capitalised, inside
 
@@ -314,31 +223,12 @@ def _event_lines(articles: Sequence[Article], summary: Summary) -> tuple[list[st
     return out, min(titles, len(out))
 
 
-# An initial, an acronym with full stops or a short abbreviation ("E.", "U.S.", "Sen."): a full
-# stop that more often goes on with a name than ends a sentence (``_placed_words``).
-_INITIAL = re.compile(r"(?:[A-Z]\.)+|[A-Z][a-z]{1,3}\.")
-# A word (``_TOKEN``) and what stands before it since the word before: ``_TOKEN`` can start at
-# any letter or digit, so what a search for it skips is exactly ``[\W_]*``. The search tells
-# apart what it skips, for ``_placed_words``: only spaces (the first group); a comma or
-# semicolon and spaces (the second), which may also stand between two words of one sentence;
-# or anything else, after which (a full stop, a colon, a quote mark, a line break) a word may be
-# capitalised only because it starts a sentence. A gap fits the first of the three it can.
-_GAP_AND_TOKEN = re.compile(r"(?:( +)|( *[,;] +)|[\W_]*)(" + _TOKEN.pattern + ")", re.U)
-
-
-@functools.lru_cache(maxsize=1 << 16)  # a pure function; the vocabulary repeats across events
-def _bare(word: str) -> str:
-    """A word as the name evidence knows it: lower case, no full stop, no possessive ending."""
-    word = word.lower().rstrip(".")
-    return word[:-2] if word.endswith(("'s", "’s")) else word
-
-
 def _sentence_case(title: str, capitalised: frozenset[str]) -> str:
     """A title in headline case ("Senate Republicans Block Debt Limit Hike") with its words in
     the case the sentences give them ("Senate Republicans block debt limit hike"): YAKE counts
     capitals as a sign of a term, and headline case puts one on every word. A title with
     fewer capitalised words than not is left as it is."""
-    words = list(_TOKEN.finditer(title))
+    words = list(TOKEN.finditer(title))
     if sum(m.group(0)[:1].isupper() for m in words) * 2 <= len(words):
         return title
     out, at = [], 0
@@ -348,62 +238,11 @@ def _sentence_case(title: str, capitalised: frozenset[str]) -> str:
         parts = match.group(0).split("-")
         for j, part in enumerate(parts):
             title_case = (i or j) and part[:1].isupper() and not part.isupper()
-            if title_case and _bare(part) not in capitalised:
+            if title_case and bare(part) not in capitalised:
                 parts[j] = part.lower()
         out += [title[at : match.start()], "-".join(parts)]
         at = match.end()
     return "".join([*out, title[at:]])
-
-
-# Each line is read twice in a row, for the case evidence and for its names.
-@functools.lru_cache(maxsize=1024)
-def _placed_words(line: str) -> tuple[tuple[str, str, bool, bool], ...]:
-    """The words of a line, a hyphenated word as its parts (YAKE splits at hyphens), each with
-    its ``_bare`` form, whether it stands inside a sentence (a capital there is a sign of a
-    name) and whether only spaces or a hyphen part it from the word before (no comma, no full
-    stop: one phrase)."""
-    out: list[tuple[str, str, bool, bool]] = []
-    previous = ""  # the word before, "" at the line's start
-    for spaces, separated, word in _GAP_AND_TOKEN.findall(line):
-        after_word = previous != "" and not previous.endswith(".")
-        # Only spaces, or a comma or semicolon and a space, between the two words.
-        inside = after_word and bool(spaces or separated)
-        # "Charles E. Schumer", "Sen. Rand Paul": one phrase, though not evidence of a name.
-        phrase = after_word or bool(_INITIAL.fullmatch(previous))
-        spaced = phrase and spaces != ""
-        previous = word
-        if "-" not in word:  # most words: no parts to split
-            out.append((word, _bare(word), inside, spaced))
-            continue
-        for j, part in enumerate(word.split("-")):
-            out.append((part, _bare(part), inside or j > 0, spaced or j > 0))
-    return tuple(out)
-
-
-def _capitalised_words(lines: Sequence[str]) -> frozenset[str]:
-    """``_case_evidence``'s words written as names."""
-    return _case_evidence(lines)[1]
-
-
-def _case_evidence(lines: Sequence[str]) -> tuple[frozenset[str], frozenset[str]]:
-    """Lower-cased words that these sentences capitalise inside a sentence; and those they write
-    as names: with a capital inside a sentence, or only ever at a sentence's start (the "Joe" of
-    "Joe Lieberman said ...").
-
-    Titles are no evidence: many outlets capitalise every word of a headline ("Biden
-    Criminalizes CRT Dissent"), which made each of its word runs look like a name. A word the
-    sentences write in lower case inside a sentence, and never with a capital there, is no name;
-    nor is a word they do not use at all.
-    """
-    upper: set[str] = set()  # capitalised inside a sentence
-    lower: set[str] = set()  # in lower case inside a sentence
-    seen: set[str] = set()
-    for line in lines:
-        for part, key, inside, _ in _placed_words(line):
-            seen.add(key)
-            if inside:
-                (upper if part[:1].isupper() else lower).add(key)
-    return frozenset(upper), frozenset(upper | (seen - lower))
 
 
 def _junk_words(articles: Sequence[Article]) -> frozenset[str]:
@@ -420,12 +259,12 @@ def _strip_titles(tokens: tuple[str, ...]) -> tuple[str, ...]:
     # "Secretary-General" is a title too: split hyphenated words at the edges.
     tokens = tuple(p for t in tokens for p in (t.split("-") if "-" in t else [t]) if p)
     start, end = 0, len(tokens)
-    while start < end and tokens[start].lower().rstrip(".") in _TITLE_WORDS:
+    while start < end and tokens[start].lower().rstrip(".") in TITLE_WORDS:
         start += 1
     # A title word after "of" is what a name is of, not a title: "Department of Justice".
     while (
         end > start
-        and tokens[end - 1].lower().rstrip(".") in _TITLE_WORDS
+        and tokens[end - 1].lower().rstrip(".") in TITLE_WORDS
         and tokens[end - 2 : end - 1] not in (("of",), ("for",))
     ):
         end -= 1
@@ -441,7 +280,7 @@ def _is_junk(tokens: tuple[str, ...], junk: frozenset[str]) -> bool:
     lowered = [t.lower().rstrip(".") for t in tokens]
     if not tokens or all(len(t) < 2 for t in lowered):
         return True
-    if any(t in _DATE_WORDS or t in _JUNK_WORDS or t in junk for t in lowered):
+    if any(t in DATE_WORDS or t in _JUNK_WORDS or t in junk for t in lowered):
         return True
     return all(any(c.isdigit() for c in t) for t in lowered)
 
@@ -509,7 +348,7 @@ def _with_lost_first_word(name: str, flat: str, lowered: str, stop_words: frozen
         mid = bool(before) and before[-1] not in ".!?:…" and not opened
         inside |= mid and heads[-1][:1].isupper()
     head = heads[0].lower() if heads else ""
-    if len({h.lower() for h in heads}) != 1 or head not in stop_words or head in _TITLE_WORDS:
+    if len({h.lower() for h in heads}) != 1 or head not in stop_words or head in TITLE_WORDS:
         return name  # "Former" was cut on purpose: a job title
     if head == "the" and not (inside and all(h == "The" for h in heads)):
         return name
@@ -528,13 +367,13 @@ def _is_name(
     joiners: frozenset[str] = frozenset(["of", "for", "the"]),
 ) -> bool:
     """Every word capitalised but ``joiners`` inside ("Court of Appeals"), and, given the words
-    the event's sentences capitalise (``_capitalised_words``), each capitalised one among
-    those. "and" may join two names as well as make one: see ``_one_name``."""
+    the event's sentences capitalise (``capitalised_words``), each capitalised one among
+    those. "and" may join two names as well as make one: see ``one_name``."""
     words = tokens
     if joiners and not joiners.isdisjoint(tokens[1:-1]):
         words = tokens[:1] + tuple(t for t in tokens[1:-1] if t not in joiners) + tokens[-1:]
     return all(t[:1].isupper() for t in words) and (
-        capitalised is None or all(_bare(t) in capitalised for t in words)
+        capitalised is None or all(bare(t) in capitalised for t in words)
     )
 
 
@@ -591,8 +430,8 @@ def _join_overlapping_names(
             b = kept[j]
             if i == j or not (a.name and b.name):
                 continue
-            if not _JOINERS.isdisjoint(a.tokens + b.tokens):
-                continue  # names with "of" were made whole from the text (``_full_name``)
+            if not JOINERS.isdisjoint(a.tokens + b.tokens):
+                continue  # names with "of" were made whole from the text (``full_name``)
             overlap = _overlap(a.key, b.key)
             joined = a.tokens + b.tokens[overlap:]
             if overlap and " ".join(joined).lower() in lowered:
@@ -605,352 +444,7 @@ def _join_overlapping_names(
     return kept
 
 
-# Lower-case words that join the capitalised words of one name ("Food and Drug Administration",
-# "Centers for Disease Control", "Speaker of the House").
-_JOINERS = frozenset(["of", "for", "the", "and"])
-# Longest name a keyword is extended to, in words (YAKE's own candidates stop at three).
-_NAME_WORDS = 6
-
-
-@dataclass(frozen=True, slots=True)
-class _NameLine:
-    """A line of the event's text as words, and where it writes names (``_find_names``)."""
-
-    words: tuple[str, ...]  # as written; hyphenated words as their parts, as YAKE reads them
-    bare: tuple[str, ...]  # ``_bare`` of each
-    spans: tuple[tuple[int, int], ...]  # each name's [start, end) in ``words``, titles left out
-    # Word boundaries (``i``: between words i - 1 and i) that may part two names rather than
-    # join one: a keyword is extended across one only when it already spans it.
-    stops: frozenset[int]
-    # Where a person's name starts after a title's office ("Secretary of State Antony Blinken"),
-    # or a name after a possessive that parts two ("China’s Wuhan Institute").
-    cuts: frozenset[int]
-    offices: tuple[tuple[int, int], ...]  # the spans that name a title's office ("State")
-    # Where each capitalised word stands, by its ``bare`` form: the candidates are looked up
-    # a few hundred times.
-    at: Mapping[str, tuple[int, ...]]
-
-
-def _possessive(word: str) -> bool:
-    return word.endswith(("'s", "’s"))
-
-
-def _find_names(
-    lines: Sequence[str], capitalised: frozenset[str], inside: frozenset[str]
-) -> tuple[_NameLine, ...]:
-    """The names of these lines: runs of capitalised words joined by "of", "for", "the", "and"
-    or a possessive, split at the job titles among them.
-
-    A word is a name's when it is capitalised and the sentences write it as a name
-    (``capitalised``); at a sentence's start, where every word has a capital, only when they
-    capitalise it inside a sentence too (``inside``), and such a "The" never starts a name.
-    """
-    placed = [_placed_words(line) for line in lines]
-    kinds = [
-        [
-            _word_kind(part, bare, at, capitalised if joined else inside)
-            for part, bare, at, joined in line
-        ]
-        for line in placed
-    ]
-    for line, kind in zip(placed, kinds, strict=True):
-        if "title" not in kind:
-            continue  # most lines: nothing to mend, and the scan below is per word
-        for j in range(len(line) - 1):
-            # A title word before a common noun that ends the name is part of it, not a title:
-            # "Justice Department", "Justice Department’s Office of Legal Counsel"; but
-            # "Senator John Warner", "Senator Paul" (a person's name is rarely so common).
-            if kind[j] != "title":
-                continue
-            word, bare, _, joined = line[j + 1]
-            noun = joined and kind[j + 1] == "name" and _common(bare)
-            last = j + 2 == len(line) or kind[j + 2] != "name" or _possessive(word)
-            if noun and last:
-                kind[j] = "name"
-    # How often each name word stands in the text, and how often right before "and" or as a
-    # possessive, and right after a joining word: a word that stands only so is no name of its
-    # own, and what it joins is one name ("Food and Drug Administration").
-    alone: Counter[str] = Counter()
-    before: Counter[str] = Counter()
-    after: Counter[str] = Counter()
-    for line, kind in zip(placed, kinds, strict=True):
-        for i in [i for i, k in enumerate(kind) if k == "name"]:
-            word, bare, _, _ = line[i]
-            alone[bare] += 1
-            if _possessive(word) or i + 1 < len(line) and line[i + 1][0] == "and":
-                before[bare] += 1
-            if i and (kind[i - 1] == "join" or _possessive(line[i - 1][0])):
-                after[bare] += 1
-    only_before = frozenset(w for w, n in before.items() if alone[w] == n)
-    only_after = frozenset(w for w, n in after.items() if alone[w] == n)
-    return tuple(
-        _name_line(line, kind, (only_before, only_after))
-        for line, kind in zip(placed, kinds, strict=True)
-    )
-
-
-def _word_kind(part: str, bare: str, at_inside: bool, known: frozenset[str]) -> str:
-    """ "name", "title" (a capitalised job title), "join" (a lower-case ``_JOINERS`` word) or
-    "other"; ``bare`` is ``_bare(part)``."""
-    if part.islower():
-        return "join" if bare in _JOINERS else "other"
-    if not part[:1].isupper() or bare in _DATE_WORDS or bare in _JOINERS and not at_inside:
-        return "other"
-    if bare in _TITLE_WORDS or part.endswith(".") and _singular(bare) in _TITLE_WORDS:
-        return "title"  # "Reps. Jim Banks" too
-    return "name" if bare in known else "other"
-
-
-def _name_line(
-    placed: Sequence[tuple[str, str, bool, bool]],
-    kind: Sequence[str],
-    only: tuple[frozenset[str], frozenset[str]],
-) -> _NameLine:
-    """The names of a line (``_placed_words``) whose words are of these kinds (``_word_kind``)."""
-    words, bare, _, spaced = zip(*placed, strict=True) if placed else ((), (), (), ())
-    spans: list[tuple[int, int]] = []
-    stops: set[int] = set()
-    cuts: set[int] = set()
-    offices: list[tuple[int, int]] = []
-    end = 0
-    # Each name starts at a name or title word past the end of the name before.
-    for i in [i for i, k in enumerate(kind) if k == "name" or k == "title"]:
-        if i < end:
-            continue
-        end = i + 1
-        while end < len(words) and spaced[end] and kind[end] != "other":
-            if kind[end] == "join" and bare[end] == "the" and bare[end - 1] not in ("of", "for"):
-                break  # "the" joins only after "of" or "for": "Speaker of the House"
-            end += 1
-        # The run split at its titles: "NATO Secretary General Jens Stoltenberg" holds two
-        # names, "NATO" and "Jens Stoltenberg".
-        start = i
-        for j in range(i, end + 1):
-            if j < end and kind[j] != "title":
-                continue
-            office = i < start < j and kind[start - 1] == "title" and bare[start] in ("of", "for")
-            s, e = _trim_joiners(kind, start, j)
-            if i < start and not office:
-                # A person's name after a title ends before "of": "Sen. Rand Paul of Kentucky".
-                e = next((k for k in range(s, e) if bare[k] in ("of", "for")), e)
-            if s < e and office and e - s >= 3 and kind[e - 1] == kind[e - 2] == "name":
-                # "Secretary of State Antony Blinken": the words after "of" name the office,
-                # the last two the person.
-                cuts.add(e - 2)
-                offices.append(_trim_joiners(kind, s, e - 2))
-                spans.append(offices[-1])
-                s = e - 2
-            if s < e:
-                spans.append((s, e))
-                for stop in _stops(words, bare, kind, s, e, only):
-                    stops.add(stop)
-                    if _possessive(words[stop - 1]):
-                        cuts.add(stop)
-            start = j + 1
-    # Only the capitalised words: the names are looked up there (``_name_occurrences``).
-    at: dict[str, list[int]] = {}
-    for k in [k for k, word in enumerate(words) if word[0].isupper()]:
-        at.setdefault(bare[k], []).append(k)
-    return _NameLine(
-        words,
-        bare,
-        tuple(spans),
-        frozenset(stops),
-        frozenset(cuts),
-        tuple(offices),
-        {word: tuple(places) for word, places in at.items()},
-    )
-
-
-def _trim_joiners(kind: Sequence[str], start: int, end: int) -> tuple[int, int]:
-    while start < end and kind[start] == "join":
-        start += 1
-    while end > start and kind[end - 1] == "join":
-        end -= 1
-    return start, end
-
-
-def _stops(
-    words: Sequence[str],
-    bare: Sequence[str],
-    kind: Sequence[str],
-    s: int,
-    e: int,
-    only: tuple[frozenset[str], frozenset[str]],
-) -> Iterator[int]:
-    """The boundaries of the name [s, e) where it may be two names.
-
-    A joining word makes one name of what it joins only when the text uses the word after it
-    nowhere else: "Centers for Disease Control", but not "Rand Paul of Kentucky" when the text
-    also writes "Kentucky" on its own. "and" and a possessive more often join two names ("Joe
-    Biden and Kamala Harris", "Boris Johnson’s Conservative Party"). "and" joins one name after
-    "of" or "for" ("Centers for Disease Control and Prevention"), or after a lone word used
-    nowhere else and before two or more ("Food and Drug Administration"); a possessive, with a word
-    before it and one after, none of them used elsewhere ("Operation Freedom’s Sentinel").
-    """
-    only_before, only_after = only
-    i = s
-    while i < e:
-        if kind[i] == "join":
-            j = i + 1 if bare[i : i + 2] in (("of", "the"), ("for", "the")) else i
-            joined = j + 1 < e and bare[j + 1] in only_after
-            if bare[i] == "and":
-                of = joined and any(bare[k] in ("of", "for") for k in range(s, i))
-                two = j + 2 < e and kind[j + 1] == kind[j + 2] == "name"
-                # One word before "and", after an acronym at most ("U.S. Customs and Border
-                # Protection"): a person's name has two ("Bob Woodward and Robert Costa").
-                lone = i - 1 == s or kind[i - 2] == "join" or words[i - 2].isupper()
-                joined = of or two and lone and bare[i - 1] in only_before
-            if not joined:
-                yield from range(i, j + 2)
-            i = j + 1
-            continue
-        if _possessive(words[i]) and i + 1 < e:
-            one = i > s and i + 2 == e
-            if not (one and bare[i] in only_before and bare[i + 1] in only_after):
-                yield i + 1
-        i += 1
-
-
-def _name_occurrences(
-    key: tuple[str, ...], names: Sequence[_NameLine]
-) -> Iterator[tuple[_NameLine, int]]:
-    """Where the text writes the words ``key`` (``_bare``) with a capital: each line and first
-    word (a lower-case "delta" is another word than "Delta")."""
-    n = len(key)
-    for line in names:
-        for i in line.at.get(key[0], ()):  # capitalised
-            if line.bare[i : i + n] == key:
-                yield line, i
-
-
-def _full_name(tokens: tuple[str, ...], names: Sequence[_NameLine]) -> tuple[str, ...]:
-    """The name a keyword is part of wherever the text writes it: YAKE's candidates stop at
-    three words, so "Food and Drug Administration" came out as "Food and Drug" and "Drug
-    Administration", and "Operation Freedom’s Sentinel" as "Operation Freedom".
-
-    A phrase that runs from a title's office into a person's name ("State Antony Blinken"), or
-    from a possessor into the name after it ("China Wuhan Institute" of "China’s Wuhan
-    Institute"), is cut to the name. The keyword stays as it is when the text also writes it
-    on its own or in names that differ, or the name would be longer than ``_NAME_WORDS``.
-    """
-    key = tuple(_bare(t) for t in tokens)
-    found = list(_name_occurrences(key, names))
-    if not found:
-        return tokens
-    for line, i in found:
-        cut = max((c for c in line.cuts if i < c < i + len(key)), default=0)
-        if cut:
-            return _full_name(tokens[cut - i :], names)
-        if _list(line, i, i + len(key)):
-            return tokens  # two names and the "and" between ("Iraq and Syria")
-    lefts: list[tuple[str, ...]] = []
-    rights: list[tuple[str, ...]] = []
-    for line, i in found:
-        end = i + len(key)
-        span = next(((s, e) for s, e in line.spans if s <= i and end <= e), None)
-        if span is None:
-            return tokens  # also written outside a name
-        left, right = i, end
-        while left > span[0] and left not in line.stops:
-            left -= 1
-        while right < span[1] and right not in line.stops:
-            right += 1
-        lefts.append(line.bare[left:i][::-1])
-        rights.append(line.bare[end:right])
-    before, after = _common_length(lefts), _common_length(rights)
-    line, i = found[0]
-    if before and line.words[i - before - 1 : i - before] in (("of",), ("for",), ("the",)):
-        before = 0  # a name does not start with what another is "of": "Appeals for the ..."
-    while before and line.words[i - before].isupper():
-        before -= 1  # an acronym before a name qualifies it: "U.S. Supreme Court"
-    words = line.words[i - before : i + len(key) + after]
-    while words[0] in _JOINERS:
-        words = words[1:]
-    while words[-1] in _JOINERS:
-        words = words[:-1]
-    if before + after == 0 or len(words) > _NAME_WORDS:
-        return tokens
-    # The last word as a keyword ends: without a sentence's full stop (an initial's stays:
-    # "George W.", "U.S.") or a possessive ("National Institutes of Health’s").
-    last = words[-1]
-    if last.endswith(".") and not re.fullmatch(r"(?:[^\W\d_]\.)+", last):
-        last = last[:-1]
-    if _possessive(last):
-        last = last[:-2]
-    return (*words[:-1], last)
-
-
-def _office(tokens: tuple[str, ...], names: Sequence[_NameLine]) -> bool:
-    """Whether the text writes this one word only as a title's office (the "State" of
-    "Secretary of State Antony Blinken"): a part of the title, cut with it. An office of more
-    words is a name of its own ("Secretary of Homeland Security Alejandro Mayorkas")."""
-    if len(tokens) != 1:
-        return False
-    key = (_bare(tokens[0]),)
-    found = list(_name_occurrences(key, names))
-    return bool(found) and all(
-        any(s <= i and i + len(key) <= e for s, e in line.offices) for line, i in found
-    )
-
-
-def _ends(tokens: tuple[str, ...], names: Sequence[_NameLine]) -> bool:
-    """Whether the text writes no name word right after these words ("Department" of "Justice
-    Department", not "John" of "John Warner")."""
-    key = tuple(_bare(t) for t in tokens)
-    return not any(
-        s < i + len(key) < e and i + len(key) not in line.stops
-        for line, i in _name_occurrences(key, names)
-        for s, e in line.spans
-    )
-
-
-def _one_name(tokens: tuple[str, ...], names: Sequence[_NameLine]) -> bool:
-    """Whether the text writes these words as one name ("Food and Drug Administration"), not
-    as two joined ("Iraq and Syria", "Senator Rand Paul of Kentucky"): inside one of its names
-    (``spans``) wherever it writes them, with no "and" of a list inside (``_list``)."""
-    key = tuple(_bare(t) for t in tokens)
-    found = list(_name_occurrences(key, names))
-    return bool(found) and all(
-        any(s <= i and i + len(key) <= e for s, e in line.spans)
-        and not _list(line, i, i + len(key))
-        for line, i in found
-    )
-
-
-def _list(line: _NameLine, start: int, end: int) -> bool:
-    """Whether the words [start, end) of the line hold an "and" that joins two names."""
-    return any(line.words[b - 1 : b + 1].count("and") for b in line.stops if start < b < end)
-
-
-def _common_length(sequences: Sequence[tuple[str, ...]]) -> int:
-    """How many first words all ``sequences`` share."""
-    n = min(len(s) for s in sequences)
-    return next((i for i in range(n) if len({s[i] for s in sequences}) > 1), n)
-
-
-def _acronym(tokens: tuple[str, ...]) -> str:
-    """The letters of a keyword that is an acronym ("FDA", "U.S." -> "US"), else ""."""
-    letters = tokens[0].replace(".", "") if len(tokens) == 1 else ""
-    return letters if len(letters) >= 2 and letters.isalpha() and letters.isupper() else ""
-
-
-def _initials(words: Sequence[str]) -> set[str]:
-    """The acronyms a name makes: the first letters of its capitalised words but a leading
-    "The", all of them or those before an "and" (the CDC is the "Centers for Disease Control
-    and Prevention")."""
-    out: set[str] = set()
-    letters = ""
-    for word in words:
-        if word == "and":
-            out.add(letters)
-        elif word[:1].isupper() and (letters or word != "The"):
-            letters += word[0]
-    out.add(letters)
-    return out
-
-
-def _merge_acronyms(kept: list[_Candidate], names: Sequence[_NameLine]) -> list[_Candidate]:
+def _merge_acronyms(kept: list[_Candidate], names: Sequence[NameLine]) -> list[_Candidate]:
     """An acronym and the name it stands for are one keyword ("FDA" and "Food and Drug
     Administration"), at the better rank of the two; so is an acronym and a keyword the text
     writes only inside that name ("Drug Administration"). The acronym is kept: it is the form
@@ -959,12 +453,12 @@ def _merge_acronyms(kept: list[_Candidate], names: Sequence[_NameLine]) -> list[
     kept = list(kept)
     i = 0
     while i < len(kept):
-        letters = _acronym(kept[i].tokens)
+        letters = acronym(kept[i].tokens)
         match = next(
             (
                 j
                 for j, k in enumerate(kept)
-                if letters and j != i and letters in _expansions(k, names)
+                if letters and j != i and letters in expansions(k.tokens, names)
             ),
             None,
         )
@@ -976,20 +470,6 @@ def _merge_acronyms(kept: list[_Candidate], names: Sequence[_NameLine]) -> list[
         del kept[max(i, match)]
         i = 0
     return kept
-
-
-def _expansions(cand: _Candidate, names: Sequence[_NameLine]) -> set[str]:
-    """The acronyms a keyword's name makes (``_initials``), and those of the names the text
-    writes it in."""
-    if _acronym(cand.tokens) or not all(t[:1].isupper() or t in _JOINERS for t in cand.tokens):
-        return set()
-    out = _initials(cand.tokens)
-    key = tuple(_bare(t) for t in cand.tokens)
-    for line, i in _name_occurrences(key, names):
-        for s, e in line.spans:
-            if s <= i and i + len(key) <= e:
-                out |= _initials(line.words[s:e])
-    return out
 
 
 # YAKE's rank of two candidates whose scores differ by less than this share is a tie (``_ranked``).
@@ -1172,28 +652,28 @@ def extract_keywords(
         return ()
     # The names the text writes, found when a keyword first needs them: the keywords of many
     # events are no names, and finding them reads every word of the text.
-    written: tuple[_NameLine, ...] | None = None
+    written: tuple[NameLine, ...] | None = None
 
-    def names_written() -> tuple[_NameLine, ...]:
+    def names_written() -> tuple[NameLine, ...]:
         nonlocal written
         if written is None:
             # An event of titles alone tells no name from a headline's capitals: nothing is
             # extended.
-            written = () if capitalised is None else _find_names(lines, capitalised, inside)
+            written = () if capitalised is None else find_names(lines, capitalised, inside)
         return written
 
     junk = _junk_words(articles)
     lowered_articles = [(a.title + "\n" + a.text).lower() for a in articles]
     candidates: list[_Candidate] = []
     for rank, phrase in enumerate(yake_candidates(text, config.max_ngram)):
-        words = tuple(_TOKEN.findall(phrase))
+        words = tuple(TOKEN.findall(phrase))
         tokens = _strip_titles(words)
         if _is_junk(tokens, junk):
             continue
         # Names and phrases several outlets use rank higher; YAKE's rank is the base.
         if any(t.lower() in _INNER_STOP for t in tokens[1:-1]):
             continue  # "seeks to avoid", "plans to deploy": clauses, not key phrases
-        if any(t.lower().rstrip(".") in _TITLE_WORDS for t in tokens[1:-1]):
+        if any(t.lower().rstrip(".") in TITLE_WORDS for t in tokens[1:-1]):
             continue  # "Finnish President Alexander": a title glued between two names
         if len(tokens) == 1 and tokens[0].islower() and _everyday(tokens[0]):
             continue
@@ -1206,14 +686,14 @@ def extract_keywords(
         strict = _is_name(tokens, capitalised, frozenset())
         boost = 2.0 if strict else 1.0
         name = False
-        # Asked with ``_JOINERS`` only where it may answer otherwise: a name with every word
+        # Asked with ``JOINERS`` only where it may answer otherwise: a name with every word
         # capitalised is one with its joiners too, and without a joiner inside the question is
         # the same.
-        joined = not _JOINERS.isdisjoint(tokens[1:-1]) and _is_name(tokens, capitalised, _JOINERS)
+        joined = not JOINERS.isdisjoint(tokens[1:-1]) and _is_name(tokens, capitalised, JOINERS)
         if strict or joined:
-            full = _full_name(tokens, names_written())
-            common = len(words) == 2 and _common(words[1].lower())
-            if full == tokens == words[1:] and common and _ends(tokens, names_written()):
+            full = full_name(tokens, names_written())
+            common = len(words) == 2 and common_word(words[1].lower())
+            if full == tokens == words[1:] and common and ends_name(tokens, names_written()):
                 # A title word before a common noun that ends the name is part of it: the cut
                 # made "Department" of "Justice Department" (but not "John" of "Senator John
                 # Warner", nor "Paul" of "Senator Paul": a person's name is rarely so common).
@@ -1221,17 +701,17 @@ def extract_keywords(
             if full != tokens:
                 tokens = full
                 strict = _is_name(tokens, capitalised, frozenset())
-            if _office(tokens, names_written()):
+            if is_office(tokens, names_written()):
                 continue
             name = strict or (
-                _is_name(tokens, capitalised, _JOINERS) and _one_name(tokens, names_written())
+                _is_name(tokens, capitalised, JOINERS) and one_name(tokens, names_written())
             )
         spread = sum(" ".join(tokens).lower() in a for a in lowered_articles)
         boost *= 1.0 + spread / max(len(articles), 1)
         candidates.append(_Candidate(tokens, _key(tokens), (rank + 1) / boost, name))
     kept = _merge_variants(candidates)
     kept = _join_overlapping_names(kept, text, capitalised)
-    if any(_acronym(k.tokens) for k in kept):  # else there is nothing to merge
+    if any(acronym(k.tokens) for k in kept):  # else there is nothing to merge
         kept = _merge_acronyms(kept, names_written())
     # A name glued to plain words ("Stoltenberg visits") is dropped when the name stands alone.
     names = {w for k in kept if k.name for w in k.key}

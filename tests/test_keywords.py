@@ -11,7 +11,6 @@ from digest.config import KeywordsConfig
 from digest.keywords import (
     MAX_WORDS,
     _Candidate,
-    _capitalised_words,
     _checked_release,
     _dedup_similarity,
     _is_name,
@@ -23,6 +22,7 @@ from digest.keywords import (
     extract_keywords,
 )
 from digest.model import Summary, SummarySentence
+from digest.names import capitalised_words, case_evidence, find_names, full_name
 from tests.conftest import SEEDS, make_article
 
 ARTICLES = [
@@ -146,7 +146,7 @@ def test_names_are_told_by_the_sentences_not_the_titles():
         "The court said Lieberman would testify, and officials agreed.",
         "Officials blocked the bill.",
     ]
-    names = _capitalised_words(lines)
+    names = capitalised_words(lines)
     assert {"joe", "lieberman", "supreme", "court", "monday"} <= names  # "Joe" starts a sentence
     assert not {"officials", "blocked", "the", "bill", "said"} & names  # lower case inside one
     assert "nominee" not in names and "senate" not in names  # lower case, or not there at all
@@ -161,7 +161,7 @@ def test_a_headline_case_title_is_read_in_sentence_case():
     assert _sentence_case("Perry Defends Faith From Obama’s War", names) == (
         "Perry defends faith from Obama’s war"
     )
-    names = _capitalised_words(["US strikes hit Iran-backed militia groups in Iraq."])
+    names = capitalised_words(["US strikes hit Iran-backed militia groups in Iraq."])
     assert {"iran", "iraq"} <= names and not {"backed", "militia"} & names
     assert _sentence_case("US Strikes Hit Iran-Backed Militia Sites", names) == (
         "US strikes hit Iran-backed militia sites"
@@ -400,8 +400,8 @@ def _keywords_of(event: tuple[list, Summary]) -> tuple[str, ...]:
 
 
 def _names(*lines: str) -> tuple:
-    inside, capitalised = digest.keywords._case_evidence(lines)
-    return digest.keywords._find_names(lines, capitalised, inside)
+    inside, capitalised = case_evidence(lines)
+    return find_names(lines, capitalised, inside)
 
 
 def test_a_name_yake_cut_short_becomes_the_name_the_text_writes():
@@ -418,7 +418,7 @@ def test_a_name_yake_cut_short_becomes_the_name_the_text_writes():
 
 
 def test_names_joined_by_and_or_a_possessive_stay_apart_where_the_text_parts_them():
-    full = digest.keywords._full_name
+    full = full_name
     names = _names(
         "Joe Biden and Kamala Harris met in Washington.",
         "Harris later spoke to Biden about China’s Wuhan Institute of Virology.",
