@@ -3,9 +3,9 @@
 YAKE reads a bounded text per event (every title, each article's first sentences and the
 summary), so the cost per event does not grow with article length. Its list is then cleaned:
 
-* junk goes: bylines (the articles' authors), outlet names, datelines, dates, numbers, single
-  everyday words ("people", "years"), and the pieces of a word YAKE split at an apostrophe or
-  hyphen ("Biden s falling", "D NY");
+* junk goes: bylines (the articles' authors), outlet names, datelines, dates, numbers (also in
+  words: "trillion", "percent"), single everyday words ("people", "years"), and the pieces of a
+  word YAKE split at an apostrophe or hyphen ("Biden s falling", "D NY");
 * job titles are cut from the edges ("NATO Secretary General" -> "NATO", "President Obama" ->
   "Obama"), so names are not glued to the titles around them; so is a title's office ("State
   Antony Blinken" of "Secretary of State Antony Blinken" -> "Antony Blinken");
@@ -109,6 +109,11 @@ _JUNK_WORDS = frozenset(
     ]
 )
 
+# Numbers written in words, with the words that only count or measure them.
+_NUMBER_WORDS = frozenset(
+    ["hundred", "hundreds", "thousand", "thousands", "million", "millions", "billion"]
+    + ["billions", "trillion", "trillions", "dozen", "dozens", "percent", "per", "cent"]
+)
 
 # A single lower-case word this common in English (a Zipf frequency of 5.5: more than 316 in a
 # million words, about the 600 most used) names no topic: "people", "years", "time", "world".
@@ -281,6 +286,11 @@ def _is_junk(tokens: tuple[str, ...], junk: frozenset[str]) -> bool:
     if not tokens or all(len(t) < 2 for t in lowered):
         return True
     if any(t in DATE_WORDS or t in _JUNK_WORDS or t in junk for t in lowered):
+        return True
+    # Numbers are no topic, in figures ("2.5") or in words, which also glue a number's noun to
+    # what it counts ("trillion ceiling", "billion vaccines"); a name keeps its capital ("Million
+    # Man March").
+    if any(w in _NUMBER_WORDS for w in tokens):
         return True
     return all(any(c.isdigit() for c in t) for t in lowered)
 

@@ -70,6 +70,29 @@ def test_no_byline_outlet_dateline_or_date_junk():
     assert not any(k.isupper() and len(k) > 5 for k in _keywords())  # no "HELSINKI"
 
 
+def test_numbers_in_words_are_no_keywords():
+    text = (
+        "Senate Democrats passed a $3.5 trillion budget plan on Tuesday, with billions for "
+        "child care and hundreds of millions for the Million Veterans Program."
+    )
+    articles = [
+        make_article(
+            "a",
+            "Senate passes trillion budget plan",
+            f"{text}\n\nThe trillion budget plan now goes to the House, where a trillion vote "
+            "waits. Child care advocates praised the budget plan, which adds 2 percent to "
+            "spending.",
+        ),
+        make_article("b", "Budget plan passes Senate", text),
+    ]
+    summary = Summary("Senate passes budget plan", (SummarySentence(text, ("a", "b")),))
+    keywords = extract_keywords(articles, summary, KeywordsConfig(count=10))
+    words = " ".join(keywords).lower().split()
+    assert not {"trillion", "billions", "millions", "hundreds", "percent"} & set(words)
+    assert "budget plan" in [k.lower() for k in keywords]
+    assert "Million Veterans Program" in keywords  # a name keeps its capital
+
+
 def test_variants_are_merged():
     keywords = [k.lower() for k in _keywords()]
     assert len(keywords) == len(set(keywords))
