@@ -3,9 +3,10 @@
 YAKE reads a bounded text per event (every title, each article's first sentences and the
 summary), so the cost per event does not grow with article length. Its list is then cleaned:
 
-* junk goes: bylines (the articles' authors), outlet names, datelines, dates, numbers (also in
-  words: "trillion", "percent"), single everyday words ("people", "years"), and the pieces of a
-  word YAKE split at an apostrophe or hyphen ("Biden s falling", "D NY");
+* junk goes: bylines (the articles' authors), outlet names, datelines, dates (a month only
+  outside a name: "Theresa May" stays), numbers (also in words: "trillion", "percent"), single
+  everyday words ("people", "years"), and the pieces of a word YAKE split at an apostrophe or
+  hyphen ("Biden s falling", "D NY");
 * job titles are cut from the edges ("NATO Secretary General" -> "NATO", "President Obama" ->
   "Obama"), so names are not glued to the titles around them; so is a title's office ("State
   Antony Blinken" of "Secretary of State Antony Blinken" -> "Antony Blinken");
@@ -46,6 +47,7 @@ from digest.model import Article, Summary
 from digest.names import (
     DATE_WORDS,
     JOINERS,
+    MONTH_WORDS,
     TITLE_WORDS,
     TOKEN,
     NameLine,
@@ -281,18 +283,48 @@ def _strip_titles(tokens: tuple[str, ...]) -> tuple[str, ...]:
     return kept
 
 
-def _is_junk(tokens: tuple[str, ...], junk: frozenset[str]) -> bool:
+def _is_junk(
+    tokens: tuple[str, ...], junk: frozenset[str], names: Callable[[], Sequence[NameLine]]
+) -> bool:
+    """Whether a candidate is no keyword; ``names`` makes the text's names, asked only of a
+    candidate with a month in it."""
     lowered = [t.lower().rstrip(".") for t in tokens]
     if not tokens or all(len(t) < 2 for t in lowered):
         return True
-    if any(t in DATE_WORDS or t in _JUNK_WORDS or t in junk for t in lowered):
+    if any(t in _JUNK_WORDS or t in junk for t in lowered):
         return True
+    if any(t in DATE_WORDS for t in lowered) and not _named_for_a_month(tokens, lowered, names):
+        return True  # a date ("May 5", "early March"); a name with a month in it stays
     # Numbers are no topic, in figures ("2.5") or in words, which also glue a number's noun to
     # what it counts ("trillion ceiling", "billion vaccines"); a name keeps its capital ("Million
     # Man March").
     if any(w in _NUMBER_WORDS for w in tokens):
         return True
     return all(any(c.isdigit() for c in t) for t in lowered)
+
+
+# Words that place a month in time rather than name something with it ("Early March").
+_DATE_PLACERS = frozenset(
+    ["early", "late", "mid", "last", "next", "this", "since", "until", "in", "on", "by", "end"]
+)
+
+
+def _named_for_a_month(
+    tokens: tuple[str, ...], lowered: Sequence[str], names: Callable[[], Sequence[NameLine]]
+) -> bool:
+    """Whether a phrase with a month in it is a name ("Theresa May", "Million Man March",
+    "March for Our Lives"), not a date ("March 5", "early March", "Biden July" of "Biden July
+    4"): its months capitalised, a word of its own beside them (neither a date nor one that
+    places a date), and the text writing it as one name (``one_name``; ``names`` makes the
+    text's names, asked only when the rest holds)."""
+    if any(w in DATE_WORDS and w not in MONTH_WORDS for w in lowered):
+        return False  # a weekday, "today", "morning"
+    if any(w in MONTH_WORDS and not t[:1].isupper() for t, w in zip(tokens, lowered, strict=True)):
+        return False  # "may" is a verb, and a lower-cased text's months are dates
+    return any(
+        t[:1].isupper() and w not in DATE_WORDS and w not in _DATE_PLACERS
+        for t, w in zip(tokens, lowered, strict=True)
+    ) and one_name(tokens, names())
 
 
 def _occurrences(target: str, lowered: str) -> Iterator[int]:
@@ -678,7 +710,7 @@ def extract_keywords(
     for rank, phrase in enumerate(yake_candidates(text, config.max_ngram)):
         words = tuple(TOKEN.findall(phrase))
         tokens = _strip_titles(words)
-        if _is_junk(tokens, junk):
+        if _is_junk(tokens, junk, names_written):
             continue
         # Names and phrases several outlets use rank higher; YAKE's rank is the base.
         if any(t.lower() in _INNER_STOP for t in tokens[1:-1]):

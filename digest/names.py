@@ -85,6 +85,8 @@ TITLE_WORDS = frozenset(
         "speaker",
     ]
 )
+# Months, which are also words of names ("Theresa May", "March of Dimes"; ``_month_in_name``).
+MONTH_WORDS = frozenset(MONTHS)
 DATE_WORDS = frozenset(
     [
         *WEEKDAYS,
@@ -270,6 +272,11 @@ def find_names(
             last = j + 2 == len(line) or kind[j + 2] != "name" or _possessive(word)
             if noun and last:
                 kind[j] = "name"
+    for line, kind in zip(placed, kinds, strict=True):
+        if "month" not in kind:
+            continue  # most lines
+        for j in [j for j, k in enumerate(kind) if k == "month"]:
+            kind[j] = "name" if _month_in_name(line, kind, j) else "other"
     # How often each name word stands in the text, and how often right before "and" or as a
     # possessive, and right after a joining word: a word that stands only so is no name of its
     # own, and what it joins is one name ("Food and Drug Administration").
@@ -292,13 +299,38 @@ def find_names(
     )
 
 
+def _month_in_name(line: Sequence[tuple[str, str, bool, bool]], kind: list[str], j: int) -> bool:
+    """Whether the month word at ``j`` is a name's: spaced from a name word beside it, or from
+    "of" or "for" and the name after ("Theresa May", "Million Man March", "March for Our
+    Lives", "March of Dimes"), with no number beside it ("May 5", "5 May 2024" are dates)."""
+
+    def number(k: int) -> bool:
+        return 0 <= k < len(line) and any(c.isdigit() for c in line[k][0])
+
+    def name(k: int) -> bool:
+        # An acronym after a month qualifies it: "a June CNBC interview", "the March FOMC".
+        return k < len(line) and line[k][3] and kind[k] == "name" and not line[k][0].isupper()
+
+    if number(j - 1) or number(j + 1):
+        return False
+    if j > 0 and line[j][3] and kind[j - 1] == "name":
+        return True
+    if line[j][0].endswith("."):
+        return False  # "... in May. Analysts said": the sentence ends with the month
+    return name(j + 1) or name(j + 2) and line[j + 1][1] in ("of", "for") and line[j + 1][3]
+
+
 def _word_kind(part: str, bare: str, at_inside: bool, known: frozenset[str]) -> str:
-    """ "name", "title" (a capitalised job title), "join" (a lower-case ``JOINERS`` word) or
-    "other"; ``bare`` is ``bare(part)``."""
+    """ "name", "title" (a capitalised job title), "join" (a lower-case ``JOINERS`` word),
+    "month" (a capitalised month, to be settled) or "other"; ``bare`` is ``bare(part)``."""
     if part.islower():
         return "join" if bare in JOINERS else "other"
-    if not part[:1].isupper() or bare in DATE_WORDS or bare in JOINERS and not at_inside:
+    if not part[:1].isupper() or bare in JOINERS and not at_inside:
         return "other"
+    if bare in DATE_WORDS:
+        # A capitalised month is a name's word or a date's by the words beside it, which
+        # ``find_names`` settles (``_month_in_name``); other date words never name anyone.
+        return "month" if bare in MONTH_WORDS else "other"
     if bare in TITLE_WORDS or part.endswith(".") and singular(bare) in TITLE_WORDS:
         return "title"  # "Reps. Jim Banks" too
     return "name" if bare in known else "other"

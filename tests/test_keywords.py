@@ -93,6 +93,42 @@ def test_numbers_in_words_are_no_keywords():
     assert "Million Veterans Program" in keywords  # a name keeps its capital
 
 
+def _two_reports(text: str, *titles: str) -> tuple[str, ...]:
+    articles = [make_article(str(i), title, text) for i, title in enumerate(titles)]
+    summary = Summary(titles[0], (SummarySentence(text, ("0", "1")),))
+    return extract_keywords(articles, summary, KeywordsConfig(count=10))
+
+
+def test_a_month_in_a_name_is_no_date():
+    keywords = _two_reports(
+        "Prime Minister Theresa May told Parliament on Monday that Britain would leave the "
+        "European Union. May said the deal was the best available. Critics of Theresa May in "
+        "the Conservative Party called for a vote.",
+        "Theresa May defends Brexit deal",
+        "May faces revolt over Brexit",
+    )
+    assert "Theresa May" in keywords and "Theresa" not in keywords
+    keywords = _two_reports(
+        "Thousands joined the March for Our Lives in Washington on Saturday. Organisers of the "
+        "March for Our Lives said turnout beat the Million Man March.",
+        "March for Our Lives draws thousands",
+        "Students rally at March for Our Lives",
+    )
+    assert {"March for Our Lives", "Million Man March"} <= set(keywords)
+
+
+def test_a_month_beside_a_number_or_in_a_date_phrase_is_a_date():
+    keywords = _two_reports(
+        "The Senate will vote on the bill in early March, Senate leaders said on May 5. The "
+        "vote in March follows talks since May. The game at Soldier Field July 4 drew a crowd.",
+        "Senate to vote in March",
+        "Vote set for March",
+    )
+    assert "Soldier Field" in keywords
+    months = ("january", "march", "may", "july")
+    assert not [k for k in keywords if set(k.lower().split()) & set(months)]
+
+
 def test_variants_are_merged():
     keywords = [k.lower() for k in _keywords()]
     assert len(keywords) == len(set(keywords))
