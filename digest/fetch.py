@@ -9,13 +9,15 @@ alone (no request is made for it) unless ``force`` is set.
 
 from __future__ import annotations
 
+import calendar
 import json
 import os
 import re
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -152,7 +154,8 @@ def _fetch_feed(
     resp = client.get(feed.url, etag=etag, last_modified=modified)
     if resp.status == 304:
         # Nothing new, but entries that failed last time are retried from the saved copy.
-        return parse_feed(copy.read_bytes(), {"content-location": feed.url}), None
+        # Links are relative to where the feed was last found, which a redirect may have moved.
+        return parse_feed(copy.read_bytes(), {"content-location": resp.url or feed.url}), None
     headers = {"content-type": resp.headers.get("content-type", ""), "content-location": resp.url}
     try:
         parsed = parse_feed(resp.body, headers)
@@ -167,9 +170,14 @@ def _fetch_feed(
 
 
 def article_path(source: Path, key: str) -> Path:
-    """Where the article with this URL (or other entry key) lives: a folder per site."""
+    """Where the article with this URL (or other entry key) lives: a folder per site.
+
+    The folder is named after the link's host, which the feed chose: only its letters, digits,
+    hyphens and inner dots are kept, so that "http://../x" cannot lead out of the source folder
+    and "http://.hidden/x" cannot make a hidden folder the build would not read."""
     host = urlsplit(key).hostname if re.match(r"^https?://", key, re.I) else None
-    folder = re.sub(r"^www\d?\.", "", host or "") or "feeds"
+    folder = re.sub(r"[^a-z0-9.-]", "", (host or "").lower()).strip(".")
+    folder = re.sub(r"^www\d?\.", "", folder) or "feeds"
     return source / folder / f"{stable_name(key)}.md"
 
 
@@ -275,6 +283,36 @@ def _collect_entry(client: Client, entry: _Entry, source: Path, force: bool, now
 # The command ---------------------------------------------------------------------------------
 
 
+@contextmanager
+def _cancelled_on_interrupt(pool: ThreadPoolExecutor) -> Iterator[None]:
+    """On Ctrl-C (or any error), drop the queued downloads: the pool's own exit waits for every
+    task it holds, which for a few hundred entries is minutes. Running ones end within the
+    timeout, and each file is written whole or not at all."""
+    try:
+        yield
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+
+
+def newest(entries: list[Any], limit: int) -> list[Any]:
+    """The ``limit`` newest entries (0: all), in the feed's order. Most feeds list the newest
+    first, some the oldest; an entry without a date counts as older than every dated one."""
+    if limit <= 0 or len(entries) <= limit:
+        return entries
+    stamps = [_entry_stamp(e) for e in entries]
+    by_age = sorted(range(len(entries)), key=lambda i: (stamps[i] is None, -(stamps[i] or 0), i))
+    return [entries[i] for i in sorted(by_age[:limit])]
+
+
+def _entry_stamp(entry: Any) -> float | None:
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        value = entry.get(key)
+        if value:
+            return float(calendar.timegm(value))
+    return None
+
+
 def _bar(total: int, desc: str, progress: bool) -> tqdm:
     return tqdm(total=total, desc=desc, unit=f" {desc}", file=sys.stderr, leave=False,
                 disable=not (progress and sys.stderr.isatty()))  # fmt: skip
@@ -295,6 +333,11 @@ def fetch_all(
             raise ConfigError(f"'feeds[{i}].url' must be an http(s) URL, got {feed.url!r}")
     source = config.path(config.source)
     folder = _state_dir(config)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = exc.strerror or exc
+        raise ConfigError(f"cannot write the fetch state to '{folder}': {reason}") from None
     state = _load_state(folder)
     client = Client(config.fetch)
     tally = _Tally()
@@ -304,7 +347,7 @@ def fetch_all(
     entries: list[_Entry] = []
     feeds_ok = 0
     pool = ThreadPoolExecutor(config.fetch.parallel)
-    with pool, _bar(len(feeds), "feeds", progress) as bar:
+    with pool, _bar(len(feeds), "feeds", progress) as bar, _cancelled_on_interrupt(pool):
         by_future = {
             pool.submit(_fetch_feed, client, f, state.get(f.url, {}), folder): f for f in feeds
         }
@@ -329,10 +372,13 @@ def fetch_all(
             feeds_ok += 1
             if new_state is not None:
                 state[feed.url] = new_state
-            items = parsed.entries[: feed.limit] if feed.limit > 0 else parsed.entries
+            items = newest(parsed.entries, feed.limit)
             title = parsed.feed.get("title")
             entries.extend(_Entry(feed, title, e) for e in items)
-    _save_state(folder, state)
+    try:
+        _save_state(folder, state)
+    except OSError as exc:  # the next run then downloads every feed again: nothing else is lost
+        tally.failed.append((str(folder / "state.json"), f"not saved: {exc.strerror or exc}"))
 
     # An article listed by two feeds (or twice in one) is collected once.
     unique: dict[str, _Entry] = {}
@@ -346,7 +392,7 @@ def fetch_all(
         unique[norm] = entry
 
     pool = ThreadPoolExecutor(config.fetch.parallel)
-    with pool, _bar(len(unique), "articles", progress) as bar:
+    with pool, _bar(len(unique), "articles", progress) as bar, _cancelled_on_interrupt(pool):
         futures = [pool.submit(_collect, client, e, source, force, now) for e in unique.values()]
         for future in as_completed(futures):
             result = future.result()

@@ -71,7 +71,12 @@ def decode_html(raw: bytes, declared: str | None = None) -> str:
             continue
         if name in ("latin-1", "iso8859-1", "ascii"):
             name = "cp1252"  # browsers read these labels as Windows-1252; so must we
-        return raw.decode(name, errors="replace")
+        try:
+            return raw.decode(name, errors="replace")
+        except (UnicodeError, LookupError, ValueError):
+            # "undefined", "idna", "punycode": codecs of text that no page is written in, which
+            # raise whatever the error handler; the label is ignored like an unknown one.
+            continue
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -196,9 +201,18 @@ def entry_date(entry: Any) -> str | None:
 
 
 def entry_title(entry: Any) -> str | None:
-    """The entry's title as plain text (Atom allows HTML titles)."""
+    """The entry's title as plain text. Atom allows HTML titles, and feedparser marks an RSS
+    title that carries markup as HTML too; a plain one keeps its "<" and ">" ("3 < 5")."""
     title = entry.get("title") or ""
-    return _clean(re.sub(r"<[^>]*>", " ", title) if "<" in title else title)
+    kind = (entry.get("title_detail") or {}).get("type", "text/plain")
+    if "html" in kind and ("<" in title or "&" in title):
+        try:
+            root = lxml.html.fragment_fromstring(title, create_parent="div")
+        except (lxml.etree.ParserError, ValueError):
+            return _clean(re.sub(r"<[^>]*>", " ", title))
+        # Each element's text apart: "<b>Vote</b><i>today</i>" is two words, as shown.
+        return _clean(" ".join(root.itertext()))
+    return _clean(title)
 
 
 def entry_author(entry: Any) -> str | None:

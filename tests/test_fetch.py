@@ -20,7 +20,7 @@ import yaml
 from digest.clean import clean
 from digest.config import Config, FeedConfig, FetchConfig
 from digest.errors import ConfigError
-from digest.fetch import FetchReport, article_path, fetch_all
+from digest.fetch import FetchReport, article_path, fetch_all, newest
 from digest.httpclient import Client, FetchError
 from digest.model import Article
 from digest.read import read_folder, split_front_matter
@@ -146,6 +146,10 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
                     self._send(500, b"Internal Server Error")
                 else:
                     self._send(200, self._file("pages/storm.html"))
+            elif path == "/feeds/moved.xml":
+                self._send(301, b"", Location="/rolling/feed.xml")
+            elif path == "/rolling/feed.xml":  # links relative to the feed's new place
+                self._feed(_rolling_feed(site).replace(site.base.encode() + b"/rolling/", b""))
             elif path == "/redirect/festival":
                 self._send(301, b"", Location="/pages/festival.html")
             elif path == "/slow.html":
@@ -394,12 +398,65 @@ def test_feed_name_from_config(server, tmp_path):
     feed = FeedConfig(f"{server.base}/feeds/atom.xml", name="Gazette", limit=1)
     config = dataclasses.replace(make_config(tmp_path, server), feeds=[feed])
     report = fetch_all(config, progress=False)
-    assert len(report.added) == 1  # the limit
-    meta, _ = front(find(report, tmp_path, "ferry"))
+    assert len(report.added) == 1  # the limit: the newest entry, though it is listed second
+    meta, _ = front(find(report, tmp_path, "fish-market"))
     assert meta["source"] == "Gazette"
 
 
+def test_limit_takes_the_newest_entries_in_the_feed_order():
+    def entry(name, stamp=None):
+        return {"id": name, "published_parsed": time.gmtime(stamp) if stamp else None}
+
+    oldest_first = [entry("a", 100), entry("b", 200), entry("undated"), entry("c", 300)]
+    assert [e["id"] for e in newest(oldest_first, 2)] == ["b", "c"]
+    assert [e["id"] for e in newest(oldest_first, 4)] == ["a", "b", "undated", "c"]
+    assert [e["id"] for e in newest(oldest_first, 0)] == ["a", "b", "undated", "c"]
+    # Undated entries count as the oldest, in the feed's order.
+    undated = [entry("x"), entry("y"), entry("z", 50)]
+    assert [e["id"] for e in newest(undated, 2)] == ["x", "z"]
+
+
+@pytest.mark.parametrize(
+    ("link", "folder"),
+    [
+        ("http://../evil", "feeds"),
+        ("http://.hidden/x", "hidden"),
+        ("http://./dot", "feeds"),
+        ("https://www.Example.org/a", "example.org"),
+        ("http://exa_mple.org/a", "example.org"),
+    ],
+)
+def test_an_article_path_stays_inside_the_source_folder(tmp_path, link, folder):
+    path = article_path(tmp_path, link)
+    assert path.parent == tmp_path / folder
+    assert not any(part.startswith(".") for part in path.relative_to(tmp_path).parts)
+
+
+def test_an_unwritable_cache_folder_is_one_error_line(server, tmp_path):
+    (tmp_path / "cachefile").write_text("")
+    config = make_config(tmp_path, server, "rss2.xml")
+    config = dataclasses.replace(config, cache=str(tmp_path / "cachefile"))
+    with pytest.raises(ConfigError, match="cannot write the fetch state to"):
+        fetch_all(config, progress=False)
+
+
 # Repeated runs --------------------------------------------------------------------------------
+
+
+def test_a_moved_feed_unchanged_since_keeps_its_links(server, tmp_path):
+    # The second run gets 304 at the feed's new place and reads the saved copy: its relative
+    # links are resolved against that place, not the configured one, so no article is new.
+    config = make_config(tmp_path, server, "moved.xml")
+    server.rolling = 2
+    first = fetch_all(config, progress=False)
+    assert len(first.added) == 2 and not first.failed
+    urls = sorted(front(tmp_path / "sources" / rel)[0]["url"] for rel in first.added)
+    assert urls == [f"{server.base}/rolling/{n}.html" for n in (1, 2)]
+    before = server.not_modified
+    second = fetch_all(config, progress=False)
+    assert server.not_modified == before + 1
+    assert second.added == () and not second.failed
+    assert sorted(second.unchanged) == sorted(first.added)
 
 
 def test_repeat_runs_are_idempotent_and_conditional(server, tmp_path):

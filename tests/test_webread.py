@@ -94,6 +94,10 @@ def test_html_page_cleans_into_an_article(tmp_path):
         (b"\xef\xbb\xbf" + "Zürich".encode(), "latin-1", "Zürich"),  # a BOM outranks the header
         (b'<meta charset="koi8-r">' + "Москва".encode("koi8-r"), None, "Москва"),
         ("Zürich".encode(), "no-such-charset", "Zürich"),
+        # Codecs of text no page is written in, which raise whatever the error handler.
+        ("Zürich".encode(), "undefined", "Zürich"),
+        (b"<meta charset='idna'>" + "Zürich".encode(), None, "Zürich"),
+        ("Zürich".encode("latin-1"), "punycode", "Zürich"),
     ],
 )
 def test_decode_html(raw, declared, expected):
@@ -222,3 +226,21 @@ def test_a_page_dated_after_the_build_day_keeps_its_date():
     )
     (doc,) = read_html(page.encode(), "future.html", "future")
     assert doc.get("date") == "2090-03-04"
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("3 &lt; 5 and 7 &gt; 6: maths", "3 < 5 and 7 > 6: maths"),  # plain text keeps its signs
+        ("AT&amp;T &lt;3 fans", "AT&T <3 fans"),
+        ("Teaser &lt;em&gt;only&lt;/em&gt;", "Teaser only"),  # markup: its text
+    ],
+)
+def test_feed_titles_are_plain_text(tmp_path, title, expected):
+    raw = (
+        f"<rss><channel><title>T</title><item><title>{title}</title>"
+        "<link>https://valley.example/a</link><description>Text.</description></item>"
+        "</channel></rss>"
+    ).encode()
+    (doc,) = read_feed(raw, "t.xml", "t")
+    assert doc.get("title") == expected
