@@ -16,6 +16,7 @@ import json
 import os
 import pickle
 import shutil
+import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -426,13 +427,28 @@ class _Pages:
         env = _environment(self.shared.dirs, self.shared.templates)
         try:
             page = env.get_template(template).render(context)
-        except jinja2.TemplateError as exc:
-            # A theme's mistake (an unknown variable, a syntax error) named by its template and
-            # the page it broke; the previous site stays in place.
-            where = getattr(exc, "name", None) or template
-            line = f", line {exc.lineno}" if getattr(exc, "lineno", None) else ""
-            raise BuildError(f"theme template '{where}'{line} failed on {rel}: {exc}") from None
+        except Exception as exc:  # noqa: BLE001 - whatever a theme's template raises is its own
+            # A theme's mistake (an unknown variable, a syntax error, a filter given the wrong
+            # type: `"%d"|format("x")`, `1/0`) named by its template, line and the page it
+            # broke; the previous site stays in place.
+            where, line = _template_place(exc, template)
+            at = f", line {line}" if line else ""
+            theirs = not isinstance(exc, jinja2.TemplateError)
+            reason = f"{type(exc).__name__}: {exc}" if theirs else str(exc)
+            raise BuildError(f"theme template '{where}'{at} failed on {rel}: {reason}") from None
         self.out.write(rel, page, key)
+
+
+def _template_place(exc: Exception, template: str) -> tuple[str, int | None]:
+    """The template and line an error was raised in: a syntax error says so itself; an error
+    while rendering is found in the traceback, whose frames Jinja maps to its templates' files
+    and lines."""
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return exc.name or template, exc.lineno
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.endswith(".py")]
+    if frames and frames[-1].filename not in ("<template>", "<unknown>"):
+        return Path(frames[-1].filename).name, frames[-1].lineno
+    return template, None
 
 
 def url_of(site: Site, rel: str) -> str:

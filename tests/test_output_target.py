@@ -159,6 +159,32 @@ def test_a_broken_theme_template_is_named_and_the_site_stays(project: Path):
     assert _files(out) == before
 
 
+@pytest.mark.parametrize(
+    ("expression", "reason"),
+    [
+        ('{{ "%d reports"|format(event.card.headline) }}', "TypeError: %d format"),
+        ("{{ 1/0 }}", "ZeroDivisionError"),
+        ("{{ event.card.nonexistent.deeper }}", "has no attribute 'nonexistent'"),
+    ],
+)
+def test_a_theme_error_of_any_kind_is_one_line_with_its_template_and_line(
+    project: Path, expression: str, reason: str
+):
+    out = project / "site"
+    theme = project / "theme"
+    (theme / "templates").mkdir(parents=True)
+    # Line 3 of the theme's own event page.
+    (theme / "templates" / "event.html").write_text(
+        '{% extends "base.html" %}\n{% block main %}\n' + expression + "\n{% endblock %}\n"
+    )
+    with pytest.raises(BuildError) as caught:
+        build(_config(project, out, theme=str(theme)))
+    message = str(caught.value)
+    assert message.startswith("theme template 'event.html', line 3 failed on events/")
+    assert reason in message and "\n" not in message
+    assert not out.exists()
+
+
 def test_a_source_folder_named_like_the_output_but_for_case_is_still_read(project: Path):
     """On a case-sensitive disk "Site" and "site" are two folders: only the output is left out."""
     (project / "src" / "Site").mkdir()
