@@ -84,7 +84,9 @@ def _make_event(members: list[Copies], config: Config) -> Event:
 
     summary = summarize(articles, config.summary)
     keywords = extract_keywords(articles, summary, config.keywords)
-    dates = [a.date for a in articles if a.date is not None]
+    # The earliest report, its copies included: a wire story republished a day later still
+    # happened on the first day, which the timeline and coverage show too.
+    dates = [a.date for c in members for a in (c.article, *c.duplicates) if a.date is not None]
     return Event(
         id=event_id(members, summary.headline),
         headline=summary.headline,
@@ -92,6 +94,7 @@ def _make_event(members: list[Copies], config: Config) -> Event:
         keywords=keywords,
         summary=summary.sentences,
         date=min(dates) if dates else None,
+        summary_over_budget=summary.over_budget,
     )
 
 

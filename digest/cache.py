@@ -39,7 +39,7 @@ from digest.config import Config
 from digest.theme import theme_dirs
 
 FILE_NAME = "cache.sqlite"
-SCHEMA = 2  # bump when the layout of stored values changes
+SCHEMA = 3  # bump when the layout of stored values changes
 # Config keys that say where things are, not what is built: changing them keeps the cache.
 _PLACES = {"source", "out", "cache", "base_dir", "feeds", "fetch"}
 # What reading a stored value can raise when it is not one this code can read: a miss.

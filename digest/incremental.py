@@ -292,9 +292,9 @@ def make_events(
         cache.put_many("events", fresh)
     events = []
     for group, key in zip(groups, group_keys, strict=True):
-        event_id, headline, keywords, summary, date = fresh[key] if key in fresh else found[key]
+        fields = fresh[key] if key in fresh else found[key]
         members = tuple(sorted(group, key=_member_order))
-        events.append(Event(event_id, headline, members, keywords, summary, date))
+        events.append(Event(fields[0], fields[1], members, *fields[2:]))
     return events
 
 
@@ -303,7 +303,8 @@ def _event_fields(
 ) -> tuple:
     groups, make = shared
     e = make(list(groups[index]))
-    return (e.id, e.headline, e.keywords, e.summary, e.date)
+    # In the order of ``Event``'s fields, the members left out.
+    return (e.id, e.headline, e.keywords, e.summary, e.date, e.summary_over_budget)
 
 
 def _member_order(c: Copies) -> tuple:

@@ -92,6 +92,8 @@ class SummarySentence:
 class Summary:
     headline: str
     sentences: tuple[SummarySentence, ...] = ()
+    # No sentence, though some could stand alone: each is longer than the word budget.
+    over_budget: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +106,7 @@ class Event:
     keywords: tuple[str, ...] = ()
     summary: tuple[SummarySentence, ...] = ()
     date: datetime | None = None  # the earliest known report
+    summary_over_budget: bool = False  # ``Summary.over_budget``
 
     @property
     def articles(self) -> tuple[Article, ...]:

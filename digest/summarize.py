@@ -379,4 +379,7 @@ def summarize(articles: Sequence[Article], config: SummaryConfig) -> Summary:
         for c in chosen
     )
     ranked = [c.sentence.text for c in sorted(scored, key=lambda c: -c.score) if c.after < 0]
-    return Summary(choose_headline(articles, ranked), out)
+    # The selection takes any sentence that stands alone and fits: with some and none taken,
+    # the budget is why, which the event page says rather than blame the sentences.
+    over_budget = not out and bool(ranked)
+    return Summary(choose_headline(articles, ranked), out, over_budget)

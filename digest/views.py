@@ -160,6 +160,8 @@ class EventPage:
     timeline: tuple[TimelineEntry, ...]
     related: tuple[EventCard, ...]  # oldest first, so a storyline reads in order
     day_href: str  # the archive page of the event's day, or ""
+    # No summary because every sentence that could stand alone is over ``summary.max_words``.
+    over_budget: bool = False
 
 
 @dataclass(frozen=True)
@@ -421,7 +423,15 @@ def event_page(
         span = date_label(first)
     ordered = tuple(entry for _key, entry in sorted(timeline, key=lambda t: t[0]))
     return EventPage(
-        card, span, summary, tuple(sources), _coverage(event), ordered, related, day_href
+        card,
+        span,
+        summary,
+        tuple(sources),
+        _coverage(event),
+        ordered,
+        related,
+        day_href,
+        event.summary_over_budget,
     )
 
 

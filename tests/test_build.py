@@ -198,3 +198,25 @@ def test_a_file_rejected_when_cleaned_never_renames_an_article(tmp_path: Path):
     (src / "story.html").unlink()
     digest, _ = build(config_for(src, tmp_path / "out"))
     assert [c.article.id for e in digest.events for c in e.members] == ["story"]
+
+
+def test_an_event_is_dated_by_its_earliest_report_copies_included(tmp_path: Path):
+    src = tmp_path / "src"
+    src.mkdir()
+    text = (
+        "The council approved the new bridge over the river on Tuesday after a long debate. "
+        "Work starts in the spring and should take two years, the mayor said at the meeting. "
+        "The bridge will carry cyclists and buses, and the old ferry will stop running."
+    )
+    # The later report adds a sentence, so it is kept and the earlier one becomes its copy.
+    (src / "a.md").write_text(
+        f"---\ntitle: Bridge approved\ndate: 2024-06-06\n---\n{text} Residents cheered.\n"
+    )
+    (src / "b.md").write_text(f"---\ntitle: Bridge approved\ndate: 2024-06-04\n---\n{text}\n")
+    out = tmp_path / "out"
+    digest, _ = build(config_for(src, out))
+    (event,) = digest.events
+    assert [c.article.id for c in event.members] == ["a"]
+    assert [d.id for d in event.members[0].duplicates] == ["b"]
+    assert event.date.date().isoformat() == "2024-06-04"
+    assert (out / "archive" / "2024-06-04.html").is_file()

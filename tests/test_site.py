@@ -312,12 +312,21 @@ def test_an_event_without_a_summary_says_why_instead_of_claiming_cited_sentences
     bare = dataclasses.replace(
         _event("bare", "Caption of a photo", "He hugged him.", (), 4), summary=()
     )
-    digest = Digest(events=(bare, plain), rejected=())
+    long = dataclasses.replace(
+        _event("long", "Storm", "The river rose in Marlow on Tuesday.", (), 5),
+        summary=(),
+        summary_over_budget=True,
+    )
+    digest = Digest(events=(bare, plain, long), rejected=())
     out = tmp_path / "site"
     render_site(digest, config_for(SEEDS, tmp_path / "out"), out, 1)
     page = (out / "events" / "bare.html").read_text(encoding="utf-8")
     assert "can stand on its own in a summary" in page
     assert "Every sentence above is taken word for word from" not in page
+    # The budget is why: the page says so instead of blaming the sentences.
+    page = (out / "events" / "long.html").read_text(encoding="utf-8")
+    assert "is longer than this site's summaries are allowed to be" in page
+    assert "can stand on its own in a summary" not in page
     plain = (out / "events" / "plain.html").read_text()
     assert "Every sentence above is taken word for word from" in plain
 

@@ -316,3 +316,17 @@ def test_acronym_openings_are_not_pronouns():
     assert not leans_on_context("WHO officials said the outbreak had peaked in the region.")
     assert leans_on_context("Who knows what the officials will decide next week?")
     assert leans_on_context("This was the first visit of the year.")
+
+
+def test_a_budget_no_sentence_fits_is_told_apart_from_no_usable_sentence():
+    text = (
+        "The council approved the new bridge over the river on Tuesday after a long debate in "
+        "the town hall, the mayor said."
+    )
+    tight = summarize([make_article("a", "Bridge", text)], SummaryConfig(max_words=5))
+    assert tight.sentences == () and tight.over_budget
+    roomy = summarize([make_article("a", "Bridge", text)], SummaryConfig(max_words=100))
+    assert len(roomy.sentences) == 1 and not roomy.over_budget
+    # A sentence that leans on context is not a budget problem.
+    bare = summarize([make_article("b", "Hug", "He hugged him.")], SummaryConfig(max_words=100))
+    assert bare.sentences == () and not bare.over_budget
