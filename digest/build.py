@@ -230,7 +230,9 @@ def gather(
     timer = _Timer()
     with timer.stage("read"):
         readers = cached_readers(default_readers(), cache)
-        documents, rejected, claimed = read_folder_claims(source, readers, config.path(config.out))
+        own = [config.path(config.cache), *([config.path(config.theme)] if config.theme else [])]
+        out = config.path(config.out)
+        documents, rejected, claimed = read_folder_claims(source, readers, out, own)
         uncache_readers(cache)
         known = document_keys(readers)
     say(f"read {len(documents)} documents")

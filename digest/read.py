@@ -254,7 +254,9 @@ def display_path(rel: str) -> str:
     return _NAME_CONTROL.sub("\ufffd", text)
 
 
-def _walk(folder: Path, out: Path | None = None) -> Iterator[tuple[Path, bool, str | None]]:
+def _walk(
+    folder: Path, out: Path | None = None, own: Sequence[Path] = ()
+) -> Iterator[tuple[Path, bool, str | None]]:
     """Every file under ``folder`` in path order: (path, is a folder, reason it is not read).
 
     Hidden and symlinked folders are not entered; each is reported once, as a folder. The
@@ -262,9 +264,12 @@ def _walk(folder: Path, out: Path | None = None) -> Iterator[tuple[Path, bool, s
     folders beside it (``output.own_entry``), unreported: they are the build's, not input, and
     its pages would come back as articles, the site growing with each build. The folder that
     holds it is told by device and inode, so a case-insensitive file system cannot hide it.
+    So are the build's other folders ``own`` (the cache, the theme) when they lie inside: the
+    cache's database and a theme's templates are no articles.
     """
     beside = _stat_or_none(out.parent) if out is not None else None
     out_stat = _stat_or_none(out) if out is not None else None
+    own_stats = [s for s in (_stat_or_none(p) for p in own) if s is not None]
     problems: list[tuple[Path, bool, str]] = []
 
     def unreadable(exc: OSError) -> None:
@@ -277,6 +282,8 @@ def _walk(folder: Path, out: Path | None = None) -> Iterator[tuple[Path, bool, s
             if found is not None and os.path.samestat(found, beside):
                 dirs[:] = [n for n in dirs if not _is_output(here / n, out, out_stat)]
                 files = [n for n in files if not own_entry(n, out.name)]
+        if own_stats:
+            dirs[:] = [n for n in dirs if not _is_one_of(here / n, own_stats)]
         entered: list[str] = []
         items: list[tuple[str, bool, str | None]] = []
         for name in dirs:
@@ -307,6 +314,11 @@ def _is_output(path: Path, out: Path, out_stat: os.stat_result | None) -> bool:
         return False
     found = _stat_or_none(path)
     return found is not None and os.path.samestat(found, out_stat)
+
+
+def _is_one_of(path: Path, stats: Sequence[os.stat_result]) -> bool:
+    found = _stat_or_none(path)
+    return found is not None and any(os.path.samestat(found, s) for s in stats)
 
 
 def _stat_or_none(path: Path) -> os.stat_result | None:
@@ -346,19 +358,26 @@ def _file_problem(path: Path, root: Path) -> tuple[str | None, os.stat_result | 
 
 
 def read_folder(
-    folder: Path, readers: dict[str, Reader] | None = None, out: Path | None = None
+    folder: Path,
+    readers: dict[str, Reader] | None = None,
+    out: Path | None = None,
+    own: Sequence[Path] = (),
 ) -> tuple[list[Document], list[Rejection]]:
-    """Read every file under ``folder``, except the output folder ``out`` when it is inside.
-    Every file yields documents or a rejection.
+    """Read every file under ``folder``, except the output folder ``out`` and the build's own
+    folders ``own`` (cache, theme) when they are inside. Every file yields documents or a
+    rejection.
 
     Ids are unique across documents and rejections, so each input is accounted for once.
     """
-    documents, rejected, _ = read_folder_claims(folder, readers, out)
+    documents, rejected, _ = read_folder_claims(folder, readers, out, own)
     return documents, rejected
 
 
 def read_folder_claims(
-    folder: Path, readers: dict[str, Reader] | None = None, out: Path | None = None
+    folder: Path,
+    readers: dict[str, Reader] | None = None,
+    out: Path | None = None,
+    own: Sequence[Path] = (),
 ) -> tuple[list[Document], list[Rejection], dict[str, str]]:
     """``read_folder``, and the id each renamed document or rejection claimed, by its new id:
     the build gives an id back to an article when the document that took it is rejected later
@@ -369,7 +388,7 @@ def read_folder_claims(
     # os.walk names every path by joining onto the folder as given: cutting that prefix off is
     # the relative path, without relpath's work per file (a tenth of a rebuild with no change).
     prefix = os.path.join(str(folder), "")
-    for path, is_folder, reason in _walk(folder, out):
+    for path, is_folder, reason in _walk(folder, out, own):
         text = str(path)
         rel = text[len(prefix) :] if text.startswith(prefix) else os.path.relpath(path, folder)
         rel = display_path(rel.replace(os.sep, "/"))

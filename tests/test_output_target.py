@@ -192,3 +192,21 @@ def test_a_source_folder_named_like_the_output_but_for_case_is_still_read(projec
     digest, _ = build(_config(project, project / "src" / "site"))
     reports = [a.path for e in digest.events for c in e.members for a in (c.article, *c.duplicates)]
     assert "Site/c.md" in reports
+
+
+def test_the_cache_and_theme_folders_inside_the_source_are_not_read(project: Path):
+    src = project / "src"
+    theme = src / "mytheme"
+    (theme / "templates").mkdir(parents=True)
+    (theme / "templates" / "about.html").write_text(
+        (ROOT / "themes" / "default" / "templates" / "about.html").read_text()
+    )
+    (theme / "README.md").write_text("# My theme\n\nNotes on the theme, no story.\n")
+    config = _config(project, project / "site", cache=str(src / "cache"), theme=str(theme))
+    for _ in range(2):  # the second build meets the cache's database inside the source
+        digest, _ = build(config)
+        assert digest.rejected == ()
+        reports = {
+            a.path for e in digest.events for c in e.members for a in (c.article, *c.duplicates)
+        }
+        assert reports == {"a.md", "b.md"}
