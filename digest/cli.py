@@ -175,7 +175,14 @@ def fetch(source: str | None, config_path: str | None, force: bool, quiet: bool)
 
 
 @cli.command()
-@click.option("--port", "-p", type=int, default=8000, show_default=True, help="Port on localhost.")
+@click.option(
+    "--port",
+    "-p",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port on localhost (0: any free port).",
+)
 @source_option
 @out_option
 @config_option
@@ -205,8 +212,13 @@ def serve(port: int, source: str | None, out: str | None, config_path: str | Non
 @click.argument("folder", type=click.Path(file_okay=False))
 def init(folder: str) -> None:
     """Create a new digest project in FOLDER: config, example article and theme folder."""
+    import shlex
+
     from digest.scaffold import scaffold
 
+    if not folder:  # Path("") is the current folder: an empty argument is a slip, not a choice
+        click.echo("error: FOLDER is empty; name the folder to create ('.' for this one)", err=True)
+        sys.exit(1)
     try:
         written = scaffold(Path(folder))
     except DigestError as exc:
@@ -214,7 +226,7 @@ def init(folder: str) -> None:
         sys.exit(1)
     for path in written:
         click.echo(f"wrote {path}", err=True)
-    click.echo(f"next: cd {folder} && digest serve", err=True)
+    click.echo(f"next: cd {shlex.quote(folder)} && digest serve", err=True)
 
 
 @cli.command("eval")

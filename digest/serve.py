@@ -1,24 +1,29 @@
 """``digest serve``: build, serve the output folder on localhost, rebuild and reload on changes.
 
 A polling watcher (no extra dependency) looks at the source folder, the config file and the
-theme folders twice a second. A change triggers a full build; when it succeeds, open pages are
-told over a server-sent-events stream to reload. The reload script is added to HTML responses
-as they are served, never written into the site, so the built files stay the same as
-``digest build`` makes them.
+theme folders twice a second, but not at what the build writes (the output folder, the cache)
+where that lies among them: each build's own writes would bring one more rebuild. A change
+triggers a full build; when it succeeds, open pages are told over a server-sent-events stream to
+reload. The reload script is added to HTML responses as they are served, never written into the
+site, so the built files stay the same as ``digest build`` makes them. The server serves the
+output folder of the latest successful build, so an ``out`` changed in the config while serving
+is followed.
 """
 
 from __future__ import annotations
 
+import os
+import socket
 import threading
 import time
-from collections.abc import Callable
-from functools import partial
+from collections.abc import Callable, Iterator, Sequence
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from digest.config import Config
 from digest.errors import DigestError
+from digest.output import own_entry
 from digest.theme import theme_dirs
 
 RELOAD_PATH = "/__digest__/reload.js"
@@ -39,17 +44,12 @@ Snapshot = dict[str, tuple[int, int]]
 Say = Callable[[str], None]
 
 
-def snapshot(paths: list[Path]) -> Snapshot:
-    """Modification time and size of every file under ``paths`` (files or folders)."""
+def snapshot(paths: list[Path], skip: Sequence[Path] = ()) -> Snapshot:
+    """Modification time and size of every file under ``paths`` (files or folders), but for the
+    folders in ``skip`` (``build_writes``)."""
     seen: Snapshot = {}
     for base in paths:
-        if base.is_file():
-            files = [base]
-        elif base.is_dir():
-            files = [p for p in base.rglob("*") if p.is_file()]
-        else:
-            continue
-        for f in files:
+        for f in _files(base, skip):
             try:
                 st = f.stat()
             except OSError:  # deleted while we looked; the next poll sees it gone
@@ -58,7 +58,48 @@ def snapshot(paths: list[Path]) -> Snapshot:
     return seen
 
 
+def _files(base: Path, skip: Sequence[Path]) -> Iterator[Path]:
+    """The file ``base``, or the files under the folder ``base`` but for each folder in ``skip``
+    and the build's entries beside it (its lock and staging folders, ``output.own_entry``).
+
+    Folders are told by device and inode, as the read stage tells the output folder, so no
+    spelling of a path hides one; symlinked folders are not entered, as the build reads none.
+    """
+    if base.is_file():
+        yield base
+        return
+    beside = [(_stat(folder.parent), _stat(folder), folder.name) for folder in skip]
+    for root, dirs, files in os.walk(base):
+        here = Path(root)
+        found = _stat(here)
+        for parent, folder, name in beside:
+            if _same(found, parent):
+                dirs[:] = [
+                    d for d in dirs if not own_entry(d, name) and not _same(_stat(here / d), folder)
+                ]
+                files = [f for f in files if not own_entry(f, name)]
+        yield from (here / f for f in files)
+
+
+def _stat(path: Path) -> os.stat_result | None:
+    try:
+        return os.stat(path)
+    except OSError:
+        return None
+
+
+def _same(a: os.stat_result | None, b: os.stat_result | None) -> bool:
+    return a is not None and b is not None and os.path.samestat(a, b)
+
+
+def build_writes(config: Config) -> list[Path]:
+    """The folders a build writes, left out of what is watched wherever they lie: the output
+    folder and the cache. Seeing their writes as a change would rebuild again after each build."""
+    return [config.path(config.out), config.path(config.cache)]
+
+
 def watched_paths(config: Config, config_file: Path | None) -> list[Path]:
+    """What a change in triggers a rebuild: the source and theme folders, the config file."""
     paths = [config.path(config.source), *theme_dirs(config)]
     if config_file is not None:
         paths.append(config_file)
@@ -86,8 +127,11 @@ class Reloader:
 class Handler(SimpleHTTPRequestHandler):
     """Static files from the output folder, plus the reload script and its event stream."""
 
-    reloader: Reloader | None = None
-    stopping: threading.Event
+    server: SiteServer
+
+    @property
+    def reloader(self) -> Reloader | None:
+        return self.server.reloader
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib name
         pass  # keep the terminal for build reports
@@ -135,7 +179,7 @@ class Handler(SimpleHTTPRequestHandler):
         try:
             self.wfile.write(f"data: {seen}\n\n".encode())
             self.wfile.flush()
-            while not self.stopping.is_set():
+            while not self.server.stopping.is_set():
                 now = self.reloader.wait(seen, timeout=1.0)
                 if now != seen:
                     seen = now
@@ -147,26 +191,36 @@ class Handler(SimpleHTTPRequestHandler):
             return  # the page was closed or reloaded
 
 
+class SiteServer(ThreadingHTTPServer):
+    """Serves the folder ``root``, looked up for each request: set it to another folder and the
+    next request is served from there."""
+
+    daemon_threads = True
+
+    def __init__(self, root: Path, address: tuple[str, int], reloader: Reloader | None) -> None:
+        self.root = root
+        self.reloader = reloader
+        self.stopping = threading.Event()
+        super().__init__(address, Handler)
+
+    def finish_request(self, request: socket.socket, client_address: tuple[str, int]) -> None:
+        Handler(request, client_address, self, directory=str(self.root))
+
+    def shutdown(self) -> None:
+        self.stopping.set()  # end open event streams so the server can stop
+        super().shutdown()
+
+
 def make_server(
     root: Path, port: int, reloader: Reloader | None, host: str = "127.0.0.1"
-) -> ThreadingHTTPServer:
+) -> SiteServer:
     """An HTTP server for ``root``; with a reloader, HTML pages get the live-reload script."""
-    stopping = threading.Event()
-    handler = type("BoundHandler", (Handler,), {"reloader": reloader, "stopping": stopping})
-    server = ThreadingHTTPServer((host, port), partial(handler, directory=str(root)))
-    server.daemon_threads = True
-    original_shutdown = server.shutdown
-
-    def shutdown() -> None:
-        stopping.set()  # end open event streams so the server can stop
-        original_shutdown()
-
-    server.shutdown = shutdown  # type: ignore[method-assign]
-    return server
+    return SiteServer(root, (host, port), reloader)
 
 
 class Watcher(threading.Thread):
-    """Polls the inputs; rebuilds with ``rebuild`` after a change, then bumps the reloader."""
+    """Polls the inputs but ``skip`` (``build_writes``); rebuilds with ``rebuild`` after a
+    change, then bumps the reloader."""
 
     def __init__(
         self,
@@ -175,21 +229,22 @@ class Watcher(threading.Thread):
         reloader: Reloader,
         say: Say,
         interval: float = 0.5,
+        skip: Sequence[Path] = (),
     ) -> None:
         super().__init__(daemon=True)
         self.paths, self.rebuild, self.reloader = paths, rebuild, reloader
-        self.say, self.interval = say, interval
+        self.say, self.interval, self.skip = say, interval, skip
         self.stop = threading.Event()
-        self.last = snapshot(paths)
+        self.last = snapshot(paths, skip)
 
     def run(self) -> None:
         while not self.stop.wait(self.interval):
-            now = snapshot(self.paths)
+            now = snapshot(self.paths, self.skip)
             if now == self.last:
                 continue
             # Editors write in bursts; wait until the files hold still before building.
             time.sleep(self.interval / 2)
-            now = snapshot(self.paths)
+            now = snapshot(self.paths, self.skip)
             self.last = now
             self.say("change detected, rebuilding")
             try:
@@ -203,14 +258,16 @@ class Watcher(threading.Thread):
             self.reloader.bump()
 
 
-def serve(load: Callable[[], Config], config_file: Path | None, port: int, say: Say) -> None:
-    """Build, then serve and rebuild on changes until interrupted (Ctrl-C)."""
+def start(
+    load: Callable[[], Config], config_file: Path | None, port: int, say: Say
+) -> tuple[SiteServer, Watcher]:
+    """Bind the port, build, and start watching; the caller runs the server and stops both."""
     from digest.build import build
 
     config = load()
-    out = config.path(config.out).resolve()
     reloader = Reloader()
-    server = make_server(out, port, reloader)  # bind first: a busy port fails before the build
+    # Bind first: a busy port fails before the build.
+    server = make_server(config.path(config.out).resolve(), port, reloader)
     try:
         build(config)
     except BaseException:
@@ -219,15 +276,26 @@ def serve(load: Callable[[], Config], config_file: Path | None, port: int, say: 
 
     def rebuild() -> None:
         fresh = load()  # the config file may be what changed
-        start = time.perf_counter()
+        began = time.perf_counter()
         digest, files = build(fresh)
-        watcher.paths = watched_paths(fresh, config_file)
-        seconds = time.perf_counter() - start
+        watcher.paths, watcher.skip = watched_paths(fresh, config_file), build_writes(fresh)
+        seconds = time.perf_counter() - began
         say(f"rebuilt: {len(digest.events)} events, {files} files in {seconds:.2f}s")
+        site = fresh.path(fresh.out).resolve()
+        if site != server.root:  # 'out' changed in the config: serve the site just built
+            server.root = site
+            say(f"serving {site} now")
 
-    watcher = Watcher(watched_paths(config, config_file), rebuild, reloader, say)
+    paths = watched_paths(config, config_file)
+    watcher = Watcher(paths, rebuild, reloader, say, skip=build_writes(config))
     watcher.start()
-    say(f"serving {out} at http://127.0.0.1:{server.server_port}/ (Ctrl-C to stop)")
+    return server, watcher
+
+
+def serve(load: Callable[[], Config], config_file: Path | None, port: int, say: Say) -> None:
+    """Build, then serve and rebuild on changes until interrupted (Ctrl-C)."""
+    server, watcher = start(load, config_file, port, say)
+    say(f"serving {server.root} at http://127.0.0.1:{server.server_port}/ (Ctrl-C to stop)")
     try:
         server.serve_forever(poll_interval=0.5)
     except KeyboardInterrupt:

@@ -8,15 +8,21 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+from click.testing import CliRunner
+
 from digest.build import build
-from digest.config import SiteConfig
+from digest.cli import cli
+from digest.config import SiteConfig, load_config
 from digest.serve import (
     EVENTS_PATH,
     RELOAD_PATH,
     Reloader,
     Watcher,
+    build_writes,
     make_server,
     snapshot,
+    start,
     watched_paths,
 )
 from tests.conftest import config_for
@@ -140,10 +146,6 @@ def test_snapshot_sees_theme_and_config_files(tmp_path: Path):
 def test_busy_port_is_a_one_line_error(tmp_path: Path):
     import socket
 
-    from click.testing import CliRunner
-
-    from digest.cli import cli
-
     src, _config = _project(tmp_path)
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -155,3 +157,68 @@ def test_busy_port_is_a_one_line_error(tmp_path: Path):
     assert result.exit_code == 1
     assert result.stderr.startswith(f"error: cannot serve on port {port}")
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("port", ["70000", "-1"])
+def test_port_out_of_range_is_a_one_line_error(port: str):
+    result = CliRunner().invoke(cli, ["serve", "--port", port])
+    assert result.exit_code == 2
+    assert isinstance(result.exception, SystemExit)  # click's usage error, not a traceback
+    assert f"{port} is not in the range 0<=x<=65535" in result.stderr
+
+
+def test_what_the_build_writes_inside_the_source_folder_is_not_watched(tmp_path: Path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.md").write_text("---\ntitle: First headline\n---\nA story.\n", encoding="utf-8")
+    config = dataclasses.replace(
+        config_for(src, src / "site", cache=str(src / ".digest-cache")),
+        site=SiteConfig(search=False),
+    )
+    skip = build_writes(config)
+    before = snapshot(watched_paths(config, None), skip)
+    build(config)
+    (src / ".site.lock").touch()  # the lock and a staging folder a killed build left
+    (src / ".site.abcd.tmp").mkdir()
+    (src / ".site.abcd.tmp" / "index.html").touch()
+    assert snapshot(watched_paths(config, None), skip) == before
+
+    reloader = Reloader()
+    messages: list[str] = []
+    watcher = Watcher(
+        watched_paths(config, None), lambda: build(config), reloader, messages.append, 0.05, skip
+    )
+    watcher.start()
+    try:
+        (src / "b.md").write_text("---\ntitle: Second headline\n---\nNews.\n", encoding="utf-8")
+        assert reloader.wait(0, timeout=20) == 1, messages
+        time.sleep(1.0)  # twenty polls: the site the rebuild wrote must not start another
+        assert reloader.generation == 1, messages
+    finally:
+        watcher.stop.set()
+        watcher.join(timeout=5)
+
+
+def test_server_follows_an_out_changed_in_the_config(tmp_path: Path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.md").write_text("---\ntitle: First headline\n---\nA story.\n", encoding="utf-8")
+    config_file = tmp_path / "digest.yaml"
+    settings = "source: src\ncache: cache\nsite:\n  search: false\n  title: {title}\nout: {out}\n"
+    config_file.write_text(settings.format(title="Old title", out="out1"), encoding="utf-8")
+    messages: list[str] = []
+    server, watcher = start(lambda: load_config(config_file), config_file, 0, messages.append)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    try:
+        assert "Old title" in _get(f"{base}/index.html")[1]
+        config_file.write_text(settings.format(title="New title", out="out2"), encoding="utf-8")
+        assert watcher.reloader.wait(0, timeout=30) == 1, messages
+        assert server.root == (tmp_path / "out2").resolve()
+        assert "New title" in _get(f"{base}/index.html")[1]
+        assert f"serving {server.root} now" in messages
+    finally:
+        watcher.stop.set()
+        watcher.join(timeout=5)
+        server.shutdown()
+        server.server_close()
