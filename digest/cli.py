@@ -6,6 +6,7 @@ traceback.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -291,4 +292,14 @@ def eval_command(
 
 
 def main() -> None:
+    # The reproducible-builds rule: a malformed SOURCE_DATE_EPOCH stops the build. Left alone,
+    # it stopped it anyway, with a traceback from a library that reads it on import (numpy).
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is not None and not epoch.strip():
+        del os.environ["SOURCE_DATE_EPOCH"]  # set but empty: as if unset (numpy would fail on it)
+    elif epoch is not None and not epoch.strip().isdigit():
+        click.echo(
+            f"error: SOURCE_DATE_EPOCH must be a whole number of seconds, got {epoch!r}", err=True
+        )
+        sys.exit(1)
     cli()

@@ -126,3 +126,18 @@ def test_check_reports_progress_unless_quiet(tmp_path: Path):
     assert loud.exit_code == 0 and "3 events" in loud.stderr
     quiet = CliRunner().invoke(cli, ["check", "--config", str(config), "--jobs", "1", "--quiet"])
     assert quiet.exit_code == 0 and quiet.stderr == ""
+
+
+def test_a_malformed_source_date_epoch_is_one_error_line(tmp_path: Path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "abc"}
+    args = [sys.executable, "-m", "digest", "build", "--source", str(SEEDS)]
+    done = subprocess.run(
+        [*args, "--out", str(tmp_path / "out")], capture_output=True, text=True, env=env
+    )
+    assert done.returncode == 1
+    assert done.stderr == "error: SOURCE_DATE_EPOCH must be a whole number of seconds, got 'abc'\n"
+    assert not (tmp_path / "out").exists()
