@@ -8,16 +8,21 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
 from digest.errors import ConfigError
 
 CONFIG_FILE = "digest.yaml"
+# Settings that are paths: relative to the config file's folder when written in it, to the
+# current folder when given on the command line.
+_PATH_KEYS = frozenset({"source", "out", "cache", "theme"})
 
 
 def _opt(default: Any, help: str, **kw: Any) -> Any:
@@ -35,10 +40,14 @@ class SiteConfig:
     )
     base_url: str = _opt(
         "",
-        "Absolute URL the site is served from; enables canonical links, absolute feed links and"
-        " sitemap.xml.",
+        "Absolute http(s) URL the site is served from (`https://example.org/news/`), with no "
+        "query or fragment; enables canonical links, absolute feed links and sitemap.xml.",
     )
-    language: str = _opt("en", "Language code of the site (html lang attribute).")
+    language: str = _opt(
+        "en",
+        "Language tag of the site (html lang attribute, search index): letters, digits and "
+        "hyphens, such as `en`, `en-GB`, `pt-BR` or `zh-Hant`.",
+    )
     per_page: int = _opt(30, "Events per index page before paging.")
     keyword_min_events: int = _opt(
         2,
@@ -152,12 +161,16 @@ class SummaryConfig:
 @dataclass(frozen=True)
 class KeywordsConfig:
     count: int = _opt(8, "Keywords kept per event (0: none).")
-    max_ngram: int = _opt(3, "Longest keyword, in words.")
+    max_ngram: int = _opt(
+        3,
+        'Longest phrase YAKE proposes, in words; a name made whole from the text ("Food and '
+        'Drug Administration") may be longer, up to six words.',
+    )
 
 
 @dataclass(frozen=True)
 class FeedConfig:
-    url: str = _opt("", "Feed URL (RSS or Atom).")
+    url: str = _opt("", "Absolute http(s) URL of the feed (RSS or Atom); required.")
     name: str = _opt("", "Outlet name; defaults to the feed's own title.")
     limit: int = _opt(0, "Most entries to take from this feed per run (0: all).")
 
@@ -181,7 +194,9 @@ class Config:
     source: str = _opt("seeds", "Folder of input articles.")
     out: str = _opt("output", "Folder the site is written to.")
     theme: str = _opt(
-        "themes/default", "Theme folder; templates missing from it fall back to the default theme."
+        "themes/default",
+        "Theme folder, holding a `templates` folder, a `static` folder or both; what it does "
+        "not hold comes from the default theme.",
     )
     cache: str = _opt(".digest-cache", "Folder of the incremental build cache; safe to delete.")
     site: SiteConfig = _opt(SiteConfig(), "Site metadata.")
@@ -279,6 +294,8 @@ def _key_lines(node: yaml.Node | None, prefix: str, file: str, errors: list[str]
     lines: dict[str, int] = {}
     if isinstance(node, yaml.SequenceNode):  # feeds: their items' keys are feeds[0].url, ...
         for i, item in enumerate(node.value):
+            # The item's own line too: a feed missing its url is reported there.
+            lines[f"{prefix.removesuffix('.')}[{i}]"] = _line_of(item) or 0
             lines.update(_key_lines(item, f"{prefix.removesuffix('.')}[{i}].", file, errors))
         return lines
     if not isinstance(node, yaml.MappingNode):
@@ -294,64 +311,121 @@ def _key_lines(node: yaml.Node | None, prefix: str, file: str, errors: list[str]
     return lines
 
 
+def _line(lines: dict[str, int], key: str) -> int | None:
+    """Line of ``key``, else of the nearest enclosing key or list item written in the file."""
+    while key not in lines:
+        cut = max(key.rfind("."), key.rfind("["))
+        if cut <= 0:
+            return None
+        key = key[:cut]
+    return lines[key] or None
+
+
 # The range checks of _check_values. Shares and weights scale a similarity in [0, 1] or are
 # added to it: outside [0, 1] they turn a penalty into a bonus or let any pair through.
-_UNIT = "must be in [0.0, 1.0]"
-_POSITIVE = "must be positive"
-_NATURAL = "must be zero or more"
+_UNIT = (lambda v: 0.0 <= v <= 1.0, "must be in [0.0, 1.0]")
+_POSITIVE = (lambda v: v > 0, "must be positive")
+_NATURAL = (lambda v: v >= 0, "must be zero or more")
 # numpy's RandomState, which draws the MinHash permutations, takes a 32-bit unsigned seed.
 _SEED_MAX = 2**32 - 1
+_SEED = (lambda v: 0 <= v <= _SEED_MAX, f"must be in [0, {_SEED_MAX}]")
+# BCP 47 in outline: the tag goes into lang= and Pagefind's file names, so a space or markup
+# there breaks both.
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*")
+
+
+def _is_web_url(value: str) -> bool:
+    """Whether ``value`` is an absolute http(s) URL with a host, as a browser or fetch needs."""
+    if any(c.isspace() or not c.isprintable() for c in value):
+        return False
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 -- raises ValueError on a port that is no number or out of range
+    except ValueError:  # a broken [IPv6] host, a bad port
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+
+
+def _url_problem(value: str, required: bool) -> str | None:
+    """What is wrong with a URL setting, or None; an empty one is fine unless ``required``."""
+    if not value:
+        return "is missing: it must be an absolute http(s) URL" if required else None
+    if not _is_web_url(value):
+        return f"must be an absolute http(s) URL such as https://example.org/, got {value!r}"
+    return None
 
 
 def _check_values(
     config: Config, file: str, errors: list[str], lines: dict[str, int] | None = None
 ) -> None:
     site, dedupe, grouping, fetch = config.site, config.dedupe, config.grouping, config.fetch
-    checks = [
-        ("site.per_page", site.per_page > 0, _POSITIVE),
-        ("site.keyword_min_events", site.keyword_min_events > 0, _POSITIVE),
-        ("site.search_index_pages", site.search_index_pages >= 0, _NATURAL),
-        ("dedupe.threshold", 0.0 <= dedupe.threshold <= 1.0, _UNIT),
-        ("dedupe.shingle", dedupe.shingle > 0, _POSITIVE),
-        ("dedupe.num_perm", dedupe.num_perm > 0, _POSITIVE),
-        ("dedupe.seed", 0 <= dedupe.seed <= _SEED_MAX, f"must be in [0, {_SEED_MAX}]"),
-        ("grouping.threshold", 0.0 <= grouping.threshold <= 1.0, _UNIT),
+    ranges = [
+        ("site.per_page", site.per_page, _POSITIVE),
+        ("site.keyword_min_events", site.keyword_min_events, _POSITIVE),
+        ("site.search_index_pages", site.search_index_pages, _NATURAL),
+        ("dedupe.threshold", dedupe.threshold, _UNIT),
+        ("dedupe.shingle", dedupe.shingle, _POSITIVE),
+        ("dedupe.num_perm", dedupe.num_perm, _POSITIVE),
+        ("dedupe.seed", dedupe.seed, _SEED),
+        ("grouping.threshold", grouping.threshold, _UNIT),
         # Pairs of dated articles further apart than the window are dropped: at 0 two reports
         # an hour apart could never share an event (and negative days drop every dated pair).
-        ("grouping.window_days", grouping.window_days > 0, _POSITIVE),
-        ("grouping.centroid_size", grouping.centroid_size >= 0, _NATURAL),
-        ("grouping.source_penalty", 0.0 <= grouping.source_penalty <= 1.0, _UNIT),
-        ("grouping.local_scaling", grouping.local_scaling >= 0.0, _NATURAL),
-        ("grouping.local_neighbour", grouping.local_neighbour > 0, _POSITIVE),
-        ("grouping.phrase_bonus", 0.0 <= grouping.phrase_bonus <= 1.0, _UNIT),
+        ("grouping.window_days", grouping.window_days, _POSITIVE),
+        ("grouping.centroid_size", grouping.centroid_size, _NATURAL),
+        ("grouping.source_penalty", grouping.source_penalty, _UNIT),
+        ("grouping.local_scaling", grouping.local_scaling, _NATURAL),
+        ("grouping.local_neighbour", grouping.local_neighbour, _POSITIVE),
+        ("grouping.phrase_bonus", grouping.phrase_bonus, _UNIT),
         # A phrase of no words is the same (empty) phrase in every article.
-        ("grouping.phrase_words", grouping.phrase_words > 0, _POSITIVE),
-        ("grouping.headline_bonus", 0.0 <= grouping.headline_bonus <= 1.0, _UNIT),
-        ("grouping.headline_topics", grouping.headline_topics >= 0, _NATURAL),
-        ("grouping.topic_weight", 0.0 <= grouping.topic_weight <= 1.0, _UNIT),
-        ("grouping.date_bonus", 0.0 <= grouping.date_bonus <= 1.0, _UNIT),
-        ("grouping.weekday_penalty", 0.0 <= grouping.weekday_penalty <= 1.0, _UNIT),
-        ("grouping.min_similarity", 0.0 <= grouping.min_similarity <= 1.0, _UNIT),
+        ("grouping.phrase_words", grouping.phrase_words, _POSITIVE),
+        ("grouping.headline_bonus", grouping.headline_bonus, _UNIT),
+        ("grouping.headline_topics", grouping.headline_topics, _NATURAL),
+        ("grouping.topic_weight", grouping.topic_weight, _UNIT),
+        ("grouping.date_bonus", grouping.date_bonus, _UNIT),
+        ("grouping.weekday_penalty", grouping.weekday_penalty, _UNIT),
+        ("grouping.min_similarity", grouping.min_similarity, _UNIT),
         # With no words kept per article, no pair is ever proposed and nothing groups.
-        ("grouping.candidate_terms", grouping.candidate_terms > 0, _POSITIVE),
-        ("grouping.candidate_pairs", grouping.candidate_pairs >= 0, _NATURAL),
-        ("grouping.max_links", grouping.max_links >= 0, _NATURAL),
-        ("grouping.candidate_max_df", grouping.candidate_max_df > 0, _POSITIVE),
-        ("summary.max_words", config.summary.max_words > 0, _POSITIVE),
-        ("keywords.count", config.keywords.count >= 0, _NATURAL),
-        ("keywords.max_ngram", config.keywords.max_ngram > 0, _POSITIVE),
-        *((f"feeds[{i}].limit", feed.limit >= 0, _NATURAL) for i, feed in enumerate(config.feeds)),
-        ("fetch.timeout", fetch.timeout > 0, _POSITIVE),
-        ("fetch.retries", fetch.retries >= 0, _NATURAL),
-        ("fetch.per_host", fetch.per_host > 0, _POSITIVE),
-        ("fetch.parallel", fetch.parallel > 0, _POSITIVE),
-        ("fetch.backoff", fetch.backoff >= 0, _NATURAL),
-        ("fetch.max_bytes", fetch.max_bytes > 0, _POSITIVE),
+        ("grouping.candidate_terms", grouping.candidate_terms, _POSITIVE),
+        ("grouping.candidate_pairs", grouping.candidate_pairs, _NATURAL),
+        ("grouping.max_links", grouping.max_links, _NATURAL),
+        ("grouping.candidate_max_df", grouping.candidate_max_df, _POSITIVE),
+        ("summary.max_words", config.summary.max_words, _POSITIVE),
+        ("keywords.count", config.keywords.count, _NATURAL),
+        ("keywords.max_ngram", config.keywords.max_ngram, _POSITIVE),
+        *((f"feeds[{i}].limit", feed.limit, _NATURAL) for i, feed in enumerate(config.feeds)),
+        ("fetch.timeout", fetch.timeout, _POSITIVE),
+        ("fetch.retries", fetch.retries, _NATURAL),
+        ("fetch.per_host", fetch.per_host, _POSITIVE),
+        ("fetch.parallel", fetch.parallel, _POSITIVE),
+        ("fetch.backoff", fetch.backoff, _NATURAL),
+        ("fetch.max_bytes", fetch.max_bytes, _POSITIVE),
     ]
-    for key, ok, message in checks:
-        if not ok:
-            line = (lines or {}).get(key)
-            errors.append(f"{file}{f':{line}' if line else ''}: '{key}' {message}")
+    problems = [
+        (key, None if ok(value) else f"{message}, got {value!r}")
+        for key, value, (ok, message) in ranges
+    ]
+    # base_url is joined with page paths ("{base_url}/events/x.html"): a query or fragment
+    # would swallow them, and a URL without scheme or host makes every canonical link relative.
+    base_url = site.base_url
+    base_problem = _url_problem(base_url, required=False)
+    if not base_problem and ("?" in base_url or "#" in base_url):
+        base_problem = f"must have no query or fragment, got {base_url!r}"
+    problems.append(("site.base_url", base_problem))
+    if not _LANGUAGE_TAG.fullmatch(site.language):
+        problems.append(
+            (
+                "site.language",
+                f"must be a language tag such as en, en-GB or pt-BR, got {site.language!r}",
+            )
+        )
+    problems += [
+        (f"feeds[{i}].url", _url_problem(feed.url, required=True))
+        for i, feed in enumerate(config.feeds)
+    ]
+    for key, problem in problems:
+        if problem:
+            line = _line(lines or {}, key)
+            errors.append(f"{file}{f':{line}' if line else ''}: '{key}' {problem}")
 
 
 def _not_a_folder(path: Path) -> str | None:
@@ -362,6 +436,42 @@ def _not_a_folder(path: Path) -> str | None:
     except OSError:  # a folder we may not look into: what it holds is for the stage to report
         pass
     return None
+
+
+def _theme_layout_problem(folder: Path, value: str) -> str | None:
+    """Why the theme folder ``folder`` (set as ``value``) would be ignored: it holds neither
+    ``templates/`` nor ``static/``, the only places looked in (docs/themes.md)."""
+    try:
+        if (folder / "templates").is_dir() or (folder / "static").is_dir():
+            return None
+    except OSError:  # a folder we may not look into: the build reports what it cannot read
+        return None
+    if folder.name in ("templates", "static"):
+        hint = f"set 'theme' to '{Path(value).parent}', the folder that holds it"
+    else:
+        hint = "put templates in a 'templates' folder inside it and static files in 'static'"
+    return (
+        f"folder '{folder}' holds neither a 'templates' nor a 'static' folder, so nothing in it"
+        f" would be used: {hint}"
+    )
+
+
+def _yaml_problem(exc: yaml.YAMLError, text: str) -> tuple[int | None, str]:
+    """The 1-based line of a YAML error and its problem in one line, without PyYAML's
+    ``"<unicode string>"`` (the stream's name) and source excerpts."""
+    if isinstance(exc, yaml.reader.ReaderError):
+        line = text.count("\n", 0, exc.position) + 1
+        return line, f"unacceptable character #x{exc.character:04x}: {exc.reason}"
+    if not isinstance(exc, yaml.MarkedYAMLError):
+        return None, " ".join(str(exc).split())
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark else None
+    problem = exc.problem or ""
+    if exc.context:  # what the parser was inside when it failed, and where that began
+        began = exc.context_mark.line + 1 if exc.context_mark else None
+        context = exc.context + (f" (line {began})" if began and began != line else "")
+        problem = f"{context}: {problem}" if problem else context
+    return line, " ".join(problem.split())
 
 
 def load_config(path: Path | None = None, overrides: dict[str, Any] | None = None) -> Config:
@@ -380,15 +490,26 @@ def load_config(path: Path | None = None, overrides: dict[str, Any] | None = Non
         file = str(path)
         base_dir = path.parent
         try:
-            text = path.read_text(encoding="utf-8")
-            node = yaml.compose(text)
-            loaded = yaml.safe_load(text)
+            raw = path.read_bytes()
         except FileNotFoundError:
             raise ConfigError(f"{file}: config file not found") from None
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{file}: not valid YAML: {exc}") from None
         except OSError as exc:  # a folder, or a file we may not read
             raise ConfigError(f"{file}: cannot read config file: {exc.strerror or exc}") from None
+        try:
+            text = raw.decode("utf-8")
+            node = yaml.compose(text)
+            loaded = yaml.safe_load(text)
+        except UnicodeDecodeError as exc:
+            line = raw.count(b"\n", 0, exc.start) + 1
+            problem = f"not UTF-8 text (byte 0x{raw[exc.start]:02x})"
+            raise ConfigError(f"{file}:{line}: not valid YAML: {problem}") from None
+        except yaml.YAMLError as exc:
+            line, problem = _yaml_problem(exc, text)
+            raise ConfigError(
+                f"{file}{f':{line}' if line else ''}: not valid YAML: {problem}"
+            ) from None
+        except RecursionError:  # PyYAML composes nested collections by recursion
+            raise ConfigError(f"{file}: not valid YAML: nested too deeply") from None
         if loaded is None:
             loaded = {}
         if not isinstance(loaded, dict):
@@ -397,6 +518,10 @@ def load_config(path: Path | None = None, overrides: dict[str, Any] | None = Non
     config = _build(Config, data, node, "", errors, file)
     for key, value in (overrides or {}).items():
         if value is not None:
+            if key in _PATH_KEYS:
+                # Given on the command line, so relative to the folder the command runs in: made
+                # absolute here, as config.path() would put it under the config file's folder.
+                value = str(Path.cwd() / Path(value).expanduser())
             config = dataclasses.replace(config, **{key: value})
     config = dataclasses.replace(config, base_dir=str(base_dir))
     lines = _key_lines(node, "", file, errors)
@@ -409,7 +534,12 @@ def load_config(path: Path | None = None, overrides: dict[str, Any] | None = Non
         "source": _not_a_folder(config.path(config.source)),
         # The default theme comes from the install, whatever lies at its path.
         "theme": (config.theme != DEFAULT_THEME and _not_a_folder(config.path(config.theme)))
-        or theme_problem(config),
+        or theme_problem(config)
+        # Only now is the folder known to be one: is it laid out as a theme?
+        or (
+            config.theme != DEFAULT_THEME
+            and _theme_layout_problem(config.path(config.theme), config.theme)
+        ),
     }
     for key, problem in problems.items():
         if problem:
@@ -448,7 +578,12 @@ def reference_markdown() -> str:
         "Every key of `digest.yaml`, with its default. Generated from the schema in",
         "`digest/config.py` by `python -m digest.config > docs/configuration.md`; a test keeps",
         "the two in step. Unknown keys, wrong types and bad values are reported all at once,",
-        "each with its file and line. Paths are relative to the folder holding the config file.",
+        "one line each, as `file:line: 'key' problem` (a value out of range with the value",
+        "given); a file that is not valid YAML stops at its first error, as",
+        "`file:line: not valid YAML: problem`. Paths written in the config file are relative to",
+        "the folder holding it; paths given on the command line (`--source`, `--out`) are",
+        "relative to the current folder. URLs (`site.base_url`, `feeds[].url`) must be absolute",
+        "`http://` or `https://` URLs with a host.",
         "",
         "| key | default | meaning |",
         "|---|---|---|",
