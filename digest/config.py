@@ -547,6 +547,10 @@ def load_config(path: Path | None = None, overrides: dict[str, Any] | None = Non
             line = None if (overrides or {}).get(key) is not None else lines.get(key)
             errors.append(f"{file}{f':{line}' if line else ''}: '{key}' {problem}")
     if errors:
+        # In the file's order, as a reader fixes them; those without a line (the file as a
+        # whole) first. The sort is stable, so one line's problems keep the order they were found.
+        at = re.compile(re.escape(file) + r":(\d+):")
+        errors.sort(key=lambda e: int(m.group(1)) if (m := at.match(e)) else 0)
         raise ConfigError("invalid configuration:\n" + "\n".join(f"  {e}" for e in errors))
     return config
 
@@ -578,8 +582,8 @@ def reference_markdown() -> str:
         "Every key of `digest.yaml`, with its default. Generated from the schema in",
         "`digest/config.py` by `python -m digest.config > docs/configuration.md`; a test keeps",
         "the two in step. Unknown keys, wrong types and bad values are reported all at once,",
-        "one line each, as `file:line: 'key' problem` (a value out of range with the value",
-        "given); a file that is not valid YAML stops at its first error, as",
+        "one line each, in the file's order, as `file:line: 'key' problem` (a value out of",
+        "range with the value given); a file that is not valid YAML stops at its first error, as",
         "`file:line: not valid YAML: problem`. Paths written in the config file are relative to",
         "the folder holding it; paths given on the command line (`--source`, `--out`) are",
         "relative to the current folder. URLs (`site.base_url`, `feeds[].url`) must be absolute",

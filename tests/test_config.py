@@ -116,8 +116,8 @@ def test_every_feed_url_is_checked_with_the_other_settings(tmp_path: Path):
         "  - url: https://example.org/feed.xml?format=rss\n"
         "summary:\n  max_words: 0\n",
     )
+    # In the file's order, whatever the order of the checks.
     assert errors[1:] == [
-        "digest.yaml:8: 'summary.max_words' must be positive, got 0",
         "digest.yaml:2: 'feeds[0].url' must be an absolute http(s) URL such as "
         "https://example.org/, got 'ftp://x'",
         "digest.yaml:3: 'feeds[1].url' must be an absolute http(s) URL such as "
@@ -125,6 +125,7 @@ def test_every_feed_url_is_checked_with_the_other_settings(tmp_path: Path):
         "digest.yaml:4: 'feeds[2].url' is missing: it must be an absolute http(s) URL",
         "digest.yaml:5: 'feeds[3].url' must be an absolute http(s) URL such as "
         "https://example.org/, got 'example.org/feed.xml'",
+        "digest.yaml:8: 'summary.max_words' must be positive, got 0",
     ]
 
 

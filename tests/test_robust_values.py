@@ -218,10 +218,10 @@ def test_every_out_of_range_value_is_reported_at_once(tmp_path: Path):
     assert lines == [
         "digest.yaml:2: 'dedupe.seed' must be in [0, 4294967295], got -1",
         "digest.yaml:4: 'grouping.window_days' must be positive, got 0",
-        "digest.yaml:6: 'grouping.local_scaling' must be zero or more, got -1.0",
         "digest.yaml:5: 'grouping.topic_weight' must be in [0.0, 1.0], got 1.5",
-        "digest.yaml:9: 'keywords.count' must be zero or more, got -2",
+        "digest.yaml:6: 'grouping.local_scaling' must be zero or more, got -1.0",
         "digest.yaml:8: 'keywords.max_ngram' must be positive, got 0",
+        "digest.yaml:9: 'keywords.count' must be zero or more, got -2",
         "digest.yaml:12: 'feeds[0].limit' must be zero or more, got -1",
     ]
 
