@@ -7,6 +7,7 @@ traceback.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -297,7 +298,7 @@ def main() -> None:
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch is not None and not epoch.strip():
         del os.environ["SOURCE_DATE_EPOCH"]  # set but empty: as if unset (numpy would fail on it)
-    elif epoch is not None and not epoch.strip().isdigit():
+    elif epoch is not None and not re.fullmatch(r"[0-9]+", epoch.strip()):
         click.echo(
             f"error: SOURCE_DATE_EPOCH must be a whole number of seconds, got {epoch!r}", err=True
         )

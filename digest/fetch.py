@@ -40,6 +40,7 @@ from digest.webread import (
     entry_key,
     entry_link,
     entry_markdown,
+    entry_time,
     entry_title,
     extract_page,
     normalize_url,
@@ -173,11 +174,12 @@ def article_path(source: Path, key: str) -> Path:
     """Where the article with this URL (or other entry key) lives: a folder per site.
 
     The folder is named after the link's host, which the feed chose: only its letters, digits,
-    hyphens and inner dots are kept, so that "http://../x" cannot lead out of the source folder
-    and "http://.hidden/x" cannot make a hidden folder the build would not read."""
+    hyphens, underscores and inner dots are kept, so that "http://../x" cannot lead out of the
+    source folder and "http://www..hidden/x" cannot make a hidden folder the build would not
+    read."""
     host = urlsplit(key).hostname if re.match(r"^https?://", key, re.I) else None
-    folder = re.sub(r"[^a-z0-9.-]", "", (host or "").lower()).strip(".")
-    folder = re.sub(r"^www\d?\.", "", folder) or "feeds"
+    folder = re.sub(r"[^\w.-]", "", (host or "").lower())
+    folder = re.sub(r"^www\d?\.", "", folder).strip(".") or "feeds"
     return source / folder / f"{stable_name(key)}.md"
 
 
@@ -306,11 +308,9 @@ def newest(entries: list[Any], limit: int) -> list[Any]:
 
 
 def _entry_stamp(entry: Any) -> float | None:
-    for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        value = entry.get(key)
-        if value:
-            return float(calendar.timegm(value))
-    return None
+    # Only a date the entry states in full: feedparser completes "10:30" with today's date.
+    value = entry_time(entry)
+    return float(calendar.timegm(value)) if value is not None else None
 
 
 def _bar(total: int, desc: str, progress: bool) -> tqdm:

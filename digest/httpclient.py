@@ -1,7 +1,8 @@
 """A polite HTTP client for ``digest fetch``.
 
 Every request carries a descriptive User-Agent and a deadline for the whole exchange (connect,
-headers, body, redirects included); timeouts, dropped connections, 429 and 5xx responses are
+headers, body, redirects included; the host name's lookup, which no socket is open for yet,
+keeps the system resolver's own timeout); timeouts, dropped connections, 429 and 5xx responses are
 retried with exponential backoff (honouring ``Retry-After``); a semaphore per host and one
 overall bound how many requests run at once; robots.txt is read once per site and obeyed
 (RFC 9309: a missing file allows everything, an unreachable one forbids everything),

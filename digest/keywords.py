@@ -45,6 +45,7 @@ from digest.background import english_frequencies
 from digest.config import KeywordsConfig
 from digest.model import Article, Summary
 from digest.names import (
+    DATE_PLACERS,
     DATE_WORDS,
     JOINERS,
     MONTH_WORDS,
@@ -303,12 +304,6 @@ def _is_junk(
     return all(any(c.isdigit() for c in t) for t in lowered)
 
 
-# Words that place a month in time rather than name something with it ("Early March").
-_DATE_PLACERS = frozenset(
-    ["early", "late", "mid", "last", "next", "this", "since", "until", "in", "on", "by", "end"]
-)
-
-
 def _named_for_a_month(
     tokens: tuple[str, ...], lowered: Sequence[str], names: Callable[[], Sequence[NameLine]]
 ) -> bool:
@@ -322,7 +317,7 @@ def _named_for_a_month(
     if any(w in MONTH_WORDS and not t[:1].isupper() for t, w in zip(tokens, lowered, strict=True)):
         return False  # "may" is a verb, and a lower-cased text's months are dates
     return any(
-        t[:1].isupper() and w not in DATE_WORDS and w not in _DATE_PLACERS
+        t[:1].isupper() and w not in DATE_WORDS and w not in DATE_PLACERS
         for t, w in zip(tokens, lowered, strict=True)
     ) and one_name(tokens, names())
 

@@ -85,6 +85,12 @@ TITLE_WORDS = frozenset(
         "speaker",
     ]
 )
+# Words that place a month in time rather than name something with it ("in March", "early May").
+# Not "on": "on April Fools' Day" names a day, and "on May 5" has its number to tell it.
+DATE_PLACERS = frozenset(
+    ["early", "late", "mid", "last", "next", "this", "since", "until", "in", "end", "during"]
+    + ["through", "from", "before", "after"]
+)
 # Months, which are also words of names ("Theresa May", "March of Dimes"; ``_month_in_name``).
 MONTH_WORDS = frozenset(MONTHS)
 DATE_WORDS = frozenset(
@@ -317,6 +323,8 @@ def _month_in_name(line: Sequence[tuple[str, str, bool, bool]], kind: list[str],
         return True
     if line[j][0].endswith("."):
         return False  # "... in May. Analysts said": the sentence ends with the month
+    if j > 0 and line[j - 1][1] in DATE_PLACERS:
+        return False  # "In March Congress passed ...", "since May Democrats have ...": a date
     return name(j + 1) or name(j + 2) and line[j + 1][1] in ("of", "for") and line[j + 1][3]
 
 

@@ -161,6 +161,8 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str, tuple[str, ...]]
     loader = _YAML_LOADER(m.group(1))
     try:
         node = loader.get_single_node()
+        # Counted before the values are made: making them folds "<<" merge keys into the node.
+        repeated = _repeated_keys(node) if isinstance(node, yaml.MappingNode) else ()
         meta = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -179,19 +181,20 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str, tuple[str, ...]]
     if not isinstance(meta, dict):
         raise ReadError("front matter must be a mapping of keys to values")
     meta = _plain(meta, [MAX_META_VALUES])
-    return meta, text[m.end() :], _repeated_keys(node) if node is not None else ()
+    return meta, text[m.end() :], repeated
 
 
 def _repeated_keys(node: yaml.Node) -> tuple[str, ...]:
     """A warning per key the front matter sets more than once: YAML keeps the last value
     without a word, so a second ``title:`` pasted below the first would silently win."""
-    counts: dict[str, int] = {}
+    # A key is its text and its type: `yes:` (a boolean) and `"yes":` (text) are two keys.
+    counts: dict[tuple[str, str], int] = {}
     for key, _ in node.value:
         if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
-            counts[key.value] = counts.get(key.value, 0) + 1
+            counts[key.tag, key.value] = counts.get((key.tag, key.value), 0) + 1
     return tuple(
-        f"front matter sets {key!r} {n} times; the last value is used"
-        for key, n in counts.items()
+        f"front matter sets {value!r} {n} times; the last value is used"
+        for (_, value), n in counts.items()
         if n > 1
     )
 

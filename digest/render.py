@@ -431,7 +431,7 @@ class _Pages:
             # A theme's mistake (an unknown variable, a syntax error, a filter given the wrong
             # type: `"%d"|format("x")`, `1/0`) named by its template, line and the page it
             # broke; the previous site stays in place.
-            where, line = _template_place(exc, template)
+            where, line = _template_place(exc, template, self.shared.dirs)
             at = f", line {line}" if line else ""
             theirs = not isinstance(exc, jinja2.TemplateError)
             reason = f"{type(exc).__name__}: {exc}" if theirs else str(exc)
@@ -439,16 +439,22 @@ class _Pages:
         self.out.write(rel, page, key)
 
 
-def _template_place(exc: Exception, template: str) -> tuple[str, int | None]:
-    """The template and line an error was raised in: a syntax error says so itself; an error
-    while rendering is found in the traceback, whose frames Jinja maps to its templates' files
-    and lines."""
+def _template_place(
+    exc: Exception, template: str, dirs: tuple[Path, ...]
+) -> tuple[str, int | None]:
+    """The template (its name under a theme's ``templates`` folder: "partials/card.html") and
+    line an error was raised in: a syntax error says so itself; an error while rendering is
+    found in the traceback, whose frames Jinja maps to its templates' files and lines."""
     if isinstance(exc, jinja2.TemplateSyntaxError):
         return exc.name or template, exc.lineno
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.endswith(".py")]
-    if frames and frames[-1].filename not in ("<template>", "<unknown>"):
-        return Path(frames[-1].filename).name, frames[-1].lineno
-    return template, None
+    if not frames or frames[-1].filename in ("<template>", "<unknown>"):
+        return template, None
+    path = Path(frames[-1].filename)
+    for folder in dirs:
+        if path.is_relative_to(folder / "templates"):
+            return path.relative_to(folder / "templates").as_posix(), frames[-1].lineno
+    return path.name, frames[-1].lineno
 
 
 def url_of(site: Site, rel: str) -> str:

@@ -281,7 +281,7 @@ def article_body(article: Article) -> str:
 def generated_time(events: Sequence[Event]) -> datetime | None:
     """SOURCE_DATE_EPOCH when set, else the newest report of ``events``: never the wall clock."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
+    if re.fullmatch(r"[0-9]+", epoch):  # ASCII digits: isdigit() also takes "²" and "١"
         return datetime.fromtimestamp(int(epoch), tz=UTC)
     dates = [e.last_date for e in events if e.last_date is not None]
     return max(dates) if dates else None

@@ -187,17 +187,34 @@ def entry_date(entry: Any) -> str | None:
 
     feedparser completes a date the feed states only in part: "2024-05" becomes the first of
     May and a time alone ("10:30") takes today's date, so the site would change with the build
-    day. Such a date is passed on as the feed wrote it, and the clean stage ignores it with a
-    warning, as it does a partial date in front matter."""
-    for key in ("published", "updated", "created"):
-        value = entry.get(f"{key}_parsed")
-        if not value:
-            continue
-        stated = entry.get(key) or ""
-        if partial_date(stated):
-            return stated.strip()
+    day. Such a date gives way to a whole one the entry states under another key; failing
+    that, it is passed on as the feed wrote it, and the clean stage ignores it with a warning,
+    as it does a partial date in front matter."""
+    value = entry_time(entry)
+    if value is not None:
         return datetime(*value[:6], tzinfo=UTC).isoformat().replace("+00:00", "Z")
+    partial = [_own(entry, key) for key in _DATE_KEYS if _own(entry, f"{key}_parsed")]
+    return partial[0].strip() if partial and partial[0] else None
+
+
+_DATE_KEYS = ("published", "updated", "created")
+
+
+def entry_time(entry: Any) -> Any:
+    """feedparser's parsed time (a ``time.struct_time`` in UTC) of the first date the entry
+    states in full, publication first; None when it states none (``entry_date``)."""
+    for key in _DATE_KEYS:
+        value = _own(entry, f"{key}_parsed")
+        if value and not partial_date(_own(entry, key) or ""):
+            return value
     return None
+
+
+def _own(entry: Any, key: str) -> Any:
+    """The entry's own value for ``key``: feedparser answers a missing "updated" with the
+    "published" value (and a deprecation warning), which would read one date as two."""
+    keys = entry.keys() if hasattr(entry, "keys") else ()
+    return entry.get(key) if key in keys else None
 
 
 def entry_title(entry: Any) -> str | None:

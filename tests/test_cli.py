@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+import pytest
 from click.testing import CliRunner
 
 from digest.cli import cli
@@ -128,16 +129,19 @@ def test_check_reports_progress_unless_quiet(tmp_path: Path):
     assert quiet.exit_code == 0 and quiet.stderr == ""
 
 
-def test_a_malformed_source_date_epoch_is_one_error_line(tmp_path: Path):
+@pytest.mark.parametrize("epoch", ["abc", "²", "١٧٠٠٠٠٠٠٠٠"])  # isdigit() takes the last two
+def test_a_malformed_source_date_epoch_is_one_error_line(tmp_path: Path, epoch: str):
     import os
     import subprocess
     import sys
 
-    env = {**os.environ, "SOURCE_DATE_EPOCH": "abc"}
+    env = {**os.environ, "SOURCE_DATE_EPOCH": epoch}
     args = [sys.executable, "-m", "digest", "build", "--source", str(SEEDS)]
     done = subprocess.run(
         [*args, "--out", str(tmp_path / "out")], capture_output=True, text=True, env=env
     )
     assert done.returncode == 1
-    assert done.stderr == "error: SOURCE_DATE_EPOCH must be a whole number of seconds, got 'abc'\n"
+    assert done.stderr == (
+        f"error: SOURCE_DATE_EPOCH must be a whole number of seconds, got {epoch!r}\n"
+    )
     assert not (tmp_path / "out").exists()

@@ -414,6 +414,9 @@ def test_limit_takes_the_newest_entries_in_the_feed_order():
     # Undated entries count as the oldest, in the feed's order.
     undated = [entry("x"), entry("y"), entry("z", 50)]
     assert [e["id"] for e in newest(undated, 2)] == ["x", "z"]
+    # So does a time alone, which feedparser dates today: the day of the run never decides.
+    today = {**entry("today", time.time()), "published": "10:30"}
+    assert [e["id"] for e in newest([entry("a", 100), entry("b", 200), today], 1)] == ["b"]
 
 
 @pytest.mark.parametrize(
@@ -423,7 +426,11 @@ def test_limit_takes_the_newest_entries_in_the_feed_order():
         ("http://.hidden/x", "hidden"),
         ("http://./dot", "feeds"),
         ("https://www.Example.org/a", "example.org"),
-        ("http://exa_mple.org/a", "example.org"),
+        ("http://www..hidden/x", "hidden"),  # "www." taken off first, then the dots
+        ("http://www2..cache/x", "cache"),
+        ("http://exa_mple.org/a", "exa_mple.org"),
+        ("https://bücher.de/a", "bücher.de"),  # a name's letters in any script stay
+        ("https://наука.рф/a", "наука.рф"),
     ],
 )
 def test_an_article_path_stays_inside_the_source_folder(tmp_path, link, folder):

@@ -127,11 +127,13 @@ def test_a_slow_robots_txt_forbids_the_site_in_time(base):
 
 
 def test_a_fast_response_is_unaffected_and_leaves_no_timer(base):
-    resp = client().get(base + "/fast")
+    # A long timeout: a timer left running would still be waiting when it is looked for.
+    slow = Client(FetchConfig(timeout=60, retries=0, backoff=0, user_agent=UA))
+    resp = slow.get(base + "/fast")
     assert resp.status == 200 and resp.body == PAGE and resp.content_type == "text/html"
     timers = [t for t in threading.enumerate() if isinstance(t, threading.Timer)]
     for timer in timers:
-        timer.join(1)
+        timer.join(1)  # a cancelled timer ends at once
     assert not any(t.is_alive() for t in timers)
 
 

@@ -127,6 +127,15 @@ def test_a_month_beside_a_number_or_in_a_date_phrase_is_a_date():
     assert "Soldier Field" in keywords
     months = ("january", "march", "may", "july")
     assert not [k for k in keywords if set(k.lower().split()) & set(months)]
+    # A month after a word that places it in time is a date, whatever name follows.
+    keywords = _two_reports(
+        "The bill passed the Senate in March. In March Congress also approved the funds, "
+        "officials said. Democrats in Congress praised the deal on Tuesday.",
+        "Senate passes bill",
+        "Congress approves funds",
+    )
+    assert "Congress" in keywords
+    assert not [k for k in keywords if set(k.lower().split()) & set(months)]
 
 
 def test_variants_are_merged():

@@ -210,3 +210,15 @@ def test_the_cache_and_theme_folders_inside_the_source_are_not_read(project: Pat
             a.path for e in digest.events for c in e.members for a in (c.article, *c.duplicates)
         }
         assert reports == {"a.md", "b.md"}
+
+
+def test_a_theme_error_in_an_included_template_names_its_path_in_the_theme(project: Path):
+    theme = project / "theme"
+    (theme / "templates" / "partials").mkdir(parents=True)
+    (theme / "templates" / "partials" / "card.html").write_text("<p>\n{{ 1/0 }}\n</p>\n")
+    (theme / "templates" / "event.html").write_text(
+        '{% extends "base.html" %}{% block main %}{% include "partials/card.html" %}'
+        "{% endblock %}\n"
+    )
+    with pytest.raises(BuildError, match=r"^theme template 'partials/card.html', line 2 failed"):
+        build(_config(project, project / "site", theme=str(theme)))

@@ -332,7 +332,27 @@ def test_a_repeated_front_matter_key_is_a_warning_and_the_last_value_wins():
     )
     assert meta["title"] == "Third" and body == "Body\n"
     assert warnings == ("front matter sets 'title' 3 times; the last value is used",)
+    # A merge key's values are not set twice ("<<" fills in what is missing), and a key of
+    # another type is another key.
+    assert split_front_matter("---\ntitle: a\n<<: {title: b}\n---\nBody")[2] == ()
+    assert split_front_matter('---\nyes: a\n"yes": b\n---\nBody')[2] == ()
     # Keys repeated inside a nested value, or none at all, are no concern of the front matter.
     assert split_front_matter("---\ntags: {a: 1, a: 2}\n---\nBody")[2] == ()
     assert split_front_matter("---\n---\nBody")[2] == ()
     assert split_front_matter("Body")[2] == ()
+
+
+def test_a_partial_feed_date_gives_way_to_a_whole_one_of_the_entry():
+    from digest.webread import read_feed
+
+    raw = (
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><entry><title>Bridge</title>'
+        b'<link href="https://valley.example/bridge"/><published>2024-05</published>'
+        b"<updated>2024-05-06T10:30:00Z</updated><summary>The bridge opened.</summary>"
+        b"</entry></feed>"
+    )
+    (doc,) = read_feed(raw, "valley.xml", "valley")
+    article = clean(doc)
+    assert isinstance(article, Article)
+    assert article.date == dt.datetime(2024, 5, 6, 10, 30, tzinfo=dt.UTC)
+    assert article.warnings == ()
