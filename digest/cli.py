@@ -271,9 +271,19 @@ def eval_command(
         # The recorded figures are the defaults': a digest.yaml that happens to be in the
         # current folder is not read unless named.
         config = load_config(Path(config_path)) if config_path else Config()
+        _evaluate(paths, tasks, baseline, seed, config)
     except DigestError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
+
+
+def _evaluate(
+    paths: list[Path], tasks: tuple[str, ...], baseline: bool, seed: int, config: Config
+) -> None:
+    from digest.evaluate.data import load_gold
+
+    for path in paths:  # every file read before any figure: a bad line stops the run at once
+        load_gold(path)
     if "grouping" in tasks:
         from digest.evaluate import grouping
 

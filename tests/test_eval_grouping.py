@@ -117,3 +117,32 @@ def test_eval_on_a_slice_of_basil(tmp_path: Path):
     assert result.exit_code == 0, result.output
     f1 = float(result.output.split("F1 ")[1].split(",")[0])
     assert f1 >= 0.9
+
+
+@pytest.mark.parametrize(
+    ("content", "error"),
+    [
+        ('{"event_id": "x", "articles": [{"id": "a"}]}\nnot json\n', "gold.jsonl:2: not a gold"),
+        ("", "gold.jsonl: no events"),
+        ('{"event_id": "x"}\n', "gold.jsonl:1: not an event of the gold format: it needs a list"),
+        ("[1, 2]\n", "gold.jsonl:1: not an event of the gold format: it needs an 'event_id'"),
+    ],
+)
+@pytest.mark.parametrize("task", ["grouping", "dedupe", "summaries", "keywords"])
+def test_a_malformed_gold_file_is_one_error_line(tmp_path: Path, content, error, task):
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(content)
+    with chdir(tmp_path):
+        result = CliRunner().invoke(cli, ["eval", "--task", task, "gold.jsonl"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: {error}") and result.stderr.count("\n") == 1
+    assert result.stdout == ""  # no figure before the error
+
+
+def test_a_gold_file_too_small_for_the_baseline_is_scored_without_it(tmp_path: Path):
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({"event_id": "x", "articles": [{"id": "a", "text": STORY}]}))
+    result = CliRunner().invoke(cli, ["eval", str(gold)])
+    assert result.exit_code == 0, result.output
+    assert "| gold.jsonl | 1 | 1 | 1 | 1.000 | 1.000 | 1.000 |" in result.stdout
+    assert "| - | - | - | - | - |" in result.stdout

@@ -17,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from digest.errors import DigestError
+
 
 @dataclass(frozen=True, slots=True)
 class GoldArticle:
@@ -50,40 +52,64 @@ _EVENT_KEYS = {"event_id", "summary", "date", "articles"}
 
 
 def iter_gold(path: Path, limit: int | None = None) -> Iterator[GoldEvent]:
-    """Events of a gold file (``.jsonl`` or ``.jsonl.gz``), in file order."""
+    """Events of a gold file (``.jsonl`` or ``.jsonl.gz``), in file order. Raises DigestError
+    naming the file and line of the first line that is not an event of the format."""
     opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8") as fh:
-        for n, line in enumerate(fh):
-            if limit is not None and n >= limit:
-                return
-            if not line.strip():
-                continue
-            raw = json.loads(line)
-            event_id = str(raw["event_id"])
-            articles = tuple(
-                GoldArticle(
-                    id=str(a["id"]),
-                    event_id=event_id,
-                    title=a.get("title"),
-                    text=a.get("text"),
-                    url=a.get("url"),
-                    source=a.get("source"),
-                    date=a.get("date"),
-                    extra=tuple(sorted((k, v) for k, v in a.items() if k not in _ARTICLE_KEYS)),
-                )
-                for a in raw["articles"]
-            )
-            yield GoldEvent(
-                id=event_id,
-                summary=raw.get("summary"),
-                date=raw.get("date"),
-                articles=articles,
-                extra=tuple(sorted((k, v) for k, v in raw.items() if k not in _EVENT_KEYS)),
-            )
+    n = -1  # the line being read, from 0
+    try:
+        with opener(path, "rt", encoding="utf-8") as fh:
+            for n, line in enumerate(fh):
+                if limit is not None and n >= limit:
+                    return
+                if line.strip():
+                    yield _gold_event(json.loads(line))
+    except (json.JSONDecodeError, UnicodeDecodeError, OSError, EOFError) as exc:
+        where = f":{n + 1}" if n >= 0 else ""
+        raise DigestError(f"{path}{where}: not a gold file of JSON Lines: {exc}") from None
+    except _NotAnEvent as exc:
+        raise DigestError(f"{path}:{n + 1}: not an event of the gold format: {exc}") from None
+
+
+class _NotAnEvent(Exception):
+    """A JSON line without what an event needs (docs/quality.md, ../shared/eval/README.md)."""
+
+
+def _gold_event(raw: Any) -> GoldEvent:
+    if not isinstance(raw, dict) or "event_id" not in raw:
+        raise _NotAnEvent("it needs an 'event_id'")
+    if not isinstance(raw.get("articles"), list) or not all(
+        isinstance(a, dict) and "id" in a for a in raw["articles"]
+    ):
+        raise _NotAnEvent("it needs a list of 'articles', each with an 'id'")
+    event_id = str(raw["event_id"])
+    articles = tuple(
+        GoldArticle(
+            id=str(a["id"]),
+            event_id=event_id,
+            title=a.get("title"),
+            text=a.get("text"),
+            url=a.get("url"),
+            source=a.get("source"),
+            date=a.get("date"),
+            extra=tuple(sorted((k, v) for k, v in a.items() if k not in _ARTICLE_KEYS)),
+        )
+        for a in raw["articles"]
+    )
+    return GoldEvent(
+        id=event_id,
+        summary=raw.get("summary"),
+        date=raw.get("date"),
+        articles=articles,
+        extra=tuple(sorted((k, v) for k, v in raw.items() if k not in _EVENT_KEYS)),
+    )
 
 
 def load_gold(path: Path, limit: int | None = None) -> list[GoldEvent]:
-    return list(iter_gold(path, limit))
+    """The events of a gold file; DigestError when it has a bad line or no event at all."""
+    events = list(iter_gold(path, limit))
+    if not events:
+        raise DigestError(f"{path}: no events (a gold file has one JSON event per line)")
+    return events
 
 
 def file_name(article_id: str) -> str:

@@ -123,13 +123,21 @@ def _baseline_texts(events: Sequence[GoldEvent]) -> tuple[list[str], list[str]]:
     return ids, texts
 
 
-def baseline(events: Sequence[GoldEvent], gold: Mapping[str, str]) -> tuple[BCubed, int, float]:
-    """TF-IDF cosine + average-link clustering, threshold tuned for the best F1 on this file."""
+def baseline(
+    events: Sequence[GoldEvent], gold: Mapping[str, str]
+) -> tuple[BCubed, int, float] | None:
+    """TF-IDF cosine + average-link clustering, threshold tuned for the best F1 on this file;
+    None for a file it cannot cluster (fewer than two articles, or no word but stop words)."""
     from scipy.cluster.hierarchy import fcluster, linkage
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     ids, texts = _baseline_texts(events)
-    x = TfidfVectorizer(stop_words="english", sublinear_tf=True).fit_transform(texts)
+    if len(ids) < 2:
+        return None
+    try:
+        x = TfidfVectorizer(stop_words="english", sublinear_tf=True).fit_transform(texts)
+    except ValueError:  # "empty vocabulary"
+        return None
     # Dense cosine distances: the baseline is the all-pairs method a user would write.
     sims = (x @ x.T).toarray()
     dist = np.clip(1.0 - sims, 0.0, 2.0)
@@ -174,8 +182,9 @@ def evaluate_file(
         real_rejected=sum(1 for i in gold if i in rejected),
         rejected_reasons=tuple(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
     )
-    if with_baseline:
-        score, n_base, threshold = baseline(events, gold)
+    found = baseline(events, gold) if with_baseline else None
+    if found is not None:
+        score, n_base, threshold = found
         result = GroupingResult(
             **{
                 **{f: getattr(result, f) for f in result.__dataclass_fields__},
