@@ -230,8 +230,7 @@ def gather(
     timer = _Timer()
     with timer.stage("read"):
         readers = cached_readers(default_readers(), cache)
-        own = [config.path(config.cache), *([config.path(config.theme)] if config.theme else [])]
-        out = config.path(config.out)
+        out, own = config.path(config.out), config.own_folders()
         documents, rejected, claimed = read_folder_claims(source, readers, out, own)
         uncache_readers(cache)
         known = document_keys(readers)

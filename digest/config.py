@@ -213,6 +213,12 @@ class Config:
         p = Path(value).expanduser()
         return p if p.is_absolute() else Path(self.base_dir) / p
 
+    def own_folders(self) -> tuple[Path, ...]:
+        """The build's folders besides the output: the cache and the theme. Where they lie
+        inside the source folder they are not input (``read.walk``), nor a change to rebuild
+        on (``serve``)."""
+        return (self.path(self.cache), *((self.path(self.theme),) if self.theme else ()))
+
 
 def _line_of(node: yaml.Node | None) -> int | None:
     return node.start_mark.line + 1 if node is not None else None
@@ -346,7 +352,7 @@ def _is_web_url(value: str) -> bool:
     return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
 
 
-def _url_problem(value: str, required: bool) -> str | None:
+def url_problem(value: str, required: bool) -> str | None:
     """What is wrong with a URL setting, or None; an empty one is fine unless ``required``."""
     if not value:
         return "is missing: it must be an absolute http(s) URL" if required else None
@@ -407,7 +413,7 @@ def _check_values(
     # base_url is joined with page paths ("{base_url}/events/x.html"): a query or fragment
     # would swallow them, and a URL without scheme or host makes every canonical link relative.
     base_url = site.base_url
-    base_problem = _url_problem(base_url, required=False)
+    base_problem = url_problem(base_url, required=False)
     if not base_problem and ("?" in base_url or "#" in base_url):
         base_problem = f"must have no query or fragment, got {base_url!r}"
     problems.append(("site.base_url", base_problem))
@@ -419,7 +425,7 @@ def _check_values(
             )
         )
     problems += [
-        (f"feeds[{i}].url", _url_problem(feed.url, required=True))
+        (f"feeds[{i}].url", url_problem(feed.url, required=True))
         for i, feed in enumerate(config.feeds)
     ]
     for key, problem in problems:

@@ -28,7 +28,7 @@ import yaml
 from tqdm import tqdm
 
 from digest.clean import partial_date
-from digest.config import Config, FeedConfig
+from digest.config import Config, FeedConfig, url_problem
 from digest.errors import ConfigError
 from digest.httpclient import Client, FetchError, Response
 from digest.read import ReadError, split_front_matter
@@ -328,9 +328,9 @@ def fetch_all(
     others; every failure is in the report with its reason."""
     if not config.feeds:
         raise ConfigError("no feeds configured: add a 'feeds' list of {url: ...} to the config")
-    for i, feed in enumerate(config.feeds):
-        if not re.match(r"^https?://", feed.url, re.I):
-            raise ConfigError(f"'feeds[{i}].url' must be an http(s) URL, got {feed.url!r}")
+    for i, feed in enumerate(config.feeds):  # load_config checks them; a Config made in code not
+        if problem := url_problem(feed.url, required=True):
+            raise ConfigError(f"'feeds[{i}].url' {problem}")
     source = config.path(config.source)
     folder = _state_dir(config)
     try:

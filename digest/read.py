@@ -257,7 +257,7 @@ def display_path(rel: str) -> str:
     return _NAME_CONTROL.sub("\ufffd", text)
 
 
-def _walk(
+def walk(
     folder: Path, out: Path | None = None, own: Sequence[Path] = ()
 ) -> Iterator[tuple[Path, bool, str | None]]:
     """Every file under ``folder`` in path order: (path, is a folder, reason it is not read).
@@ -391,7 +391,7 @@ def read_folder_claims(
     # os.walk names every path by joining onto the folder as given: cutting that prefix off is
     # the relative path, without relpath's work per file (a tenth of a rebuild with no change).
     prefix = os.path.join(str(folder), "")
-    for path, is_folder, reason in _walk(folder, out, own):
+    for path, is_folder, reason in walk(folder, out, own):
         text = str(path)
         rel = text[len(prefix) :] if text.startswith(prefix) else os.path.relpath(path, folder)
         rel = display_path(rel.replace(os.sep, "/"))

@@ -12,18 +12,17 @@ is followed.
 
 from __future__ import annotations
 
-import os
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from digest.config import Config
 from digest.errors import DigestError
-from digest.output import own_entry
+from digest.read import walk
 from digest.theme import theme_dirs
 
 RELOAD_PATH = "/__digest__/reload.js"
@@ -44,12 +43,23 @@ Snapshot = dict[str, tuple[int, int]]
 Say = Callable[[str], None]
 
 
-def snapshot(paths: list[Path], skip: Sequence[Path] = ()) -> Snapshot:
+# What a build writes or owns (``build_writes``): the output folder, and the cache and theme.
+BuildFolders = tuple[Path, tuple[Path, ...]]
+
+
+def snapshot(paths: list[Path], skip: BuildFolders | None = None) -> Snapshot:
     """Modification time and size of every file under ``paths`` (files or folders), but for the
-    folders in ``skip`` (``build_writes``)."""
+    build's own folders ``skip``, left out as the read stage leaves them out (``read.walk``)."""
+    out, own = skip if skip is not None else (None, ())
     seen: Snapshot = {}
     for base in paths:
-        for f in _files(base, skip):
+        if base.is_file():
+            files: Iterable[Path] = [base]
+        elif base.is_dir():
+            files = (p for p, is_folder, _ in walk(base, out, own) if not is_folder)
+        else:
+            continue
+        for f in files:
             try:
                 st = f.stat()
             except OSError:  # deleted while we looked; the next poll sees it gone
@@ -58,44 +68,11 @@ def snapshot(paths: list[Path], skip: Sequence[Path] = ()) -> Snapshot:
     return seen
 
 
-def _files(base: Path, skip: Sequence[Path]) -> Iterator[Path]:
-    """The file ``base``, or the files under the folder ``base`` but for each folder in ``skip``
-    and the build's entries beside it (its lock and staging folders, ``output.own_entry``).
-
-    Folders are told by device and inode, as the read stage tells the output folder, so no
-    spelling of a path hides one; symlinked folders are not entered, as the build reads none.
-    """
-    if base.is_file():
-        yield base
-        return
-    beside = [(_stat(folder.parent), _stat(folder), folder.name) for folder in skip]
-    for root, dirs, files in os.walk(base):
-        here = Path(root)
-        found = _stat(here)
-        for parent, folder, name in beside:
-            if _same(found, parent):
-                dirs[:] = [
-                    d for d in dirs if not own_entry(d, name) and not _same(_stat(here / d), folder)
-                ]
-                files = [f for f in files if not own_entry(f, name)]
-        yield from (here / f for f in files)
-
-
-def _stat(path: Path) -> os.stat_result | None:
-    try:
-        return os.stat(path)
-    except OSError:
-        return None
-
-
-def _same(a: os.stat_result | None, b: os.stat_result | None) -> bool:
-    return a is not None and b is not None and os.path.samestat(a, b)
-
-
-def build_writes(config: Config) -> list[Path]:
+def build_writes(config: Config) -> BuildFolders:
     """The folders a build writes, left out of what is watched wherever they lie: the output
-    folder and the cache. Seeing their writes as a change would rebuild again after each build."""
-    return [config.path(config.out), config.path(config.cache)]
+    folder (with its lock and staging folders), the cache and the theme, which is watched as
+    a path of its own. Seeing the build's writes as a change would rebuild again after each."""
+    return config.path(config.out), config.own_folders()
 
 
 def watched_paths(config: Config, config_file: Path | None) -> list[Path]:
@@ -229,7 +206,7 @@ class Watcher(threading.Thread):
         reloader: Reloader,
         say: Say,
         interval: float = 0.5,
-        skip: Sequence[Path] = (),
+        skip: BuildFolders | None = None,
     ) -> None:
         super().__init__(daemon=True)
         self.paths, self.rebuild, self.reloader = paths, rebuild, reloader

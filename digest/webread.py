@@ -211,10 +211,10 @@ def entry_time(entry: Any) -> Any:
 
 
 def _own(entry: Any, key: str) -> Any:
-    """The entry's own value for ``key``: feedparser answers a missing "updated" with the
-    "published" value (and a deprecation warning), which would read one date as two."""
-    keys = entry.keys() if hasattr(entry, "keys") else ()
-    return entry.get(key) if key in keys else None
+    """The entry's own value for ``key``: feedparser's dict answers a missing "updated" with
+    the "published" value (and a deprecation warning), which would read one date as two; the
+    plain dict lookup sees only what the entry holds."""
+    return dict.get(entry, key)
 
 
 def entry_title(entry: Any) -> str | None:

@@ -16,6 +16,13 @@ SEEDS = ROOT / "seeds"
 EVAL_DIR = ROOT.parent / "shared" / "eval"
 
 
+@pytest.fixture
+def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No proxy from the environment: tests that fetch talk to servers on 127.0.0.1."""
+    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+
+
 def make_article(id: str = "a", title: str = "A title", text: str = "Some text.", **kw) -> Article:
     paragraphs = tuple(p for p in text.split("\n\n") if p)
     return Article(id=id, path=f"{id}.md", title=title, paragraphs=paragraphs, **kw)

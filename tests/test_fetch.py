@@ -34,6 +34,9 @@ _PARAGRAPH = (
     "will be closed for repairs and the times at which the waste collection will pass."
 )
 
+# Requests go to the local test servers, never through a proxy of the environment.
+pytestmark = pytest.mark.usefixtures("no_proxy")
+
 
 class Site:
     """What the test server saw, and the knobs the tests turn."""
@@ -198,12 +201,6 @@ def server():
     yield site
     httpd.shutdown()
     httpd.server_close()
-
-
-@pytest.fixture(autouse=True)
-def _no_proxy(monkeypatch):
-    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
 
 
 def make_config(root: Path, site: Site, *feeds: str, **fetch: object) -> Config:

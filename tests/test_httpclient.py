@@ -17,6 +17,9 @@ TIMEOUT = 0.5
 DRIP = 0.1  # seconds between bytes: each read is quick, only the whole request is slow
 PAGE = b"<html><body><p>The ferry leaves at nine.</p></body></html>"
 
+# Requests go to the local test servers, never through a proxy of the environment.
+pytestmark = pytest.mark.usefixtures("no_proxy")
+
 
 def _handler(stop: threading.Event) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
@@ -84,12 +87,6 @@ def base():
     stop.set()
     httpd.shutdown()
     httpd.server_close()
-
-
-@pytest.fixture(autouse=True)
-def _no_proxy(monkeypatch):
-    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
 
 
 def client(retries: int = 0) -> Client:

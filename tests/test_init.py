@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+from contextlib import chdir
 from pathlib import Path
 
 import pytest
@@ -24,12 +25,8 @@ def test_init_scaffolds_a_project_that_builds(tmp_path: Path):
     assert "override" in (project / "theme" / "README.md").read_text("utf-8")
     config = load_config(project / "digest.yaml")
     assert config.site.title == "My news digest"
-    cwd = os.getcwd()
-    try:
-        os.chdir(project)
+    with chdir(project):
         built = runner.invoke(cli, ["build", "--quiet"])
-    finally:
-        os.chdir(cwd)
     assert built.exit_code == 0, built.output
     assert "Example outlet opens a digest" in (project / "output" / "index.html").read_text()
 
@@ -61,12 +58,8 @@ def test_theme_folder_of_a_new_project_overrides_templates(tmp_path: Path):
         '{% extends "base.html" %}{% block main %}<p>Our own about page</p>{% endblock %}',
         encoding="utf-8",
     )
-    cwd = os.getcwd()
-    try:
-        os.chdir(project)
+    with chdir(project):
         result = CliRunner().invoke(cli, ["build", "--quiet"])
-    finally:
-        os.chdir(cwd)
     assert result.exit_code == 0, result.output
     assert "Our own about page" in (project / "output" / "about.html").read_text("utf-8")
 
@@ -115,12 +108,8 @@ def test_init_never_writes_through_a_dangling_symlink(tmp_path: Path):
 
 
 def test_init_refuses_an_empty_folder_name(tmp_path: Path):
-    cwd = os.getcwd()
-    try:
-        os.chdir(tmp_path)
+    with chdir(tmp_path):
         result = CliRunner().invoke(cli, ["init", ""])
-    finally:
-        os.chdir(cwd)
     _refused(result, "FOLDER is empty")
     assert list(tmp_path.iterdir()) == []
 

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from digest.build import build
 from digest.cli import cli
-from digest.config import SiteConfig, load_config
+from digest.config import Config, SiteConfig, load_config
 from digest.serve import (
     EVENTS_PATH,
     RELOAD_PATH,
@@ -28,16 +28,21 @@ from digest.serve import (
 from tests.conftest import config_for
 
 
-def _project(tmp_path: Path):
+def _config(tmp_path: Path, out: Path | None = None, cache: Path | None = None) -> Config:
+    """A folder of one article and a config for it: output and cache beside it by default."""
     src = tmp_path / "src"
     src.mkdir()
     (src / "a.md").write_text("---\ntitle: First headline\n---\nA story.\n", encoding="utf-8")
-    config = dataclasses.replace(
-        config_for(src, tmp_path / "out", cache=str(tmp_path / "cache")),
+    return dataclasses.replace(
+        config_for(src, out or tmp_path / "out", cache=str(cache or tmp_path / "cache")),
         site=SiteConfig(search=False),
     )
+
+
+def _project(tmp_path: Path):
+    config = _config(tmp_path)
     build(config)
-    return src, config
+    return Path(config.source), config
 
 
 def _get(url: str) -> tuple[str, str]:
@@ -169,12 +174,7 @@ def test_port_out_of_range_is_a_one_line_error(port: str):
 
 def test_what_the_build_writes_inside_the_source_folder_is_not_watched(tmp_path: Path):
     src = tmp_path / "src"
-    src.mkdir()
-    (src / "a.md").write_text("---\ntitle: First headline\n---\nA story.\n", encoding="utf-8")
-    config = dataclasses.replace(
-        config_for(src, src / "site", cache=str(src / ".digest-cache")),
-        site=SiteConfig(search=False),
-    )
+    config = _config(tmp_path, out=src / "site", cache=src / ".digest-cache")
     skip = build_writes(config)
     before = snapshot(watched_paths(config, None), skip)
     build(config)
