@@ -63,7 +63,7 @@ def _norm(token: str) -> str:
     return token
 
 
-class _Words:
+class Words:
     """Tokenizer with a memo of each raw token's normal form (a folder repeats its words)."""
 
     def __init__(self) -> None:
@@ -92,9 +92,9 @@ class _Words:
         return out
 
 
-def weighted_terms(article: Article, words: _Words | None = None) -> dict[str, float]:
+def weighted_terms(article: Article, words: Words | None = None) -> dict[str, float]:
     """Each content word of the article with its position- and name-weighted count."""
-    words = words or _Words()
+    words = words or Words()
     terms: dict[str, float] = {}
 
     def add(tokens: list[tuple[str, bool]], weight: float) -> None:
@@ -145,9 +145,9 @@ def lead_weekdays(article: Article) -> int:
     return weekdays(f"{article.title or ''}\n{' '.join(lead)}")
 
 
-def headline_terms(article: Article, words: _Words | None = None) -> dict[str, float]:
+def headline_terms(article: Article, words: Words | None = None) -> dict[str, float]:
     """The content words of the headline alone, weighted as in ``weighted_terms``."""
-    words = words or _Words()
+    words = words or Words()
     terms: dict[str, float] = {}
     for word, _ in words.content(article.title or "", names=False)[:60]:
         if word:
@@ -186,7 +186,7 @@ class TermMaker:
 
     def __init__(self, phrase_words: int) -> None:
         self.phrase_words = phrase_words
-        self._words = _Words()
+        self._words = Words()
         self._ids: dict[str, int] = {}
 
     def __call__(self, article: Article) -> Terms:

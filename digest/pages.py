@@ -90,10 +90,8 @@ def keyword_slug(keyword: str) -> str:
 BACKGROUND_EVENTS = 2000
 
 
-def _related(
-    job: tuple[tuple[Event, ...], dict[str, tuple[str, ...]]],
-) -> dict[str, tuple[str, ...]]:
-    return related_events(*job)
+def _related(events: tuple[Event, ...]) -> dict[str, tuple[str, ...]]:
+    return related_events(events)
 
 
 def day_key(when: datetime | None) -> str:
@@ -116,8 +114,9 @@ class SitePlan:
         self.event_slugs: dict[str, tuple[str, ...]] = {
             e.id: tuple(dict.fromkeys(keyword_slug(k) for k in e.keywords)) for e in digest.events
         }
-        job = (digest.events, self.event_slugs)
-        with beside(_related, job, jobs, len(digest.events), BACKGROUND_EVENTS) as take_related:
+        with beside(
+            _related, digest.events, jobs, len(digest.events), BACKGROUND_EVENTS
+        ) as take_related:
             self.event_href: dict[str, str] = {}
             self.article_href: dict[str, str] = {}
             taken: set[str] = {"events/index.html", "articles/index.html"}

@@ -11,7 +11,7 @@ import scipy.sparse as sp
 from digest.background import Rarity
 from digest.features import (
     TermMaker,
-    _Words,
+    Words,
     date_rarity,
     lead_weekdays,
     phrase_hashes,
@@ -73,7 +73,7 @@ def test_sorted_unique_is_np_unique():
 
 
 def test_words_mark_capitals_inside_sentences_as_names():
-    words = _Words()
+    words = Words()
     text = "The Pope met Obama in 2015. Then Rome’s mayor spoke"
     assert words.content(text, names=True) == [
         ("", False),  # a stop word, and the first word of the text

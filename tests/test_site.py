@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 import re
-from collections import Counter
 from datetime import UTC, datetime
 from html import escape
 from html.parser import HTMLParser
@@ -27,9 +25,9 @@ from digest.pages import keyword_slug, paged
 from digest.related import (
     MAX_POSTINGS,
     MAX_RELATED,
-    MIN_SCORE,
-    MIN_SHARED,
-    event_terms,
+    MIN_COSINE,
+    MIN_POSTINGS,
+    event_vectors,
     related_events,
 )
 from digest.render import _escape_str, environment
@@ -331,7 +329,7 @@ def test_an_event_without_a_summary_says_why_instead_of_claiming_cited_sentences
     assert "Every sentence above is taken word for word from" in plain
 
 
-def test_related_events_share_names_or_keywords():
+def test_related_events_share_a_storyline():
     events = [
         _event("c", "Port strike spreads to Rotterdam", "Dockers in Rotterdam joined the "
                "strike begun in Antwerp by the FNV union against Maersk.", ("port strike",), 3),
@@ -342,29 +340,50 @@ def test_related_events_share_names_or_keywords():
         _event("z", "Film festival opens in Venice", "The Venice film festival opened with "
                "a premiere by Sofia Coppola.", ("film festival",), 3),
     ]  # fmt: skip
-    slugs = {e.id: tuple(keyword_slug(k) for k in e.keywords) for e in events}
-    related = related_events(events, slugs)
+    related = related_events(events)
     assert set(related["a"]) == {"b", "c"}
     assert "a" in related["b"] and "c" in related["b"]
     assert related["z"] == ()
     assert "z" not in related["c"]
 
 
-def _related_plainly(events, slugs):
-    """related_events written plainly: every other event sharing kept terms, scored."""
-    terms = {e.id: event_terms(e, slugs[e.id]) for e in events}
-    df = Counter(t for ts in terms.values() for t in ts)
-    limit = min(MAX_POSTINGS, max(20, len(events) // 10))
-    order = {e.id: i for i, e in enumerate(events)}
+def test_a_name_every_event_shares_relates_none_of_them():
+    # Twelve stories that all name the president and the White House: that is no storyline.
+    # Two of them share one of their own (a port strike), and only those two are related.
+    topics = ("tariff", "drought", "vaccine", "orchestra", "satellite", "glacier", "lottery",
+              "volcano", "marathon", "bakery", "museum", "pipeline")  # fmt: skip
+    events = [
+        _event(f"e{i:02d}", f"Biden comments on {topic}", f"President Joe Biden spoke about "
+               f"the {topic} at the White House.", ("Joe Biden", "White House"), 1 + i)
+        for i, topic in enumerate(topics)
+    ]  # fmt: skip
+    events[3] = _event("e03", "Biden on Antwerp port strike", "President Joe Biden spoke about "
+                       "the Antwerp port strike by FNV dockers at the White House.",
+                       ("Joe Biden", "White House"), 4)  # fmt: skip
+    events[9] = _event("e09", "Antwerp dockers extend strike", "FNV dockers extended the "
+                       "Antwerp port strike, Joe Biden noted at the White House.",
+                       ("Joe Biden", "White House"), 10)  # fmt: skip
+    related = related_events(events)
+    assert related["e03"] == ("e09",) and related["e09"] == ("e03",)
+    assert all(related[e.id] == () for e in events if e.id not in ("e03", "e09"))
+
+
+def _related_plainly(events):
+    """related_events written plainly: dense cosines over the words of two to ``limit`` events,
+    every other event at or above the floor, best first, ties by order."""
+    x, df = event_vectors(events)
+    dense = x.toarray()
+    limit = min(MAX_POSTINGS, max(MIN_POSTINGS, len(events) // 10), max(3, len(events) // 2))
+    kept = dense[:, (df >= 2) & (df <= limit)]
+    scores = kept @ kept.T
     related = {}
-    for event in events:
-        found = []
-        for other in events:
-            common = [t for t in terms[event.id] & terms[other.id] if df[t] <= limit]
-            score = sum(math.log(1 + len(events) / df[t]) for t in sorted(common))
-            if other is not event and len(common) >= MIN_SHARED and score >= MIN_SCORE:
-                found.append((-round(score, 6), order[other.id], other.id))
-        related[event.id] = tuple(i for *_, i in sorted(found)[:MAX_RELATED])
+    for i, event in enumerate(events):
+        found = [
+            (-round(float(scores[i, j]), 6), j)
+            for j in range(len(events))
+            if j != i and round(float(scores[i, j]), 6) >= MIN_COSINE
+        ]
+        related[event.id] = tuple(events[j].id for _, j in sorted(found)[:MAX_RELATED])
     return related
 
 
@@ -381,16 +400,21 @@ def test_related_events_match_the_plain_rule(data):
         keywords = tuple(data.draw(st.lists(st.sampled_from(["port strike", "film"]), max_size=2)))
         text = "Reports say " + " and ".join(mine or ["nothing"]) + " met."
         events.append(_event(f"e{i:02d}", f"Story {i}", text, keywords, 1 + i % 28))
-    slugs = {e.id: tuple(dict.fromkeys(keyword_slug(k) for k in e.keywords)) for e in events}
-    assert related_events(events, slugs) == _related_plainly(events, slugs)
+    assert related_events(events) == _related_plainly(events)
 
 
 def test_site_plan_finds_related_events_in_a_child_the_same(monkeypatch):
     import digest.pages as pages
 
+    stories = (
+        ("Dockers strike", "Dockers at Antwerp and Rotterdam began strike number {} called by "
+         "the FNV union against Maersk.", ("port strike",)),
+        ("Film festival day", "Day {} of the Venice film festival brought a premiere by Sofia "
+         "Coppola.", ("film festival",)),
+    )  # fmt: skip
     events = tuple(
-        _event(f"e{i}", f"Dockers strike {i}", f"Dockers at Antwerp and Rotterdam began strike "
-               f"number {i} called by the FNV union against Maersk.", ("port strike",), 1 + i)
+        _event(f"e{i}", f"{stories[i % 2][0]} {i}", stories[i % 2][1].format(i), stories[i % 2][2],
+               1 + i)
         for i in range(6)
     )  # fmt: skip
     digest = Digest(events=events, rejected=(), timings=(), keys={})
