@@ -115,7 +115,7 @@ _JUNK_WORDS = frozenset(
 # Numbers written in words, with the words that only count or measure them.
 _NUMBER_WORDS = frozenset(
     ["hundred", "hundreds", "thousand", "thousands", "million", "millions", "billion"]
-    + ["billions", "trillion", "trillions", "dozen", "dozens", "percent", "per", "cent"]
+    + ["billions", "trillion", "trillions", "dozen", "dozens", "percent", "cent"]
 )
 
 # A single lower-case word this common in English (a Zipf frequency of 5.5: more than 316 in a

@@ -13,6 +13,7 @@ from digest.keywords import (
     _Candidate,
     _checked_release,
     _dedup_similarity,
+    _is_junk,
     _is_name,
     _key,
     _merge_variants,
@@ -91,6 +92,14 @@ def test_numbers_in_words_are_no_keywords():
     assert not {"trillion", "billions", "millions", "hundreds", "percent"} & set(words)
     assert "budget plan" in [k.lower() for k in keywords]
     assert "Million Veterans Program" in keywords  # a name keeps its capital
+
+
+def test_per_is_no_number_but_per_cent_is():
+    def junk(phrase: str) -> bool:
+        return _is_junk(tuple(phrase.split()), frozenset(), lambda: ())
+
+    assert junk("per cent") and junk("two per cent rise") and junk("percent")
+    assert not junk("cost per dose") and not junk("per capita income")
 
 
 def _two_reports(text: str, *titles: str) -> tuple[str, ...]:
