@@ -14,6 +14,8 @@
    ``digest.linkage``) merges the closest groups while their linkage score stays above
    ``threshold``: average link, moving to centroid cosine for large events of headline-short
    articles.
+5. An article left alone joins the event whose centroid it is clearly closest to
+   (``attach_singletons``).
 """
 
 from __future__ import annotations
@@ -98,6 +100,7 @@ def cluster_articles(
         terms = [make(a) for a in articles]
     x, _, df = tfidf_matrix([t.body for t in terms], rarity)
     rows, cols, sims = similar_pairs(x, df, config, jobs)
+    cosines = sims  # the plain word cosines, for ``attach_singletons`` (refinements copy sims)
     phrases, headlines = _side_matrices(terms, rarity, config)
     # How short each article is, from 1 (a headline) down towards 0 (a long text).
     shortness = np.minimum(1.0, HEADLINE_TERMS / np.maximum(np.diff(x.indptr), 1))
@@ -113,7 +116,8 @@ def cluster_articles(
         # Headlines name the event in a few words: their own cosine is not diluted by the body.
         sims = sims + config.headline_bonus * _pair_cosines(headlines, rows, cols)
     del headlines
-    rows, cols, sims = _within_window(articles, rows, cols, sims, config.window_days)
+    keep = _within_window(articles, rows, cols, config.window_days)
+    rows, cols, sims, cosines = rows[keep], cols[keep], sims[keep], cosines[keep]
     days_arr = np.array(
         [a.date.timestamp() / 86400.0 if a.date is not None else np.nan for a in articles]
     )
@@ -149,8 +153,8 @@ def cluster_articles(
         # centroid, which the many weak pairs between its headlines make (see average_link).
         keep = strongest_links(n, rows, cols, sims, config.max_links)
         keep |= (shortness[rows] >= 0.5) | (shortness[cols] >= 0.5)
-        rows, cols, sims = rows[keep], cols[keep], sims[keep]
-    return average_link(
+        rows, cols, sims, cosines = rows[keep], cols[keep], sims[keep], cosines[keep]
+    labels = average_link(
         n,
         rows,
         cols,
@@ -163,6 +167,101 @@ def cluster_articles(
         config.window_days,
         shortness.tolist(),
     )
+    if config.attach_similarity:
+        labels = attach_singletons(
+            labels,
+            rows,
+            cols,
+            cosines,
+            config.attach_similarity,
+            config.attach_margin,
+            sources,
+            days,
+            config.window_days,
+            shortness,
+        )
+    return labels
+
+
+def attach_singletons(
+    labels: Sequence[int],
+    rows: np.ndarray,
+    cols: np.ndarray,
+    cosines: np.ndarray,
+    similarity: float,
+    margin: float,
+    sources: Sequence[str | None],
+    days: Sequence[float],
+    window_days: float,
+    shortness: np.ndarray | None = None,
+) -> list[int]:
+    """Move each article left alone by the linkage into the event whose centroid it is close to.
+
+    A report on another angle of an event (the juror protest after a judge's ruling, a study and
+    the news story about it) shares a few words with each report of the event, so its mean
+    similarity to them stays under the threshold, while its cosine to the event's summed vector
+    (word cosines only) is clear. An article that stands alone joins the event (of two or more
+    articles, mostly longer than headlines: ``shortness`` as in ``average_link``) whose centroid
+    cosine is at least ``similarity`` and ``margin`` times its cosine with the next event or lone
+    article, unless the event already has its outlet or the move would make it span more than
+    ``window_days``. Each decision is taken on the linkage's events, so the order of the
+    articles does not matter. Cost: O(E) for E pairs, with numpy.
+    """
+    lab = np.asarray(labels, dtype=np.int64)
+    n = len(lab)
+    if not len(rows) or not n:
+        return list(labels)
+    size = np.bincount(lab, minlength=n)
+    inside = lab[rows] == lab[cols]
+    # Each event's summed vector has squared norm size + 2 * (its inner cosines).
+    inner = np.bincount(lab[rows[inside]], weights=cosines[inside], minlength=n)
+    norm = np.sqrt(size + 2.0 * inner)
+    # Pairs from an article alone to any other article, as (alone, the other's event): the next
+    # event may be another article alone.
+    alone = size[lab] == 1
+    a = np.concatenate([rows, cols])
+    b = np.concatenate([cols, rows])
+    w = np.concatenate([cosines, cosines])
+    pick = alone[a]
+    if not pick.any():
+        return list(labels)
+    key, where = np.unique(a[pick] * n + lab[b[pick]], return_inverse=True)
+    total = np.bincount(where, weights=w[pick])
+    single, event = np.divmod(key, n)
+    score = total / norm[event]  # each single article's vector has norm 1
+    # Per article alone: its best event and the next one's score (keys are sorted by article).
+    order = np.lexsort((-score, single))
+    single, event, score = single[order], event[order], score[order]
+    first = np.flatnonzero(np.r_[True, single[1:] != single[:-1]])
+    has_next = np.r_[first[1:], len(single)] - first > 1
+    second = np.where(has_next, score[np.minimum(first + 1, len(score) - 1)], 0.0)
+    # Events of headlines are left to the linkage, which compares them by their centroids as
+    # they grow; only events of longer texts take lone articles here.
+    long_event = np.ones(n, dtype=bool)
+    if shortness is not None:
+        long_event = np.bincount(lab, weights=shortness, minlength=n) < 0.5 * np.maximum(size, 1)
+    ok = (
+        long_event[event[first]]
+        & (size[event[first]] >= 2)
+        & (score[first] >= similarity)
+        & (score[first] >= margin * second)
+    )
+    members: dict[int, list[int]] = {}
+    for i, label in enumerate(lab.tolist()):
+        members.setdefault(label, []).append(i)
+    out = lab.copy()
+    for i, e in zip(single[first][ok].tolist(), event[first][ok].tolist(), strict=True):
+        group = members[e]
+        if sources[i] is not None and any(sources[j] == sources[i] for j in group):
+            continue  # an outlet rarely reports one event twice
+        if days[i] == days[i]:
+            dated = [days[j] for j in group if days[j] == days[j]]
+            if dated and max(max(dated), days[i]) - min(min(dated), days[i]) > window_days:
+                continue
+        out[i] = e
+    # Dense labels in order of first appearance, as the linkage gives them.
+    dense: dict[int, int] = {}
+    return [dense.setdefault(label, len(dense)) for label in out.tolist()]
 
 
 def _different_weekdays(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -391,16 +490,15 @@ def _within_window(
     articles: Sequence[Article],
     rows: np.ndarray,
     cols: np.ndarray,
-    sims: np.ndarray,
     window_days: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Drop pairs of dated articles further apart than the window; undated pairs stay."""
+) -> np.ndarray:
+    """Which pairs to keep (a mask): pairs of dated articles further apart than the window are
+    dropped; undated pairs stay."""
     stamps = np.array(
         [a.date.timestamp() if a.date is not None else np.nan for a in articles], dtype=np.float64
     )
     gap = np.abs(stamps[rows] - stamps[cols]) / 86400.0
-    keep = ~(gap > window_days)  # NaN (a side undated) compares False, so it is kept
-    return rows[keep], cols[keep], sims[keep]
+    return ~(gap > window_days)  # NaN (a side undated) compares False, so it is kept
 
 
 def _local_scale(
@@ -416,8 +514,8 @@ def _local_scale(
 
     A story on a busy topic is close to many others, so its absolute similarities say less than
     how they rank; a story on a subject nobody else covers has low similarities even to its own
-    reports. Each article's scale is its similarity to its ``neighbour``-th closest article (its
-    weakest when it has fewer, never below ``floor``); each similarity is multiplied by its
+    reports. Each article's scale is its similarity to its ``neighbour``-th closest article
+    (``floor`` when it has fewer pairs, never below ``floor``); each similarity is multiplied by its
     ratio to the geometric mean of both sides' scales, raised to ``power`` (one per pair).
     """
     if not len(sims) or not np.any(power):
@@ -428,6 +526,8 @@ def _local_scale(
     starts = np.searchsorted(ends, np.arange(n))
     counts = np.bincount(ends, minlength=n)
     pick = np.minimum(starts + np.minimum(neighbour, counts) - 1, len(vals) - 1)
-    scale = np.where(counts > 0, vals[np.maximum(pick, 0)], floor)
+    # An article with fewer candidate pairs than ``neighbour`` is below ``floor`` with every
+    # other article: its neighbourhood is the floor, not its own weakest pair.
+    scale = np.where(counts >= neighbour, vals[np.maximum(pick, 0)], floor)
     scale = np.maximum(scale, floor)
     return sims * (sims / np.sqrt(scale[rows] * scale[cols])) ** power

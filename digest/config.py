@@ -131,6 +131,16 @@ class GroupingConfig:
         "How much less similar two articles are, when at least one is undated, if the opening "
         "words of each name a day of the week and no day is in both (0: not at all).",
     )
+    attach_similarity: float = _opt(
+        0.1,
+        "An article left alone joins the event whose centroid (summed word vectors) it is at "
+        "least this close to by cosine, when clearly closer to it than to any other (0: never).",
+    )
+    attach_margin: float = _opt(
+        2.0,
+        "How many times closer a lone article must be to an event's centroid than to the next "
+        "event's to join it.",
+    )
     min_similarity: float = _opt(
         0.05, "Candidate pairs less similar than this are left out of the grouping graph."
     )
@@ -389,6 +399,8 @@ def _check_values(
         ("grouping.topic_weight", grouping.topic_weight, _UNIT),
         ("grouping.date_bonus", grouping.date_bonus, _UNIT),
         ("grouping.weekday_penalty", grouping.weekday_penalty, _UNIT),
+        ("grouping.attach_similarity", grouping.attach_similarity, _UNIT),
+        ("grouping.attach_margin", grouping.attach_margin, _NATURAL),
         ("grouping.min_similarity", grouping.min_similarity, _UNIT),
         # With no words kept per article, no pair is ever proposed and nothing groups.
         ("grouping.candidate_terms", grouping.candidate_terms, _POSITIVE),

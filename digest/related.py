@@ -10,9 +10,10 @@ share only words too common to count.
 
 An earlier rule linked events that shared two names or keywords. A name and the keyword it
 came from counted twice ("Joe Biden" gave "joe", "biden" and the keyword), so one common name
-was enough: on the AllSides dev site (unpinned, 333 events) 28% of its 1,690 links joined two
-stories the editors filed under one topic; this rule's 1,138 links 46%, and they join 76 of the
-139 pairs of events that hold parts of one story, against 54 (`docs/quality.md`).
+was enough: on the AllSides dev site (unpinned, 327 events) 28% of its 1,657 links joined two
+stories the editors filed under one topic; this rule's 1,113 links 46%, and they join 71 of the
+132 pairs of events that hold parts of one story, against 49 (`python -m bench.related`,
+`docs/quality.md`).
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from digest.build import gather
 from digest.cluster import (
     _best_per_row,
     _local_scale,
+    attach_singletons,
     cluster_articles,
     group,
     similar_pairs,
@@ -292,19 +293,22 @@ def test_average_link_bound_keeps_links_whose_score_rises(monkeypatch):
 
 
 def test_local_scale_takes_each_articles_neighbour_by_rank():
-    # Reference: each article's similarities sorted by np.lexsort, the 3rd largest (or its
-    # weakest, never below the floor) as its scale. Ties and articles with no pair included.
+    # Reference: each article's similarities sorted, the 3rd largest as its scale, never below
+    # the floor; the floor itself for an article with fewer pairs (40 and 41 have one, 42 none),
+    # since every article it has no pair with is below the floor. Ties included.
     rng = np.random.default_rng(3)
-    rows, cols = rng.integers(0, 40, 300), rng.integers(0, 40, 300)
-    sims = np.round(rng.random(300), 2) + 0.01
-    power = rng.random(300)
-    scale = np.full(42, 0.05)
-    for i in range(42):
+    rows = np.append(rng.integers(0, 40, 300), 40)
+    cols = np.append(rng.integers(0, 40, 300), 41)
+    sims = np.append(np.round(rng.random(300), 2) + 0.01, 0.5)
+    power = rng.random(301)
+    scale = np.full(43, 0.05)
+    for i in range(43):
         mine = np.sort(np.concatenate([sims[rows == i], sims[cols == i]]))[::-1]
-        if len(mine):
-            scale[i] = max(mine[min(3, len(mine)) - 1], 0.05)
+        if len(mine) >= 3:
+            scale[i] = max(mine[2], 0.05)
     expected = sims * (sims / np.sqrt(scale[rows] * scale[cols])) ** power
-    assert np.array_equal(_local_scale(42, rows, cols, sims, power, 3, 0.05), expected)
+    assert np.array_equal(_local_scale(43, rows, cols, sims, power, 3, 0.05), expected)
+    assert expected[-1] == 0.5 * (0.5 / 0.05) ** power[-1]  # a lone pair stands out
 
 
 def test_local_scaling_raises_lone_pairs_and_lowers_pairs_on_a_busy_topic():
@@ -559,3 +563,47 @@ def test_bounded_links_leave_headline_events_and_clear_stories_as_they_were():
     assert cluster_articles(heads, GroupingConfig(max_links=1)) == cluster_articles(
         heads, GroupingConfig(max_links=0)
     )
+
+
+def _attach(pairs, labels=(0, 0, 0, 1, 1, 2), sources=None, days=None, shortness=None):
+    """``attach_singletons`` on events {0, 1, 2} and {3, 4}, article 5 left alone by default."""
+    rows, cols, cosines = (np.array(v) for v in zip(*pairs, strict=True))
+    n = len(labels)
+    return attach_singletons(
+        list(labels), rows, cols, cosines, 0.1, 2.0,
+        sources or [None] * n, days or [float("nan")] * n, 7,
+        None if shortness is None else np.array(shortness),
+    )  # fmt: skip
+
+
+INNER = [(0, 1, 0.5), (0, 2, 0.5), (1, 2, 0.5), (3, 4, 0.5)]
+
+
+def test_a_lone_article_joins_the_event_whose_centroid_it_is_clearly_closest_to():
+    # Cosine with {0, 1, 2}'s summed vector: 0.55 / sqrt(3 + 2 * 1.5) = 0.22; with {3, 4}'s:
+    # 0.02 / sqrt(2 + 2 * 0.5) = 0.01. Its mean similarity (0.18) is under the threshold.
+    near = [(5, 0, 0.2), (5, 1, 0.2), (5, 2, 0.15), (5, 3, 0.02)]
+    assert _attach(INNER + near) == [0, 0, 0, 1, 1, 0]
+    # Order does not matter: the same articles listed the other way round group alike.
+    flipped = [(5 - a, 5 - b, c) for a, b, c in INNER + near]
+    assert _attach(flipped, labels=(0, 1, 1, 2, 2, 2)) == [0, 1, 1, 0, 0, 0]
+
+
+def test_a_lone_article_close_to_two_events_or_to_nothing_stays_alone():
+    torn = [(5, 0, 0.2), (5, 1, 0.2), (5, 2, 0.15), (5, 3, 0.2), (5, 4, 0.2)]
+    assert _attach(INNER + torn) == [0, 0, 0, 1, 1, 2]
+    # Clearly closer to another lone article than to any event: left to the linkage's verdict.
+    pair = [(5, 0, 0.2), (5, 1, 0.2), (5, 6, 0.3)]
+    assert _attach(INNER + pair, labels=(0, 0, 0, 1, 1, 2, 3)) == [0, 0, 0, 1, 1, 2, 3]
+    faint = [(5, 0, 0.05), (5, 1, 0.05), (5, 3, 0.01)]  # 0.04 to the centroid: below 0.1
+    assert _attach(INNER + faint) == [0, 0, 0, 1, 1, 2]
+
+
+def test_a_lone_article_never_joins_its_own_outlet_a_far_date_or_headlines():
+    near = [(5, 0, 0.2), (5, 1, 0.2), (5, 2, 0.15), (5, 3, 0.02)]
+    outlets = ["Reuters", "AP", "BBC", "AP", "NPR", "BBC"]
+    assert _attach(INNER + near, sources=outlets) == [0, 0, 0, 1, 1, 2]
+    dates = [10.0, 11.0, 11.5, 0.0, 0.0, 1.0]  # the event's reports 9 to 10.5 days later
+    assert _attach(INNER + near, days=dates) == [0, 0, 0, 1, 1, 2]
+    headlines = [1.0, 1.0, 1.0, 0.2, 0.2, 0.2]  # left to the linkage's centroids
+    assert _attach(INNER + near, shortness=headlines) == [0, 0, 0, 1, 1, 2]
