@@ -202,10 +202,11 @@ def attach_singletons(
     similarity to them stays under the threshold, while its cosine to the event's summed vector
     (word cosines only) is clear. An article that stands alone joins the event (of two or more
     articles, mostly longer than headlines: ``shortness`` as in ``average_link``) whose centroid
-    cosine is at least ``similarity`` and ``margin`` times its cosine with the next event or lone
-    article, unless the event already has its outlet or the move would make it span more than
-    ``window_days``. Each decision is taken on the linkage's events, so the order of the
-    articles does not matter. Cost: O(E) for E pairs, with numpy.
+    cosine is at least ``similarity`` and more than ``margin`` times its cosine with the next
+    event or lone article, unless the event already has its outlet or the move would make it
+    span more than ``window_days``. Centroids are the linkage's events; the moves are made
+    closest first, each checked against the event as the moves before it left it. Cost:
+    O(E log E) for E pairs (sorts), with numpy.
     """
     lab = np.asarray(labels, dtype=np.int64)
     n = len(lab)
@@ -244,13 +245,19 @@ def attach_singletons(
         long_event[event[first]]
         & (size[event[first]] >= 2)
         & (score[first] >= similarity)
-        & (score[first] >= margin * second)
+        # Strictly: a lone article as close to two events (a tie) joins neither.
+        & (score[first] > margin * second)
     )
     members: dict[int, list[int]] = {}
     for i, label in enumerate(lab.tolist()):
         members.setdefault(label, []).append(i)
     out = lab.copy()
-    for i, e in zip(single[first][ok].tolist(), event[first][ok].tolist(), strict=True):
+    # The closest first, each checked against the event as the moves before it left it: two
+    # lone articles that each fit an event alone (ten days after it, ten days before it; or of
+    # one outlet) must not both join it.
+    picked = np.flatnonzero(ok)
+    picked = picked[np.lexsort((single[first][picked], -score[first][picked]))]
+    for i, e in zip(single[first][picked].tolist(), event[first][picked].tolist(), strict=True):
         group = members[e]
         if sources[i] is not None and any(sources[j] == sources[i] for j in group):
             continue  # an outlet rarely reports one event twice
@@ -259,6 +266,7 @@ def attach_singletons(
             if dated and max(max(dated), days[i]) - min(min(dated), days[i]) > window_days:
                 continue
         out[i] = e
+        group.append(i)
     # Dense labels in order of first appearance, as the linkage gives them.
     dense: dict[int, int] = {}
     return [dense.setdefault(label, len(dense)) for label in out.tolist()]

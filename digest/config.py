@@ -139,7 +139,7 @@ class GroupingConfig:
     attach_margin: float = _opt(
         2.0,
         "How many times closer a lone article must be to an event's centroid than to the next "
-        "event's to join it.",
+        "event's to join it (1 or more; 1: any closer at all).",
     )
     min_similarity: float = _opt(
         0.05, "Candidate pairs less similar than this are left out of the grouping graph."
@@ -342,6 +342,7 @@ def _line(lines: dict[str, int], key: str) -> int | None:
 _UNIT = (lambda v: 0.0 <= v <= 1.0, "must be in [0.0, 1.0]")
 _POSITIVE = (lambda v: v > 0, "must be positive")
 _NATURAL = (lambda v: v >= 0, "must be zero or more")
+_AT_LEAST_ONE = (lambda v: v >= 1, "must be 1.0 or more")
 # numpy's RandomState, which draws the MinHash permutations, takes a 32-bit unsigned seed.
 _SEED_MAX = 2**32 - 1
 _SEED = (lambda v: 0 <= v <= _SEED_MAX, f"must be in [0, {_SEED_MAX}]")
@@ -400,7 +401,7 @@ def _check_values(
         ("grouping.date_bonus", grouping.date_bonus, _UNIT),
         ("grouping.weekday_penalty", grouping.weekday_penalty, _UNIT),
         ("grouping.attach_similarity", grouping.attach_similarity, _UNIT),
-        ("grouping.attach_margin", grouping.attach_margin, _NATURAL),
+        ("grouping.attach_margin", grouping.attach_margin, _AT_LEAST_ONE),
         ("grouping.min_similarity", grouping.min_similarity, _UNIT),
         # With no words kept per article, no pair is ever proposed and nothing groups.
         ("grouping.candidate_terms", grouping.candidate_terms, _POSITIVE),

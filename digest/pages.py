@@ -90,10 +90,6 @@ def keyword_slug(keyword: str) -> str:
 BACKGROUND_EVENTS = 2000
 
 
-def _related(events: tuple[Event, ...]) -> dict[str, tuple[str, ...]]:
-    return related_events(events)
-
-
 def day_key(when: datetime | None) -> str:
     return when.date().isoformat() if when is not None else UNDATED
 
@@ -115,7 +111,7 @@ class SitePlan:
             e.id: tuple(dict.fromkeys(keyword_slug(k) for k in e.keywords)) for e in digest.events
         }
         with beside(
-            _related, digest.events, jobs, len(digest.events), BACKGROUND_EVENTS
+            related_events, digest.events, jobs, len(digest.events), BACKGROUND_EVENTS
         ) as take_related:
             self.event_href: dict[str, str] = {}
             self.article_href: dict[str, str] = {}

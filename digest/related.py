@@ -1,17 +1,17 @@
 """Related events: other events of the same storyline, so a story can be followed.
 
 Each event is a TF-IDF vector of the words of its headline, summary and keywords (the grouping's
-tokenizer and weights: a name counts more, word rarity is the folder's smoothed by general
-English, ``digest/background.py``). Two events are related when the cosine of their vectors,
-over the words that few events share, is at least ``MIN_COSINE``: "Macron recalls the French
-ambassador over the AUKUS pact" and "France cancels a gala after being left out of AUKUS" share
-"AUKUS", "France" and "submarine"; two stories that merely both name "Biden" and "White House"
-share only words too common to count.
+tokenizer and weights: a name in the summary or keywords counts more, word rarity is the
+folder's smoothed by general English, ``digest/background.py``). Two events are related when
+the cosine of their vectors, over the words that few events share, is at least ``MIN_COSINE``:
+"Macron recalls the French ambassador over the AUKUS pact" and "France cancels a gala after
+being left out of AUKUS" share "AUKUS", "France" and "submarine"; two stories that merely both
+name "Biden" and "White House" share only words too common to count.
 
 An earlier rule linked events that shared two names or keywords. A name and the keyword it
 came from counted twice ("Joe Biden" gave "joe", "biden" and the keyword), so one common name
 was enough: on the AllSides dev site (unpinned, 327 events) 28% of its 1,657 links joined two
-stories the editors filed under one topic; this rule's 1,113 links 46%, and they join 71 of the
+stories the editors filed under one topic; this rule's 1,117 links 46%, and they join 70 of the
 132 pairs of events that hold parts of one story, against 49 (`python -m bench.related`,
 `docs/quality.md`).
 """
@@ -52,14 +52,16 @@ def event_words(event: Event, words: Words) -> WeightedWords:
     counts: dict[str, float] = {}
     # Sentences end in their own punctuation and keywords are given one, so a capital that
     # opens any of them is not taken for a name; three texts tokenize faster than a dozen.
+    # A headline's capitals mark no names (many outlets capitalise every word of it), so only
+    # the summary and keywords, in the case the articles write them, get the name weight.
     parts = (
-        (event.headline, HEADLINE_WEIGHT),
-        (" ".join(s.text for s in event.summary), 1.0),
-        (". ".join(event.keywords), 1.0),
+        (event.headline, HEADLINE_WEIGHT, False),
+        (" ".join(s.text for s in event.summary), 1.0, True),
+        (". ".join(event.keywords), 1.0, True),
     )
-    for text, weight in parts:
+    for text, weight, names in parts:
         boosted = weight * NAME_BOOST
-        for word, name in words.content(text, names=True):
+        for word, name in words.content(text, names=names):
             if word:
                 counts[word] = counts.get(word, 0.0) + (boosted if name else weight)
     return packed(counts)

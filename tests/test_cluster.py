@@ -607,3 +607,70 @@ def test_a_lone_article_never_joins_its_own_outlet_a_far_date_or_headlines():
     assert _attach(INNER + near, days=dates) == [0, 0, 0, 1, 1, 2]
     headlines = [1.0, 1.0, 1.0, 0.2, 0.2, 0.2]  # left to the linkage's centroids
     assert _attach(INNER + near, shortness=headlines) == [0, 0, 0, 1, 1, 2]
+
+
+def test_two_lone_articles_never_together_stretch_an_event_or_repeat_its_outlet():
+    # 5 and 6 each fit {0, 1, 2} alone; 5 is the closer. Dated ten days apart, or of one
+    # outlet, only 5 joins.
+    inner = INNER
+    near = [(5, 0, 0.2), (5, 1, 0.2), (5, 2, 0.15), (6, 0, 0.19), (6, 1, 0.19), (6, 2, 0.15)]
+    labels = (0, 0, 0, 1, 1, 2, 3)
+    dates = [5.0, 5.0, 5.0, 5.0, 5.0, 0.0, 10.0]
+    assert _attach(inner + near, labels, days=dates) == [0, 0, 0, 1, 1, 0, 2]
+    outlets = ["A", "B", "C", "D", "E", "X", "X"]
+    assert _attach(inner + near, labels, sources=outlets) == [0, 0, 0, 1, 1, 0, 2]
+    # Either alone would have joined.
+    assert _attach(inner + near, labels, days=[5.0] * 5 + [float("nan"), 10.0])[6] == 0
+
+
+def test_a_lone_article_as_close_to_two_events_joins_neither_whatever_the_margin():
+    pairs = [(0, 1, 0.5), (2, 3, 0.5), (4, 0, 0.2), (4, 1, 0.2), (4, 2, 0.2), (4, 3, 0.2)]
+    rows, cols, cosines = (np.array(v) for v in zip(*pairs, strict=True))
+    for margin in (1.0, 2.0):
+        labels = attach_singletons(
+            [0, 0, 1, 1, 2], rows, cols, cosines, 0.1, margin, [None] * 5, [float("nan")] * 5, 7
+        )
+        assert labels == [0, 0, 1, 1, 2]
+
+
+JUDGE = [
+    ("a1", "Judge gives Stanford swimmer six months", "Judge Aaron Persky sentenced former "
+     "Stanford swimmer Brock Turner to six months in county jail for sexual assault on Thursday, "
+     "prosecutors in Palo Alto said.\n\nProsecutors had asked for six years in state prison. "
+     "Turner was convicted in March of three felony counts."),
+    ("a2", "Brock Turner sentenced to six months", "Former Stanford swimmer Brock Turner was "
+     "sentenced to six months in county jail by Judge Aaron Persky for sexual assault, a "
+     "sentence prosecutors called too lenient.\n\nTurner, convicted of three felony counts, "
+     "faced up to fourteen years in state prison."),
+    ("a3", "Outrage over Stanford sentence", "Judge Aaron Persky gave Brock Turner, the former "
+     "Stanford swimmer convicted of sexual assault, six months in county jail, citing his age "
+     "and lack of a criminal record.\n\nThe victim read a letter in court describing the "
+     "assault."),
+    # Another angle: it shares a few words with each report, too few for the mean similarity.
+    ("juror", "Juror writes to judge", "A juror in the Turner trial wrote to Persky that the "
+     "jury was shocked and that the verdict deserved prison.\n\nThe juror said jurors weighed "
+     "the evidence for days."),
+    ("b1", "Storm floods Marlow", "The River Thames burst its banks in Marlow on Tuesday, "
+     "flooding homes and shops along the high street.\n\nThe Environment Agency issued severe "
+     "flood warnings for Buckinghamshire."),
+    ("b2", "Marlow flood clean-up begins", "Residents of Marlow began clearing mud from homes "
+     "on Wednesday after the Thames flooding, as the Environment Agency lifted warnings.\n\n"
+     "Insurers expect claims from hundreds of homes."),
+    ("c1", "Portugal passes budget", BUDGET),
+    ("c2", "Montenegro budget approved", BUDGET_2),
+    ("d1", "Nepal earthquake kills 150", QUAKE),
+    ("d2", "Rescuers reach Gorkha", QUAKE_2),
+]  # fmt: skip
+
+
+def test_an_article_on_another_angle_joins_its_event_after_the_linkage():
+    articles = [make_article(i, title, text) for i, title, text in JUDGE]
+    alone = cluster_articles(articles, dataclasses.replace(GroupingConfig(), attach_similarity=0))
+    assert alone[:4] == [0, 0, 0, 1]  # the linkage leaves the juror's letter out
+    joined = cluster_articles(articles, GroupingConfig())
+    assert joined[:4] == [0, 0, 0, 0]
+    assert len(set(joined)) == len(set(alone)) - 1  # nothing else moved
+    # Not into an event that has its outlet.
+    outlets = ["Chronicle", "Mercury", "Post", "Post"] + [None] * 6
+    same = [dataclasses.replace(a, source=o) for a, o in zip(articles, outlets, strict=True)]
+    assert cluster_articles(same, GroupingConfig())[:4] == [0, 0, 0, 1]

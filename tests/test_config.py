@@ -280,6 +280,11 @@ def test_a_theme_with_templates_or_static_is_accepted(tmp_path: Path, layout: tu
         ("grouping:\n  date_bonus: 2\n", "'grouping.date_bonus' must be in [0.0, 1.0], got 2.0"),
         ("dedupe:\n  seed: -1\n", "'dedupe.seed' must be in [0, 4294967295], got -1"),
         ("fetch:\n  timeout: 0\n", "'fetch.timeout' must be positive, got 0.0"),
+        # Below 1 a lone article would join the closer of two events however close the other.
+        (
+            "grouping:\n  attach_margin: 0.5\n",
+            "'grouping.attach_margin' must be 1.0 or more, got 0.5",
+        ),
     ],
 )
 def test_range_errors_show_the_value(tmp_path: Path, text: str, expected: str):
