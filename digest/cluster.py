@@ -8,8 +8,9 @@
 3. Each candidate pair's cosine is refined: headline-short pairs move towards their cosine in
    the folder's topic space (LSA of the short articles); shared long phrases, similar headlines
    and closeness in time (by how rare it is in the folder) add to it; pairs further apart in
-   time than ``window_days`` (when both are dated) are dropped; and each similarity is scaled
-   by its ratio to both sides' neighbourhoods (local scaling).
+   time than ``window_days`` (when both are dated) are dropped; an undated pair whose leads name
+   other weekdays, or whose headlines state other figures, counts less; and each similarity is
+   scaled by its ratio to both sides' neighbourhoods (local scaling).
 4. Agglomerative clustering on that sparse graph (a missing pair counts as zero, see
    ``digest.linkage``) merges the closest groups while their linkage score stays above
    ``threshold``: average link, moving to centroid cosine for large events of headline-short
@@ -31,6 +32,7 @@ from digest.features import (
     TermMaker,
     Terms,
     date_rarity,
+    headline_figures,
     phrase_matrix,
     sorted_unique,
     tfidf_matrix,
@@ -131,10 +133,22 @@ def cluster_articles(
         # apart (a ruling and the appeal, the toll on day one and day fourteen); two dated
         # articles are already placed in time by their dates.
         week = np.array([t.weekdays for t in terms], dtype=np.int64)
-        other_day = (np.isnan(days_arr[rows]) | np.isnan(days_arr[cols])) & _different_weekdays(
+        other_day = (np.isnan(days_arr[rows]) | np.isnan(days_arr[cols])) & _disjoint_bits(
             week[rows], week[cols]
         )
         sims = np.where(other_day, sims * (1.0 - config.weekday_penalty), sims)
+    if config.figure_penalty and len(rows):
+        # Headlines that state different figures (the jobs report for May and for June, a toll
+        # of one and of sixty) are mostly two reports of one subject at different times; dated
+        # pairs are placed by their dates.
+        figures = np.array([headline_figures(a.title) for a in articles], dtype=np.int64)
+        other_figure = (np.isnan(days_arr[rows]) | np.isnan(days_arr[cols])) & _disjoint_bits(
+            figures[rows], figures[cols]
+        )
+        # A headline alone is all there is of a headline-only item, and its figures (a price, a
+        # version) vary across the reports of one running story: the rule fades with shortness.
+        fade = 1.0 - 0.5 * (shortness[rows] + shortness[cols])
+        sims = np.where(other_figure, sims * (1.0 - config.figure_penalty * fade), sims)
     # Neighbourhoods say little in a small folder, and a headline's nearest neighbours are
     # syndicated copies of it: local scaling grows with the folder and fades for headlines.
     power = (
@@ -272,8 +286,9 @@ def attach_singletons(
     return [dense.setdefault(label, len(dense)) for label in out.tolist()]
 
 
-def _different_weekdays(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Whether both name weekdays (``features.weekdays`` bits) and no weekday is in both."""
+def _disjoint_bits(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Whether both name something (weekdays as ``features.weekdays`` bits, figures as
+    ``features.headline_figures`` bits) and nothing is in both."""
     return (a > 0) & (b > 0) & ((a & b) == 0)
 
 

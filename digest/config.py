@@ -131,6 +131,12 @@ class GroupingConfig:
         "How much less similar two articles are, when at least one is undated, if the opening "
         "words of each name a day of the week and no day is in both (0: not at all).",
     )
+    figure_penalty: float = _opt(
+        0.5,
+        "How much less similar two articles are, when at least one is undated, if each "
+        "headline states figures (850,000 jobs, 60 dead) and no figure is in both (0: not at "
+        "all); it fades for headline-only items.",
+    )
     attach_similarity: float = _opt(
         0.1,
         "An article left alone joins the event whose centroid (summed word vectors) it is at "
@@ -400,6 +406,7 @@ def _check_values(
         ("grouping.topic_weight", grouping.topic_weight, _UNIT),
         ("grouping.date_bonus", grouping.date_bonus, _UNIT),
         ("grouping.weekday_penalty", grouping.weekday_penalty, _UNIT),
+        ("grouping.figure_penalty", grouping.figure_penalty, _UNIT),
         ("grouping.attach_similarity", grouping.attach_similarity, _UNIT),
         ("grouping.attach_margin", grouping.attach_margin, _AT_LEAST_ONE),
         ("grouping.min_similarity", grouping.min_similarity, _UNIT),

@@ -56,6 +56,48 @@ _ELSEWHEN_AFTER = re.compile(
 )
 
 
+# A figure a headline states ("850,000 jobs", "$3.5T", "60 dead", "5.9%"), with its scale ("500M"
+# and "500 million" are one figure). Not a figure: digits inside a word or code ("COVID-19",
+# "G-7", "5G", "9/11"), a year, a decade ("1990s"), an ordinal ("1st"), a day of a month ("July
+# 15", "Jan. 6") and a span of time ("in 21 years", "a 20-year war").
+_FIGURE = re.compile(
+    r"(?<![\w.,/\-])\$?(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"(?:\s*(k|thousand|m|mn|mln|million|b|bn|billion|t|tn|trln|trillion)\b)?"
+    r"(?=$|[\s%,.;:!?)'\"\u2019\u201d-])"
+)
+_FIGURE_SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "mln": 1e6, "million": 1e6}
+_FIGURE_SCALE |= {"b": 1e9, "bn": 1e9, "billion": 1e9, "t": 1e12, "tn": 1e12, "trln": 1e12}
+_FIGURE_SCALE |= {"trillion": 1e12}
+_FIGURE_SPAN = re.compile(r"\s*-?\s*(?:year|month|week|day|hour|minute)s?\b")
+_FIGURE_DAY = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+$")
+_YEAR = re.compile(r"(?:1[89]|20)\d\d")
+FIGURE_BITS = 62  # figures are hashed to bits of an int64; a collision only reads as shared
+
+
+def headline_figures(title: str | None) -> int:
+    """The figures a headline states, as bits of a hash of each value (0 when it states none).
+
+    Two reports of one subject that state different figures in their headlines are mostly two
+    events: the jobs report for May and the one for June, a toll of one and of sixty. Two figures
+    that hash to one bit count as shared, so a collision can only keep a pair as it is.
+    """
+    if not title:
+        return 0
+    lower = title.lower()
+    mask = 0
+    for m in _FIGURE.finditer(lower):
+        written, unit = m.group(1), m.group(2)
+        number = written.replace(",", "")
+        if not unit and _YEAR.fullmatch(written):  # "2021", but "2,000" is a figure
+            continue
+        if _FIGURE_SPAN.match(lower, m.end()) or _FIGURE_DAY.search(lower, 0, m.start()):
+            continue
+        value = float(number) * _FIGURE_SCALE.get(unit or "", 1.0)
+        digest = hashlib.blake2b(f"{value:.6g}".encode(), digest_size=8).digest()
+        mask |= 1 << (int.from_bytes(digest, "big") % FIGURE_BITS)
+    return mask
+
+
 def _norm(token: str) -> str:
     token = token.lower().replace("’", "'").strip(".'-&")
     if token.endswith("'s"):

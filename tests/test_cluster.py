@@ -113,6 +113,23 @@ QUAKE_LATER = (
     "Aid from India and China reached the valley."
 )
 
+JOBS = (
+    "American employers added jobs at a solid pace as the economy reopened, the Labor "
+    "Department said, with restaurants and hotels hiring and the unemployment rate at 5.8%.\n\n"
+    "Wages rose as companies competed for workers in leisure and hospitality. Economists had "
+    "expected a stronger gain, and some pointed to a shortage of child care keeping parents at "
+    "home, while others blamed generous jobless benefits that several governors have moved to end "
+    "early. Factory payrolls were little changed, and construction shed workers for a second month."
+)
+JOBS_2 = (
+    "Hiring was led by hotels and bars as the reopening went on, the Labor Department reported, "
+    "though the unemployment rate edged up to 5.9% as more people looked for work.\n\n"
+    "Average hourly pay rose again; economists had expected more. Retailers and warehouses added "
+    "staff ahead of the holiday season, and state and local schools brought back teachers for the "
+    "autumn term. Treasury yields slipped after the release as traders weighed when the Federal "
+    "Reserve might begin to slow its bond purchases, and stock futures pointed higher."
+)
+
 
 def test_undated_reports_of_other_weekdays_are_told_apart():
     first = make_article("q1", "Earthquake kills 150 in Nepal", QUAKE)  # "on Saturday"
@@ -120,7 +137,8 @@ def test_undated_reports_of_other_weekdays_are_told_apart():
     same_day = make_article(
         "q3", "Nepal quake toll passes 1,000", QUAKE_LATER.replace("Tuesday", "Saturday")
     )
-    config = GroupingConfig()
+    # The headlines state different tolls: that rule is tested on its own below.
+    config = dataclasses.replace(GroupingConfig(), figure_penalty=0.0)
     assert config.weekday_penalty > 0
     without = dataclasses.replace(config, weekday_penalty=0.0)
     # The same words: one event unless the leads name different days.
@@ -131,6 +149,35 @@ def test_undated_reports_of_other_weekdays_are_told_apart():
     dated = [
         dataclasses.replace(first, date=datetime(2015, 4, 25, tzinfo=UTC)),
         dataclasses.replace(later, date=datetime(2015, 4, 28, tzinfo=UTC)),
+    ]
+    assert cluster_articles(dated, config) == [0, 0]
+
+
+def test_undated_reports_whose_headlines_state_other_figures_are_told_apart():
+    # One subject a month apart: the texts alike, the headlines stating each month's figure.
+    may = make_article("j1", "US adds 559,000 jobs in May", JOBS)
+    june = make_article("j2", "US adds 850,000 jobs in June", JOBS_2)
+    june_2 = make_article("j3", "Economy beats forecasts with 850K jobs", JOBS_2)
+    config = GroupingConfig()
+    assert config.figure_penalty > 0
+    without = dataclasses.replace(config, figure_penalty=0.0)
+    assert cluster_articles([may, june], without) == [0, 0]
+    assert cluster_articles([may, june], config) == [0, 1]
+    # The same figure however written ("850,000", "850K"), or no figure on one side: as before.
+    assert cluster_articles([june, june_2], config) == [0, 0]
+    no_figure = dataclasses.replace(may, title="US adds jobs in May")
+    assert cluster_articles([no_figure, june], config) == [0, 0]
+    # A headline-only item has nothing but its headline, whose figures vary within one running
+    # story (a price, a version): the rule fades with shortness and leaves two headlines alone.
+    bare = [
+        make_article("h1", "Economy adds 559,000 jobs", ""),
+        make_article("h2", "US adds 850,000 jobs as hiring picks up", ""),
+    ]
+    assert cluster_articles(bare, config) == cluster_articles(bare, without) == [0, 0]
+    # Dates, where both have them, place the reports in time instead.
+    dated = [
+        dataclasses.replace(may, date=datetime(2021, 6, 4, tzinfo=UTC)),
+        dataclasses.replace(june, date=datetime(2021, 6, 6, tzinfo=UTC)),
     ]
     assert cluster_articles(dated, config) == [0, 0]
 

@@ -13,6 +13,7 @@ from digest.features import (
     TermMaker,
     Words,
     date_rarity,
+    headline_figures,
     lead_weekdays,
     phrase_hashes,
     phrase_matrix,
@@ -205,3 +206,31 @@ def test_lead_weekdays_read_the_headline_and_the_opening_words_only():
     assert lead_weekdays(early) == 16
     late = make_article("b", "Court rules", "The judge ruled. " * 30 + "\n\nOn Monday, an appeal.")
     assert lead_weekdays(late) == 0  # past the first 80 words
+
+
+def test_headline_figures_are_the_figures_a_headline_states():
+    assert headline_figures("US adds a solid 850,000 jobs") == headline_figures("850K jobs")
+    assert headline_figures("$3.5T budget deal") == headline_figures("$3.5 trillion budget")
+    assert headline_figures("Donates 500M doses") == headline_figures("500 million doses")
+    assert headline_figures("US adds 559,000 jobs") != headline_figures("US adds 850,000 jobs")
+    assert bin(headline_figures("99 missing, 10 hurt and 1 dead")).count("1") == 3
+    # A count written with a separator is a figure even where its digits would make a year.
+    assert headline_figures("Plant cuts 2,000 jobs") == headline_figures("Plant cuts 2K jobs") > 0
+    # Digits in a word or code, years, decades, ordinals, days of a month and spans of time are
+    # not figures.
+    for title in (
+        "COVID-19 cases rise",
+        "G-7 leaders meet",
+        "5G phones",
+        "Remembering 9/11",
+        "The 2022 budget",
+        "Music of the 1990s",
+        "Takes 1st place",
+        "Payments go out July 15",
+        "The Jan. 6 committee",
+        "Highest in 21 years",
+        "The end of a 20-year war",
+        "",
+        None,
+    ):
+        assert headline_figures(title) == 0, title
