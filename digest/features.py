@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -116,6 +117,18 @@ class Words:
         word = _norm(raw)
         content = not (len(word) < 2 or word in _STOP or word.isdigit() and len(word) < 4)
         found = self._memo[raw] = (word if content else "", raw[0].isupper())
+        return found
+
+    def count(self, text: str) -> Counter[str]:
+        """How many times ``text`` uses each content word (normal forms; capitals ignored).
+
+        Counted by raw token first, so the per-token work is the regex's and the counter's."""
+        found: Counter[str] = Counter()
+        get, learn = self._memo.get, self._learn
+        for raw, n in Counter(_WORD.findall(text)).items():
+            word = (get(raw) or learn(raw))[0]
+            if word:
+                found[word] += n
         return found
 
     def content(self, text: str, names: bool) -> list[tuple[str, bool]]:

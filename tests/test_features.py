@@ -234,3 +234,8 @@ def test_headline_figures_are_the_figures_a_headline_states():
         None,
     ):
         assert headline_figures(title) == 0, title
+
+
+def test_words_count_content_words_in_their_normal_form():
+    counts = Words().count("Biden’s plan, Biden's PLAN and the plan: 2021 and 12 jobs")
+    assert counts == {"biden": 2, "plan": 3, "2021": 1, "jobs": 1}
