@@ -28,6 +28,7 @@ import sys
 import tempfile
 from collections import Counter
 from collections.abc import Sequence
+from itertools import combinations
 from pathlib import Path
 
 from digest.build import gather
@@ -61,12 +62,12 @@ def measure(
     parts = {e.id: {gold.get(i) for i in _ids(e)} - {None} for e in events}
     main = {e.id: Counter(gold.get(i) for i in _ids(e)).most_common(1)[0][0] for e in events}
     links = [(a, b) for a, listed in related.items() for b in listed]
-    split = [
-        (a.id, b.id)
-        for n, a in enumerate(events)
-        for b in events[n + 1 :]
-        if parts[a.id] & parts[b.id]
-    ]
+    # Pairs of events holding parts of one gold story, each pair once, from the stories' events.
+    holding: dict[str, list[str]] = {}
+    for event in events:
+        for story in parts[event.id]:
+            holding.setdefault(story, []).append(event.id)
+    split = sorted({(a, b) for ids in holding.values() for a, b in combinations(ids, 2)})
     has_topics = any(topics.values())
     return Figures(
         events=len(events),

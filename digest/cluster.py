@@ -118,11 +118,14 @@ def cluster_articles(
         # Headlines name the event in a few words: their own cosine is not diluted by the body.
         sims = sims + config.headline_bonus * _pair_cosines(headlines, rows, cols)
     del headlines
-    keep = _within_window(articles, rows, cols, config.window_days)
-    rows, cols, sims, cosines = rows[keep], cols[keep], sims[keep], cosines[keep]
-    days_arr = np.array(
-        [a.date.timestamp() / 86400.0 if a.date is not None else np.nan for a in articles]
+    stamps = np.array(
+        [a.date.timestamp() if a.date is not None else np.nan for a in articles], dtype=np.float64
     )
+    keep = _within_window(stamps, rows, cols, config.window_days)
+    rows, cols, sims, cosines = rows[keep], cols[keep], sims[keep], cosines[keep]
+    days_arr = stamps / 86400.0
+    # Pairs with an undated side: the weekday and figure rules place them, dates the rest.
+    undated = np.isnan(days_arr[rows]) | np.isnan(days_arr[cols])
     if config.date_bonus and len(rows):
         # Reports of one event appear within days of each other; how much that says depends on
         # how spread out the folder's dates are.
@@ -133,18 +136,14 @@ def cluster_articles(
         # apart (a ruling and the appeal, the toll on day one and day fourteen); two dated
         # articles are already placed in time by their dates.
         week = np.array([t.weekdays for t in terms], dtype=np.int64)
-        other_day = (np.isnan(days_arr[rows]) | np.isnan(days_arr[cols])) & _disjoint_bits(
-            week[rows], week[cols]
-        )
+        other_day = undated & _disjoint_bits(week[rows], week[cols])
         sims = np.where(other_day, sims * (1.0 - config.weekday_penalty), sims)
     if config.figure_penalty and len(rows):
         # Headlines that state different figures (the jobs report for May and for June, a toll
         # of one and of sixty) are mostly two reports of one subject at different times; dated
         # pairs are placed by their dates.
         figures = np.array([headline_figures(a.title) for a in articles], dtype=np.int64)
-        other_figure = (np.isnan(days_arr[rows]) | np.isnan(days_arr[cols])) & _disjoint_bits(
-            figures[rows], figures[cols]
-        )
+        other_figure = undated & _disjoint_bits(figures[rows], figures[cols])
         # A headline alone is all there is of a headline-only item, and its figures (a price, a
         # version) vary across the reports of one running story: the rule fades with shortness.
         fade = 1.0 - 0.5 * (shortness[rows] + shortness[cols])
@@ -510,16 +509,10 @@ def _pair_cosines(x: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.nd
 
 
 def _within_window(
-    articles: Sequence[Article],
-    rows: np.ndarray,
-    cols: np.ndarray,
-    window_days: int,
+    stamps: np.ndarray, rows: np.ndarray, cols: np.ndarray, window_days: int
 ) -> np.ndarray:
-    """Which pairs to keep (a mask): pairs of dated articles further apart than the window are
-    dropped; undated pairs stay."""
-    stamps = np.array(
-        [a.date.timestamp() if a.date is not None else np.nan for a in articles], dtype=np.float64
-    )
+    """Which pairs to keep (a mask): pairs of dated articles (``stamps``: POSIX seconds, NaN
+    when undated) further apart than the window are dropped; undated pairs stay."""
     gap = np.abs(stamps[rows] - stamps[cols]) / 86400.0
     return ~(gap > window_days)  # NaN (a side undated) compares False, so it is kept
 

@@ -57,7 +57,7 @@ def event_words(event: Event, words: Words) -> WeightedWords:
     """
     headline = (event.headline,) * HEADLINE_WEIGHT
     text = "\n".join((*headline, *(s.text for s in event.summary), *event.keywords))
-    return packed(dict(words.count(text.lower())))
+    return packed(words.count(text.lower()))
 
 
 def event_vectors(events: Sequence[Event]) -> tuple[sp.csr_matrix, np.ndarray]:
