@@ -15,8 +15,6 @@ from datetime import datetime
 
 from digest.build import slugify
 from digest.model import Digest, Event
-from digest.parallel import beside
-from digest.related import related_events
 from digest.views import KeywordRef, all_articles, date_label
 
 UNDATED = "undated"
@@ -85,11 +83,6 @@ def keyword_slug(keyword: str) -> str:
     return "k-" + hashlib.sha1(keyword.strip().lower().encode()).hexdigest()[:10]
 
 
-# Events from which related events are found in a child process beside the rest of the plan
-# (at 100,000 articles, 44,000 events: 6 of the plan's 10 s); below it a fork costs more.
-BACKGROUND_EVENTS = 2000
-
-
 def day_key(when: datetime | None) -> str:
     return when.date().isoformat() if when is not None else UNDATED
 
@@ -102,36 +95,31 @@ class SitePlan:
         digest: Digest,
         per_page: int,
         keyword_min_events: int = 1,
-        jobs: int | None = 1,
     ) -> None:
-        """``jobs`` other than 1 (None or 0: every core): for a large digest, the related
-        events are found in a child process while the rest of the plan is made."""
+        # Related events are not part of the plan: the render finds them while it writes the
+        # pages that do not show them (``digest.render.render_site``).
         self.events = digest.events
         self.event_slugs: dict[str, tuple[str, ...]] = {
             e.id: tuple(dict.fromkeys(keyword_slug(k) for k in e.keywords)) for e in digest.events
         }
-        with beside(
-            related_events, digest.events, jobs, len(digest.events), BACKGROUND_EVENTS
-        ) as take_related:
-            self.event_href: dict[str, str] = {}
-            self.article_href: dict[str, str] = {}
-            taken: set[str] = {"events/index.html", "articles/index.html"}
-            for event in digest.events:
-                base = f"events/{slugify(event.id, 80) or 'event'}"
-                self.event_href[event.id] = _claim(base, taken)
-                for article in all_articles(event):
-                    base = f"articles/{slugify(article.id, 80) or 'article'}"
-                    self.article_href[article.id] = _claim(base, taken)
-            self.topics = self._topics(digest.events, per_page, keyword_min_events)
-            self._topic_by_slug = {t.slug: t for t in self.topics}
-            # Cards and every feed an event is in ask for its keywords: made once here.
-            self._keyword_refs = {e.id: self._refs(e) for e in digest.events}
-            self.days = self._days(digest.events, per_page)
-            self.day_of: dict[str, str] = {
-                e.id: d.href for d in self.days for e in d.events if d.key != UNDATED
-            }
-            self.index_pages = self._index_pages(digest.events, per_page)
-            self.related = take_related()
+        self.event_href: dict[str, str] = {}
+        self.article_href: dict[str, str] = {}
+        taken: set[str] = {"events/index.html", "articles/index.html"}
+        for event in digest.events:
+            base = f"events/{slugify(event.id, 80) or 'event'}"
+            self.event_href[event.id] = _claim(base, taken)
+            for article in all_articles(event):
+                base = f"articles/{slugify(article.id, 80) or 'article'}"
+                self.article_href[article.id] = _claim(base, taken)
+        self.topics = self._topics(digest.events, per_page, keyword_min_events)
+        self._topic_by_slug = {t.slug: t for t in self.topics}
+        # Cards and every feed an event is in ask for its keywords: made once here.
+        self._keyword_refs = {e.id: self._refs(e) for e in digest.events}
+        self.days = self._days(digest.events, per_page)
+        self.day_of: dict[str, str] = {
+            e.id: d.href for d in self.days for e in d.events if d.key != UNDATED
+        }
+        self.index_pages = self._index_pages(digest.events, per_page)
 
     @staticmethod
     def _topics(events: tuple[Event, ...], per_page: int, min_events: int) -> list[Topic]:

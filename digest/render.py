@@ -34,7 +34,8 @@ from digest.feeds import FeedEntry, atom_xml, feed_entry, feed_of, sitemap
 from digest.model import Article, Digest, Event
 from digest.output import link_unchanged
 from digest.pages import SitePlan
-from digest.parallel import map_shared
+from digest.parallel import beside, map_shared
+from digest.related import related_events
 from digest.theme import theme_dirs
 from digest.views import (
     ArticlePage,
@@ -48,6 +49,7 @@ from digest.views import (
     edition_view,
     event_card,
     event_page,
+    event_timeline,
     generated_time,
     iso,
     relative,
@@ -96,8 +98,15 @@ def _escape_str(value: object, /) -> markupsafe.Markup:
     optional encoding arguments in Python, a tenth of the render stage. The escaped text of a
     ``str`` is a ``str``, so the check can only fail: the ``Markup`` is made as ``str`` makes it.
     """
-    if type(value) is str:
+    kind = type(value)
+    if kind is str:
         return str.__new__(markupsafe.Markup, _escape_inner(value))
+    # A tenth of the printed values are numbers (counts, page and source numbers) and a tenth
+    # already markup (macro output): ``escape`` would copy the markup and escape the digits.
+    if kind is markupsafe.Markup:
+        return value
+    if kind is int:
+        return str.__new__(markupsafe.Markup, int.__repr__(value))
     return markupsafe.escape(value)
 
 
@@ -364,6 +373,9 @@ class _Shared:
     previous: Path | None
     memo: PageMemo  # of the build that wrote ``previous`` (see _Writer)
     edition: Edition  # for the pages about the whole site only
+    # Each event's related events, by id: empty while the pages that do not show them are
+    # rendered (see render_site).
+    related: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # Made once per process, in each worker; a shortcut only: no page depends on what is in it.
     keys: KeyMemo = field(default_factory=KeyMemo)
     entries: dict[tuple[str, str, datetime | None], FeedEntry] = field(default_factory=dict)
@@ -464,24 +476,32 @@ def url_of(site: Site, rel: str) -> str:
 
 Job = tuple[str, int]  # a page kind and its number in the plan's list of that kind
 
+# The kinds of page that show related events: rendered once those are found.
+SHOW_RELATED = ("index", "event")
+# Events from which related events are found in a child process while the other pages are
+# rendered (at 100,000 articles, 44,000 events: 6 s of CPU); below it a fork costs more.
+BACKGROUND_EVENTS = 2000
 
-def _jobs(plan: SitePlan, search_on: bool) -> list[Job]:
-    """Every page and feed of the site as a task; each writes its own files."""
-    jobs: list[Job] = [("index", i) for i in range(len(plan.index_pages))]
+
+def _jobs(plan: SitePlan, search_on: bool) -> tuple[list[Job], list[Job]]:
+    """Every page and feed of the site as a task, each writing its own files: the tasks whose
+    pages show no related events, then those whose pages do (``SHOW_RELATED``)."""
+    alone: list[Job] = [("articles", i) for i in range(len(plan.events))]
     # events.json early, in a worker: it is a large serialisation that no page waits for (the
     # first task runs in the parent before the workers start, so not first).
-    jobs.insert(1, ("json", 0))
-    jobs += [("event", i) for i in range(len(plan.events))]  # with its articles
-    jobs.append(("keywords", 0))
-    jobs += [("topic", i) for i in range(len(plan.topics))]
-    jobs.append(("archive", 0))
-    jobs += [("day", i) for i in range(len(plan.days))]
-    jobs.append(("about", 0))
+    alone.insert(1, ("json", 0))
+    alone.append(("keywords", 0))
+    alone += [("topic", i) for i in range(len(plan.topics))]
+    alone.append(("archive", 0))
+    alone += [("day", i) for i in range(len(plan.days))]
+    alone.append(("about", 0))
     if search_on:
-        jobs.append(("search", 0))
-    jobs.append(("feed", -1))  # the site's feed
-    jobs += [("feed", i) for i in range(len(plan.topics))]
-    return jobs
+        alone.append(("search", 0))
+    alone.append(("feed", -1))  # the site's feed
+    alone += [("feed", i) for i in range(len(plan.topics))]
+    showing = [("index", i) for i in range(len(plan.index_pages))]
+    showing += [("event", i) for i in range(len(plan.events))]
+    return alone, showing
 
 
 def _run_job(shared: _Shared, job: Job) -> tuple[list[str], int, dict[str, MemoEntry]]:
@@ -500,7 +520,7 @@ def _run_job(shared: _Shared, job: Job) -> tuple[list[str], int, dict[str, MemoE
         # The lead's storyline, without the events this page lists anyway: on a small site they
         # were all of them, each shown twice.
         on_page = {e.id for e in index.events}
-        followed = [i for i in plan.related[lead] if i not in on_page] if lead else []
+        followed = [i for i in shared.related[lead] if i not in on_page] if lead else []
         pages.render(
             "index.html",
             index.path,
@@ -512,7 +532,9 @@ def _run_job(shared: _Shared, job: Job) -> tuple[list[str], int, dict[str, MemoE
             edition=shared.edition,
         )
     elif kind == "event":
-        _event_pages(pages, plan.events[number])
+        _event_page(pages, plan.events[number])
+    elif kind == "articles":
+        _article_pages(pages, plan.events[number])
     elif kind == "keywords":
         pages.render(
             "keywords.html",
@@ -590,10 +612,9 @@ def _run_job(shared: _Shared, job: Job) -> tuple[list[str], int, dict[str, MemoE
     return pages.paths, pages.out.count, pages.out.fresh
 
 
-def _event_pages(pages: _Pages, event: Event) -> None:
-    """An event's page and the pages of its articles, copies included."""
+def _event_page(pages: _Pages, event: Event) -> None:
     plan, cards = pages.shared.plan, pages.shared.cards
-    related = tuple(cards[i] for i in plan.related[event.id])
+    related = tuple(cards[i] for i in pages.shared.related[event.id])
     related = tuple(sorted(related, key=lambda c: (c.date == "", c.date, c.id)))
     view = event_page(
         event, cards[event.id], plan.article_href, related, plan.day_of.get(event.id, "")
@@ -606,10 +627,16 @@ def _event_pages(pages: _Pages, event: Event) -> None:
         og_type="article",
         event=view,
     )
-    at = {entry.href: i for i, entry in enumerate(view.timeline)}
+
+
+def _article_pages(pages: _Pages, event: Event) -> None:
+    """The pages of an event's articles, copies included."""
+    plan = pages.shared.plan
+    timeline = event_timeline(event, plan.article_href)
+    at = {entry.href: i for i, entry in enumerate(timeline)}
     for copies in event.members:
         for article in (copies.article, *copies.duplicates):
-            near, more = reports_near(view.timeline, at[plan.article_href[article.id]])
+            near, more = reports_near(timeline, at[plan.article_href[article.id]])
             view_a = article_page(
                 article, event, copies.article, plan.event_href[event.id], near, more, body=False
             )
@@ -686,26 +713,36 @@ def render_site(
     after this, from the finished pages (``digest.build.write``).
     """
     site = site_view(config, search.enabled(config.site))
-    plan = SitePlan(digest, config.site.per_page, config.site.keyword_min_events, jobs)
-    cards = {
-        e.id: event_card(e, plan.event_href[e.id], plan.keyword_refs(e)) for e in digest.events
-    }
-    previous = config.path(config.out)
-    dirs = _theme_folders(config)
-    shared = _Shared(
-        digest=digest,
-        config=config,
-        site=site,
-        plan=plan,
-        cards=cards,
-        dirs=dirs,
-        templates=template_files(dirs),
-        root=dest,
-        previous=previous if previous.is_dir() else None,
-        memo=memo or {},
-        edition=edition_view(digest),
-    )
-    done = map_shared(_run_job, shared, _jobs(plan, site.search), jobs, "render", False)
+    # Related events compare every event's words (at 10,000 articles, 0.7 s of CPU before any
+    # page could start): a child finds them while the workers write the pages that do not
+    # show them, and the rest are written after.
+    with beside(
+        related_events, digest.events, jobs, len(digest.events), BACKGROUND_EVENTS
+    ) as take_related:
+        plan = SitePlan(digest, config.site.per_page, config.site.keyword_min_events)
+        cards = {
+            e.id: event_card(e, plan.event_href[e.id], plan.keyword_refs(e)) for e in digest.events
+        }
+        previous = config.path(config.out)
+        dirs = _theme_folders(config)
+        shared = _Shared(
+            digest=digest,
+            config=config,
+            site=site,
+            plan=plan,
+            cards=cards,
+            dirs=dirs,
+            templates=template_files(dirs),
+            root=dest,
+            previous=previous if previous.is_dir() else None,
+            memo=memo or {},
+            edition=edition_view(digest),
+        )
+        alone, showing = _jobs(plan, site.search)
+        first = map_shared(_run_job, shared, alone, jobs, "render", False)
+        shared = replace(shared, related=take_related())
+    # Listed first in the sitemap: the front page and the event pages.
+    done = map_shared(_run_job, shared, showing, jobs, "render", False) + first
     count = sum(files for _paths, files, _fresh in done)
     fresh = {rel: entry for _paths, _files, part in done for rel, entry in part.items()}
     out = _Writer(dest, shared.previous)

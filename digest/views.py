@@ -379,7 +379,6 @@ def event_page(
 ) -> EventPage:
     sources: list[SourceRef] = []
     number: dict[str, int] = {}
-    timeline: list[tuple[tuple, TimelineEntry]] = []
     for i, copies in enumerate(event.members, start=1):
         a = copies.article
         number[a.id] = i
@@ -401,6 +400,34 @@ def event_page(
                 ),
             )
         )
+    summary = tuple(
+        CitedSentence(s.text, tuple(sorted(number[i] for i in s.sources if i in number)))
+        for s in event.summary
+    )
+    first, last = event.date, event.last_date
+    if first and last and first.date() != last.date():
+        span = f"{date_label(first)} – {date_label(last)}"
+    else:
+        span = date_label(first)
+    return EventPage(
+        card,
+        span,
+        summary,
+        tuple(sources),
+        _coverage(event),
+        event_timeline(event, article_href),
+        related,
+        day_href,
+        event.summary_over_budget,
+    )
+
+
+def event_timeline(event: Event, article_href: dict[str, str]) -> tuple[TimelineEntry, ...]:
+    """Every report of the event, copies included, oldest first (undated last); each is
+    numbered as its original is among the event's sources."""
+    timeline: list[tuple[tuple, TimelineEntry]] = []
+    for i, copies in enumerate(event.members, start=1):
+        a = copies.article
         for report in (a, *copies.duplicates):
             entry = TimelineEntry(
                 date=iso(report.date),
@@ -412,27 +439,7 @@ def event_page(
                 duplicate=report is not a,
             )
             timeline.append(((report.date is None, report.date, i, report.id), entry))
-    summary = tuple(
-        CitedSentence(s.text, tuple(sorted(number[i] for i in s.sources if i in number)))
-        for s in event.summary
-    )
-    first, last = event.date, event.last_date
-    if first and last and first.date() != last.date():
-        span = f"{date_label(first)} – {date_label(last)}"
-    else:
-        span = date_label(first)
-    ordered = tuple(entry for _key, entry in sorted(timeline, key=lambda t: t[0]))
-    return EventPage(
-        card,
-        span,
-        summary,
-        tuple(sources),
-        _coverage(event),
-        ordered,
-        related,
-        day_href,
-        event.summary_over_budget,
-    )
+    return tuple(entry for _key, entry in sorted(timeline, key=lambda t: t[0]))
 
 
 # Reports listed either side of an article on its page. Listing every report of the event on

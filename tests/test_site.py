@@ -226,6 +226,9 @@ class _Html:
         markupsafe.Markup("<i>"),
         _Html(),
         42,
+        -7,
+        10**30,
+        True,
         None,
         3.5,
     ],
@@ -403,8 +406,10 @@ def test_related_events_match_the_plain_rule(data):
     assert related_events(events) == _related_plainly(events)
 
 
-def test_site_plan_finds_related_events_in_a_child_the_same(monkeypatch):
-    import digest.pages as pages
+def test_related_events_found_in_a_child_while_pages_render_give_the_same_site(
+    monkeypatch, tmp_path: Path
+):
+    import digest.render as render
 
     stories = (
         ("Dockers strike", "Dockers at Antwerp and Rotterdam began strike number {} called by "
@@ -418,14 +423,24 @@ def test_site_plan_finds_related_events_in_a_child_the_same(monkeypatch):
         for i in range(6)
     )  # fmt: skip
     digest = Digest(events=events, rejected=(), timings=(), keys={})
-    alone = pages.SitePlan(digest, 2, 1, jobs=1).related
-    assert any(alone.values())
-    monkeypatch.setattr(pages, "BACKGROUND_EVENTS", 3)
+    assert any(related_events(events).values())
+    config = config_for(SEEDS, tmp_path / "out")
+    render.render_site(digest, config, tmp_path / "alone", 1)
+    # Few events: every page is rendered here, and related events are found in this process.
+    monkeypatch.setattr(render, "BACKGROUND_EVENTS", 3)
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_ITEMS", 2)
     started = []
     real = parallel.in_background
     monkeypatch.setattr(parallel, "in_background", lambda *a: started.append(1) or real(*a))
-    assert pages.SitePlan(digest, 2, 1, jobs=2).related == alone
+    render.render_site(digest, config, tmp_path / "beside", 2)
     assert started == [1]
+    assert _tree(tmp_path / "beside") == _tree(tmp_path / "alone")
+    page = (tmp_path / "beside" / "events" / "e0.html").read_text()
+    assert "Follow the story" in page and "Dockers strike 2" in page
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
 def test_related_events_link_each_other_on_the_site(tmp_path: Path):
