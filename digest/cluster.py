@@ -45,6 +45,9 @@ from digest.parallel import in_background, spare_core
 _BLOCK = 2048  # rows per block of the candidate product: bounds memory at any folder size
 # Content words in a long headline: an article with this many or fewer is as short as a headline.
 HEADLINE_TERMS = 12
+# Candidates a long text proposes per link it keeps (``max_links``): the proposals are ranked
+# by the distinctive words shared, which only approximates the cosine that ranks the links.
+PROPOSALS_PER_LINK = 2
 # Folder size at which local scaling works at half its strength: in a handful of articles the
 # third-closest one is not a neighbourhood.
 TRUSTED_NEIGHBOURHOOD = 100
@@ -385,11 +388,12 @@ def similar_pairs(
     Each article proposes at most ``candidate_pairs`` partners, its best by the weight of the
     distinctive words they share: the number of articles sharing some mid-frequency word grows
     with the folder, and without the bound the pairs grew as n^1.8 (128 per article at 40,000
-    articles, 21 at 5,000), which made grouping quadratic in time and memory. With ``jobs``
-    other than 1 and a large folder, a child process takes the second half of the blocks.
+    articles, 21 at 5,000), which made grouping quadratic in time and memory. A text longer
+    than a headline proposes fewer (``proposal_limits``). With ``jobs`` other than 1 and a
+    large folder, a child process takes the second half of the blocks.
     """
     pruned = _prune(x, df, config)
-    job = (x, pruned, sp.csr_matrix(pruned.T), config)
+    job = (x, pruned, sp.csr_matrix(pruned.T), proposal_limits(x, config), config)
     n = x.shape[0]
     starts = list(range(0, n, _BLOCK))
     # One block is not split: the child would do all of it while this process waits.
@@ -404,11 +408,27 @@ def similar_pairs(
     return rows[first], cols[first], sims[first]
 
 
+def proposal_limits(x: sp.csr_matrix, config: GroupingConfig) -> np.ndarray:
+    """How many partners each article proposes (0: no bound).
+
+    A headline-short article proposes ``candidate_pairs``: an event of headlines is merged by
+    its centroid, which the many weak pairs between its headlines make (see average_link). A
+    longer text keeps only its ``max_links`` strongest links into the merging, so it proposes
+    ``PROPOSALS_PER_LINK`` times that many. With 200 for every article the kept pairs grew
+    faster than the folder (26 per article at 10,000 articles, 92 at 100,000), and every step
+    after this one sorts or scans them all.
+    """
+    short = np.diff(x.indptr) <= 2 * HEADLINE_TERMS  # shortness >= 0.5, as in cluster_articles
+    limit = config.candidate_pairs
+    long = min(limit, PROPOSALS_PER_LINK * config.max_links) if config.max_links else limit
+    return np.where(short | (limit == 0), limit, long).astype(np.int64)
+
+
 def _block_pairs(
-    job: tuple[sp.csr_matrix, sp.csr_matrix, sp.csr_matrix, GroupingConfig, list[int]],
+    job: tuple[sp.csr_matrix, sp.csr_matrix, sp.csr_matrix, np.ndarray, GroupingConfig, list[int]],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The candidate pairs proposed by the blocks of rows starting at ``starts``, in order."""
-    x, pruned, pruned_t, config, starts = job
+    x, pruned, pruned_t, limits, config, starts = job
     n = x.shape[0]
     out_r: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
     out_c: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
@@ -416,7 +436,7 @@ def _block_pairs(
     for start in starts:
         stop = min(start + _BLOCK, n)
         r, c = _best_per_row(
-            sp.csr_matrix(pruned[start:stop] @ pruned_t), start, config.candidate_pairs
+            sp.csr_matrix(pruned[start:stop] @ pruned_t), start, limits[start:stop]
         )
         # Each pair once, as (smaller, larger): both sides may have proposed it. Pairs proposed
         # from two blocks are merged by the caller.
@@ -432,13 +452,17 @@ def _block_pairs(
     return np.concatenate(out_r), np.concatenate(out_c), np.concatenate(out_s)
 
 
-def _best_per_row(scores: sp.csr_matrix, offset: int, limit: int) -> tuple[np.ndarray, np.ndarray]:
-    """(row + offset, column) of each row's ``limit`` best-scoring columns, the row itself left
-    out; ties at the cut go to the smaller column, so the choice is deterministic."""
+def _best_per_row(
+    scores: sp.csr_matrix, offset: int, limits: int | np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(row + offset, column) of each row's best-scoring columns, as many as its limit (one
+    for all rows, or one per row; 0: all), the row itself left out; ties at the cut go to the
+    smaller column, so the choice is deterministic."""
     rows: list[np.ndarray] = []
     cols: list[np.ndarray] = []
     indptr, indices, data = scores.indptr, scores.indices, scores.data
-    for i in range(scores.shape[0]):
+    per_row = np.broadcast_to(np.asarray(limits, dtype=np.int64), (scores.shape[0],)).tolist()
+    for i, limit in enumerate(per_row):
         lo, hi = indptr[i], indptr[i + 1]
         c, s = indices[lo:hi].astype(np.int64), data[lo:hi]
         keep = c != i + offset

@@ -156,7 +156,8 @@ class GroupingConfig:
     candidate_pairs: int = _opt(
         200,
         "Partners each article proposes for exact comparison, its best by shared distinctive "
-        "words: bounds the work per article at any folder size (0: no bound).",
+        "words: bounds the work per article at any folder size (0: no bound). A text longer "
+        "than a headline proposes at most twice `max_links`.",
     )
     max_links: int = _opt(
         30,

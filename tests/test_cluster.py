@@ -19,6 +19,7 @@ from digest.cluster import (
     attach_singletons,
     cluster_articles,
     group,
+    proposal_limits,
     similar_pairs,
     strongest_links,
 )
@@ -229,6 +230,34 @@ def test_each_article_proposes_a_bounded_number_of_partners():
     assert degree.min() >= 2  # every article keeps its own two best
     again = similar_pairs(x, df, bounded)
     assert pairs == list(zip(again[0].tolist(), again[1].tolist(), strict=True))
+
+
+def test_longer_texts_propose_twice_their_links_and_headlines_their_full_bound():
+    # A headline (a few words) and a long text: the headline proposes ``candidate_pairs``, the
+    # long text twice ``max_links``, never more than ``candidate_pairs``; 0 means no bound.
+    x = sp.csr_matrix(
+        np.vstack([np.r_[np.ones(5), np.zeros(35)], np.ones(40)]) / np.sqrt([[5], [40]])
+    )
+    assert np.diff(x.indptr).tolist() == [5, 40]  # words: a headline's, a long text's
+    assert proposal_limits(x, GroupingConfig()).tolist() == [200, 2 * 30]
+    assert proposal_limits(x, GroupingConfig(max_links=5)).tolist() == [200, 10]
+    assert proposal_limits(x, GroupingConfig(max_links=150)).tolist() == [200, 200]
+    assert proposal_limits(x, GroupingConfig(max_links=0)).tolist() == [200, 200]
+    assert proposal_limits(x, GroupingConfig(candidate_pairs=0)).tolist() == [0, 0]
+
+
+def test_a_long_text_keeps_only_its_best_proposals():
+    # Twelve long reports of one quake: with max_links 1 each proposes its two best partners,
+    # so fewer pairs than all 66, and every article still has its two.
+    texts = [f"{QUAKE} {QUAKE_2} Filed from station{i}." for i in range(12)]
+    articles = [make_article(f"q{i}", f"Nepal quake report {i}", t) for i, t in enumerate(texts)]
+    x, _, df = tfidf_matrix(_bodies(articles), Rarity(english_frequencies()))
+    assert (np.diff(x.indptr) > 24).all()  # longer than a headline
+    rows, cols, _ = similar_pairs(x, df, GroupingConfig(max_links=0))
+    assert len(rows) == 66
+    rows, cols, _ = similar_pairs(x, df, GroupingConfig(max_links=1))
+    assert len(rows) < 66
+    assert np.bincount(np.concatenate([rows, cols]), minlength=12).min() >= 2
 
 
 def test_average_link_merges_by_mean_similarity():
