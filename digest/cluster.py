@@ -353,8 +353,9 @@ def _side_matrices(
 def _prune(x: sp.csr_matrix, df: np.ndarray, config: GroupingConfig) -> sp.csr_matrix:
     """Keep each row's ``candidate_terms`` heaviest words among those not in too many articles."""
     n = x.shape[0]
-    max_df = max(config.candidate_max_df, int(0.01 * n))
-    common = df > max_df
+    # A fixed cut, not a share of the folder: a word in a share of the N articles pairs a
+    # share of them with each article, so the product would grow as N squared.
+    common = df > config.candidate_max_df
     k = config.candidate_terms
     indptr = [0]
     indices: list[np.ndarray] = []

@@ -166,7 +166,7 @@ class GroupingConfig:
         "move an average, yet their number grows with the folder (0: no bound).",
     )
     candidate_max_df: int = _opt(
-        1000, "Words in more articles than this (or 1% of them) never propose candidate pairs."
+        1000, "Words in more articles than this never propose candidate pairs."
     )
 
 

@@ -16,6 +16,7 @@ from digest.build import gather
 from digest.cluster import (
     _best_per_row,
     _local_scale,
+    _prune,
     attach_singletons,
     cluster_articles,
     group,
@@ -258,6 +259,19 @@ def test_a_long_text_keeps_only_its_best_proposals():
     rows, cols, _ = similar_pairs(x, df, GroupingConfig(max_links=1))
     assert len(rows) < 66
     assert np.bincount(np.concatenate([rows, cols]), minlength=12).min() >= 2
+
+
+def test_the_candidate_word_cut_does_not_grow_with_the_folder():
+    # 150,000 articles: a word in 1,200 of them is past the cut (1,000) and proposes nothing,
+    # though it is in under 1% of them; a word in ten still proposes.
+    n = 150_000
+    rows = np.r_[np.arange(1200), np.arange(10)]
+    cols = np.r_[np.zeros(1200, dtype=np.int64), np.ones(10, dtype=np.int64)]
+    x = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, 2))
+    df = np.array([1200, 10])
+    pruned = _prune(x, df, GroupingConfig())
+    assert pruned[:, 0].nnz == 0 and pruned[:, 1].nnz == 10
+    assert _prune(x, df, GroupingConfig(candidate_max_df=2000))[:, 0].nnz == 1200
 
 
 def test_average_link_merges_by_mean_similarity():
