@@ -17,7 +17,7 @@ import os
 import pickle
 import shutil
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache, partial
@@ -213,6 +213,12 @@ class KeyMemo:
         self.dispatch_table = copyreg.dispatch_table.copy()
         for kind in self.SHARED:
             self.dispatch_table[kind] = self._reduce
+
+    def prime(self, values: Iterable[object]) -> None:
+        """Make the digests of ``values`` now, in the parent: forked workers then share them,
+        where each worker (and each pool of them) would otherwise make its own."""
+        for value in values:
+            self._reduce(value)
 
     def _reduce(self, value: object) -> tuple[Callable[[bytes], None], tuple[bytes]]:
         entry = self._digests.get(id(value))
@@ -725,6 +731,8 @@ def render_site(
         }
         previous = config.path(config.out)
         dirs = _theme_folders(config)
+        keys = KeyMemo()
+        keys.prime(cards.values())  # each card is on about five pages
         shared = _Shared(
             digest=digest,
             config=config,
@@ -737,6 +745,7 @@ def render_site(
             previous=previous if previous.is_dir() else None,
             memo=memo or {},
             edition=edition_view(digest),
+            keys=keys,
         )
         alone, showing = _jobs(plan, site.search)
         first = map_shared(_run_job, shared, alone, jobs, "render", False)

@@ -549,6 +549,11 @@ def test_a_page_key_tells_shared_values_apart_by_their_digest() -> None:
     assert page_key("event.html", {"related": (card("Port strike ends"),)}, memo=memo) != key
     assert page_key("event.html", {"related": (card("Port strike"),) * 2}, memo=memo) != key
     assert page_key("index.html", {"related": (card("Port strike"),)}, memo=memo) != key
+    # Digests made ahead (``KeyMemo.prime``, in the parent before workers fork) key alike.
+    primed = KeyMemo()
+    made = card("Port strike")
+    primed.prime([made])
+    assert page_key("event.html", {"related": (made,)}, memo=primed) == key
 
 
 def _stored(tmp_path: Path, kind: str) -> int:
