@@ -107,8 +107,7 @@ def cluster_articles(
     rows, cols, sims = similar_pairs(x, df, config, jobs)
     cosines = sims  # the plain word cosines, for ``attach_singletons`` (refinements copy sims)
     phrases, headlines = _side_matrices(terms, rarity, config)
-    # How short each article is, from 1 (a headline) down towards 0 (a long text).
-    shortness = np.minimum(1.0, HEADLINE_TERMS / np.maximum(np.diff(x.indptr), 1))
+    shortness = _shortness(x)
     if config.headline_topics and config.topic_weight and len(rows):
         sims = _topic_blend(x, rows, cols, sims, shortness, config)
     if phrases is not None and len(rows):
@@ -409,6 +408,12 @@ def similar_pairs(
     return rows[first], cols[first], sims[first]
 
 
+def _shortness(x: sp.csr_matrix) -> np.ndarray:
+    """How short each article (a row of word vectors) is, from 1 (a headline) down towards 0
+    (a long text); from 0.5 up it counts as headline-short."""
+    return np.minimum(1.0, HEADLINE_TERMS / np.maximum(np.diff(x.indptr), 1))
+
+
 def proposal_limits(x: sp.csr_matrix, config: GroupingConfig) -> np.ndarray:
     """How many partners each article proposes (0: no bound).
 
@@ -419,7 +424,7 @@ def proposal_limits(x: sp.csr_matrix, config: GroupingConfig) -> np.ndarray:
     faster than the folder (26 per article at 10,000 articles, 92 at 100,000), and every step
     after this one sorts or scans them all.
     """
-    short = np.diff(x.indptr) <= 2 * HEADLINE_TERMS  # shortness >= 0.5, as in cluster_articles
+    short = _shortness(x) >= 0.5
     limit = config.candidate_pairs
     long = min(limit, PROPOSALS_PER_LINK * config.max_links) if config.max_links else limit
     return np.where(short | (limit == 0), limit, long).astype(np.int64)

@@ -482,8 +482,6 @@ def url_of(site: Site, rel: str) -> str:
 
 Job = tuple[str, int]  # a page kind and its number in the plan's list of that kind
 
-# The kinds of page that show related events: rendered once those are found.
-SHOW_RELATED = ("index", "event")
 # Events from which related events are found in a child process while the other pages are
 # rendered (at 100,000 articles, 44,000 events: 6 s of CPU); below it a fork costs more.
 BACKGROUND_EVENTS = 2000
@@ -491,7 +489,7 @@ BACKGROUND_EVENTS = 2000
 
 def _jobs(plan: SitePlan, search_on: bool) -> tuple[list[Job], list[Job]]:
     """Every page and feed of the site as a task, each writing its own files: the tasks whose
-    pages show no related events, then those whose pages do (``SHOW_RELATED``)."""
+    pages show no related events, then those whose pages do (front and event pages)."""
     alone: list[Job] = [("articles", i) for i in range(len(plan.events))]
     # events.json early, in a worker: it is a large serialisation that no page waits for (the
     # first task runs in the parent before the workers start, so not first).
