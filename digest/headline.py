@@ -138,10 +138,13 @@ def opening_words(article: Article) -> str:
     """The first words of an article, for one without a title; "…" marks that more follow.
     The article's id when it has no words at all."""
     found: list[str] = []
-    # The first paragraphs only: splitting a whole article for 12 words was a fiftieth of the
-    # render stage (2%) for a folder of untitled articles.
+    # The first words only: splitting a whole article for 12 words was a fiftieth of the
+    # render stage (2%) for a folder of untitled articles, whose text is often one paragraph.
     for paragraph in article.paragraphs:
-        found += paragraph.split()
+        # One word past the opening, if the paragraph has it, tells that more follow; what
+        # split leaves after it is the rest of the paragraph, unsplit.
+        room = OPENING_WORDS + 1 - len(found)
+        found += paragraph.split(None, room)[:room]
         if len(found) > OPENING_WORDS:
             break
     if not found:

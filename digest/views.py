@@ -223,12 +223,13 @@ def _markdown() -> MarkdownIt:
 
 
 # Anything that could make Markdown markup or that the sanitizer writes as an entity: markup
-# characters anywhere; white space other than spaces and line breaks (tabs indent, and the
-# parser trims Unicode spaces); list, quote and heading markers and indented code at a line's
-# start; hard line breaks (a space or more before a line break); runs of blank lines. A text
-# with none of these is plain paragraphs, and its HTML is known without parsing it.
+# characters anywhere (not "!": it makes an image only before a "[", which is one of them);
+# white space other than spaces and line breaks (tabs indent, and the parser trims Unicode
+# spaces); list, quote and heading markers and indented code at a line's start; hard line
+# breaks (a space or more before a line break); runs of blank lines. A text with none of these
+# is plain paragraphs, and its HTML is known without parsing it.
 _MARKUP = re.compile(
-    r"[\\`*_\[\]<>#|!~&\x00]|[^\S \n]"
+    r"[\\`*_\[\]<>#|~&\x00]|[^\S \n]"
     r"|^ {0,3}(?:[-+=>]|\d{1,9}[.)])|^ {4}| \n|\n[ ]*\n[ ]*\n",
     re.M,
 )

@@ -106,6 +106,11 @@ def _untitled(*paragraphs: str) -> Article:
         (("1 2 3 4 5 6", "7 8 9 10 11 12 13"), "1 2 3 4 5 6 7 8 9 10 11 12…"),
         (("1 2 3", "4 5 6", "7 8 9", "10 11 12", "13 14"), "1 2 3 4 5 6 7 8 9 10 11 12…"),
         ((), "a-id"),
+        # One long paragraph, as scraped text often is: only its opening is split.
+        ((" ".join(map(str, range(1, 400))) + "  \n ",), "1 2 3 4 5 6 7 8 9 10 11 12…"),
+        (("1 2 3 4 5 6 7 8 9 10 11 12 13",), "1 2 3 4 5 6 7 8 9 10 11 12…"),
+        (("1 2 3 4 5 6 7 8 9 10 11 12  ", "  "), "1 2 3 4 5 6 7 8 9 10 11 12"),
+        (("1\t2\n3", "4  5 6 7 8 9 10 11 12", "13"), "1 2 3 4 5 6 7 8 9 10 11 12…"),
     ],
 )
 def test_an_untitled_article_shows_its_first_twelve_words(paragraphs, shown) -> None:
