@@ -231,7 +231,7 @@ def gather(
     with timer.stage("read"):
         readers = cached_readers(default_readers(), cache)
         out, own = config.path(config.out), config.own_folders()
-        documents, rejected, claimed = read_folder_claims(source, readers, out, own)
+        documents, rejected, claimed = read_folder_claims(source, readers, out, own, jobs, bars)
         uncache_readers(cache)
         known = document_keys(readers)
     say(f"read {len(documents)} documents")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,7 +19,7 @@ from digest.config import Config
 from digest.model import Article, Copies, Document, Event, Rejection
 from digest.noise import screen
 from digest.parallel import beside, map_ordered, map_shared, spare_core
-from digest.read import Reader
+from digest.read import FileRead, Reader, reader_name
 
 if TYPE_CHECKING:  # the grouping modules load datasketch: only a build that regroups needs them
     from digest.dedupe import CopyPrint
@@ -27,6 +28,24 @@ if TYPE_CHECKING:  # the grouping modules load datasketch: only a build that reg
 # A file changed within this long before a build read it may change again without its times
 # moving (a clock tick is coarse on some file systems): such a file is not remembered by stat.
 RECENT_NS = 2_000_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class _KeyingReader:
+    """What a read worker needs of a cached reader: the reader itself, and its name for the key
+    of the bytes. It holds no cache, so it can cross to a worker process."""
+
+    reader: Reader
+    name: tuple[str, str]
+
+    def __call__(self, data: bytes, rel: str, stem: str) -> list[Document]:
+        return self.reader(data, rel, stem)
+
+    def prepare(self, data: bytes, rel: str, stem: str) -> FileRead:
+        # The reader's result depends on the file's bytes, its place and its type only.
+        key = content_key(*self.name, rel, stem, data)
+        documents = self.reader(data, rel, stem)  # a ReadError propagates: not cached
+        return FileRead(documents, key, tuple(content_key(d) for d in documents))
 
 
 class _CachedReader:
@@ -38,30 +57,53 @@ class _CachedReader:
     rename onto the path, and a file is remembered only if it had not changed for
     ``RECENT_NS`` before it was read, so a later write cannot leave the same times. Deleting
     the cache still gives the same site.
+
+    ``read_folder_claims`` asks ``unchanged`` first, has the other files read and keyed by
+    ``in_worker`` (in worker processes for a large folder), and hands each result to ``keep``.
     """
 
     def __init__(self, reader: Reader, cache: Cache) -> None:
-        self.reader = reader
         self.cache = cache
-        self.name = (reader.__module__, reader.__qualname__)
+        self.in_worker = _KeyingReader(reader, reader_name(reader))
         # The content key of each document returned (``content_key(document)``, which the
         # clean stage keys articles by), by object; the object is held so that its id is not
         # taken by another. Stored with the documents: an unchanged file's documents are not
         # hashed again (at 10,000 files, 0.2 s of a 1.5 s rebuild with no change).
         self.keys: dict[int, tuple[Document, str]] = {}
+        # The cache key of each file ``unchanged`` found changed, by its path, place and id:
+        # ``keep`` stores its new times there.
+        self._places: dict[tuple[str, str, str], str] = {}
 
     def __call__(self, data: bytes, rel: str, stem: str) -> list[Document]:
         return self._by_bytes(data, rel, stem)[1]
 
     def _by_bytes(self, data: bytes, rel: str, stem: str) -> tuple[str, list[Document]]:
         # The reader's result depends on the file's bytes, its place and its type only.
-        key = content_key(*self.name, rel, stem, data)
+        key = content_key(*self.in_worker.name, rel, stem, data)
         found = self.cache.get("documents", key)
         if found is None:
-            documents = self.reader(data, rel, stem)  # a ReadError propagates: not cached
+            documents = self.in_worker.reader(data, rel, stem)  # a ReadError propagates
             found = (documents, [content_key(d) for d in documents])
             self.cache.put("documents", key, found)
         return key, self._known(found)
+
+    def prepare(self, data: bytes, rel: str, stem: str) -> FileRead:
+        """``_KeyingReader.prepare`` in this process, where the cache can be asked first: a
+        file whose bytes a build has read before is not parsed again."""
+        key, documents = self._by_bytes(data, rel, stem)
+        return FileRead(documents, key, stored=True)
+
+    def _store(self, made: FileRead) -> list[Document]:
+        """The documents a worker made (``_KeyingReader.prepare``), stored under the key of
+        the bytes, or those already stored there."""
+        if made.stored:
+            return made.documents
+        key = made.key or ""
+        found = self.cache.get("documents", key)
+        if found is None:
+            found = (made.documents, list(made.document_keys))
+            self.cache.put("documents", key, found)
+        return self._known(found)
 
     def _known(self, found: tuple[list[Document], list[str]]) -> list[Document]:
         documents, keys = found
@@ -69,24 +111,61 @@ class _CachedReader:
             self.keys[id(document)] = (document, key)
         return documents
 
-    def read_path(
+    def _place(self, path: Path, rel: str, stem: str) -> str:
+        return content_key(*self.in_worker.name, os.path.abspath(path), rel, stem)
+
+    def unchanged(
         self, path: Path, rel: str, stem: str, info: os.stat_result | None = None
-    ) -> list[Document]:
-        """The documents of the file at ``path`` (``read_folder`` calls this when present);
-        ``info`` is its ``stat`` if the caller has just made it."""
+    ) -> list[Document] | None:
+        """The documents of the file at ``path`` if it has not changed since a build read it
+        (``info``: its ``stat``, if the caller has just made it), else None."""
         st = info if info is not None else os.stat(path)
         stamp = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
-        place = content_key(*self.name, os.path.abspath(path), rel, stem)
+        place = self._place(path, rel, stem)
         known = self.cache.get("file-stats", place)
         if known is not None and known[0] == stamp:
             found = self.cache.get("documents", known[1])
             if found is not None:
                 return self._known(found)  # both entries were looked up: the pruning keeps them
-        now = time.time_ns()
-        key, found = self._by_bytes(path.read_bytes(), rel, stem)
-        if max(st.st_mtime_ns, st.st_ctime_ns) < now - RECENT_NS:
+        self._places[os.fspath(path), rel, stem] = place
+        return None
+
+    def keep(
+        self,
+        path: Path,
+        rel: str,
+        stem: str,
+        info: os.stat_result | None,
+        made: FileRead,
+        started: int,
+    ) -> list[Document]:
+        """Store what ``in_worker.prepare`` made of the file at ``path``, read after the time
+        ``started`` (ns), and return its documents; the file is remembered by its ``stat``
+        (``info``) only if it had settled before then."""
+        documents = self._store(made)
+        self._remember(path, rel, stem, info, made.key or "", started)
+        return documents
+
+    def _remember(
+        self, path: Path, rel: str, stem: str, info: os.stat_result | None, key: str, started: int
+    ) -> None:
+        st = info if info is not None else os.stat(path)
+        place = self._places.pop((os.fspath(path), rel, stem), None) or self._place(path, rel, stem)
+        if max(st.st_mtime_ns, st.st_ctime_ns) < started - RECENT_NS:
+            stamp = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
             self.cache.put("file-stats", place, (stamp, key))
-        return found
+
+    def read_path(
+        self, path: Path, rel: str, stem: str, info: os.stat_result | None = None
+    ) -> list[Document]:
+        """The documents of the file at ``path``, from the cache when it has not changed."""
+        found = self.unchanged(path, rel, stem, info)
+        if found is not None:
+            return found
+        started = time.time_ns()
+        key, documents = self._by_bytes(path.read_bytes(), rel, stem)
+        self._remember(path, rel, stem, info, key, started)
+        return documents
 
 
 def cached_readers(readers: dict[str, Reader], cache: Cache | None) -> dict[str, Reader]:

@@ -71,8 +71,21 @@ def map_shared(
     inherit it without pickling, and spawned ones unpickle it once. Only the small ``items``
     and the results travel per task.
     """
+    return list(imap_shared(fn, shared, items, jobs, label, show_progress))
+
+
+def imap_shared(
+    fn: Callable[[S, T], R],
+    shared: S,
+    items: Sequence[T],
+    jobs: int | None = None,
+    label: str = "",
+    show_progress: bool = False,
+) -> Iterator[R]:
+    """``map_shared`` as results come, in order: the caller's own work on each result overlaps
+    the workers' on the next ones."""
     pool_args = {"initializer": _install_shared, "initargs": (shared, os.getpid())}
-    return _map(
+    return _imap(
         partial(fn, shared), partial(_call_shared, fn), pool_args, items, jobs, label, show_progress
     )
 
@@ -86,21 +99,32 @@ def _map(
     label: str,
     show_progress: bool,
 ) -> list[R]:
+    return list(_imap(here, there, pool_args, items, jobs, label, show_progress))
+
+
+def _imap(
+    here: Callable[[T], R],
+    there: Callable[[T], R],
+    pool_args: dict[str, Any],
+    items: Sequence[T],
+    jobs: int | None,
+    label: str,
+    show_progress: bool,
+) -> Iterator[R]:
     """Items through ``here`` in this process, or through ``there`` in a pool's workers."""
     workers = min(worker_count(jobs), len(items))
     bar = _bar(len(items), label, show_progress)
     try:
         if workers <= 1 or len(items) < MIN_PARALLEL_ITEMS:
-            out = []
             for item in items:
-                out.append(here(item))
+                yield here(item)
                 if bar is not None:
                     bar.update(1)
-            return out
+            return
         # The first item runs here, before the fork: whatever it loads on first use (stage
         # modules, word tables, compiled templates) is then loaded once and shared by the
         # workers copy-on-write, instead of once per worker.
-        out = [here(items[0])]
+        yield here(items[0])
         if bar is not None:
             bar.update(1)
         rest = items[1:]
@@ -114,10 +138,9 @@ def _map(
                 max_workers=workers, mp_context=_context(), **pool_args
             ) as pool:
                 for result in pool.map(there, part, chunksize=chunk):
-                    out.append(result)
+                    yield result
                     if bar is not None:
                         bar.update(1)
-        return out
     finally:
         if bar is not None:
             bar.close()

@@ -119,3 +119,58 @@ def test_a_reader_failing_in_a_way_nobody_foresaw_rejects_only_its_file(tmp_path
     assert [(r.id, r.reason) for r in rejected] == [
         ("a", "could not be read: RuntimeError: a bug in this reader")
     ]
+
+
+def _mixed_folder(folder: Path, n: int) -> None:
+    """``n`` articles, some with clashing ids, beside files every reader rejects."""
+    for i in range(n):
+        (folder / f"a{i:03d}.md").write_text(
+            f"---\ntitle: Story {i}\nid: {'same' if i % 10 == 0 else f's{i}'}\n---\n\nBody {i}.",
+            encoding="utf-8",
+        )
+    (folder / "bad.md").write_text("---\ntitle: [unclosed\n---\nBody.", encoding="utf-8")
+    (folder / "img.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    (folder / "page.html").write_text(
+        "<html><head><title>A page</title></head><body><article><p>"
+        + "A story told on a web page, long enough to be read as one. " * 5
+        + "</p></article></body></html>",
+        encoding="utf-8",
+    )
+    (folder / "notes.pdf").write_bytes(b"%PDF")
+
+
+def test_a_large_folder_read_by_workers_gives_what_one_process_gives(
+    source_dir: Path, tmp_path: Path, monkeypatch
+) -> None:
+    import digest.parallel
+    import digest.read
+    from digest import incremental
+    from digest.cache import Cache
+    from digest.read import default_readers, read_folder_claims
+
+    _mixed_folder(source_dir, 90)
+    alone = read_folder_claims(source_dir, jobs=1)
+    monkeypatch.setattr(digest.read, "PARALLEL_FILES", 10)
+    monkeypatch.setattr(digest.parallel, "MIN_PARALLEL_ITEMS", 10)
+    assert read_folder_claims(source_dir, jobs=2) == alone
+    # Through the cache: the workers key what they read, this process stores it, and the next
+    # read answers every file from the cache, unread, with the same documents.
+    monkeypatch.setattr(incremental, "RECENT_NS", 0)
+    reads: list[str] = []
+
+    def read_cached() -> tuple:
+        with Cache(tmp_path / "cache", "k" * 40) as cache:
+            readers = incremental.cached_readers(default_readers(), cache)
+            found = read_folder_claims(source_dir, readers, jobs=2)
+            incremental.uncache_readers(cache)
+        return found
+
+    assert read_cached() == alone
+    read_bytes = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda p: reads.append(p.name) or read_bytes(p))
+    assert read_cached() == alone
+    # Only the files that were rejected are read again: a rejection is not cached.
+    assert sorted(reads) == ["bad.md", "img.txt"]
+    docs, rejected, _ = alone
+    assert len(docs) == 91 and {r.path for r in rejected} == {"bad.md", "img.txt", "notes.pdf"}
+    assert [d.id for d in docs if d.id.startswith("same")][:2] == ["same", "same-2"]
