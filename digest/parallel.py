@@ -25,7 +25,7 @@ S = TypeVar("S")
 
 # Below this many items a pool's start-up (tens of milliseconds) outweighs the work.
 MIN_PARALLEL_ITEMS = 64
-# Items one pool serves before it is replaced (see _map); a fork costs tens of milliseconds.
+# Items one pool serves before it is replaced (see _imap); a fork costs tens of milliseconds.
 POOL_ITEMS = 8192
 
 
@@ -54,7 +54,7 @@ def map_ordered(
     ``show_progress`` draws a tqdm bar on stderr (only when stderr is a terminal).
     """
     pool_args = {"initializer": _start_child, "initargs": (os.getpid(),)}
-    return _map(fn, fn, pool_args, items, jobs, label, show_progress)
+    return list(_imap(fn, fn, pool_args, items, jobs, label, show_progress))
 
 
 def map_shared(
@@ -88,18 +88,6 @@ def imap_shared(
     return _imap(
         partial(fn, shared), partial(_call_shared, fn), pool_args, items, jobs, label, show_progress
     )
-
-
-def _map(
-    here: Callable[[T], R],
-    there: Callable[[T], R],
-    pool_args: dict[str, Any],
-    items: Sequence[T],
-    jobs: int | None,
-    label: str,
-    show_progress: bool,
-) -> list[R]:
-    return list(_imap(here, there, pool_args, items, jobs, label, show_progress))
 
 
 def _imap(
