@@ -41,11 +41,18 @@ class _KeyingReader:
     def __call__(self, data: bytes, rel: str, stem: str) -> list[Document]:
         return self.reader(data, rel, stem)
 
-    def prepare(self, data: bytes, rel: str, stem: str) -> FileRead:
+    def key(self, data: bytes, rel: str, stem: str) -> str:
         # The reader's result depends on the file's bytes, its place and its type only.
-        key = content_key(*self.name, rel, stem, data)
-        documents = self.reader(data, rel, stem)  # a ReadError propagates: not cached
-        return FileRead(documents, key, tuple(content_key(d) for d in documents))
+        return content_key(*self.name, rel, stem, data)
+
+    def parse(self, data: bytes, rel: str, stem: str) -> tuple[list[Document], list[str]]:
+        """The documents and the content key of each; a ReadError propagates: not cached."""
+        documents = self.reader(data, rel, stem)
+        return documents, [content_key(d) for d in documents]
+
+    def prepare(self, data: bytes, rel: str, stem: str) -> FileRead:
+        documents, keys = self.parse(data, rel, stem)
+        return FileRead(documents, self.key(data, rel, stem), tuple(keys))
 
 
 class _CachedReader:
@@ -78,14 +85,19 @@ class _CachedReader:
         return self._by_bytes(data, rel, stem)[1]
 
     def _by_bytes(self, data: bytes, rel: str, stem: str) -> tuple[str, list[Document]]:
-        # The reader's result depends on the file's bytes, its place and its type only.
-        key = content_key(*self.in_worker.name, rel, stem, data)
+        key = self.in_worker.key(data, rel, stem)
+        return key, self._stored(key, lambda: self.in_worker.parse(data, rel, stem))
+
+    def _stored(
+        self, key: str, make: Callable[[], tuple[list[Document], list[str]]]
+    ) -> list[Document]:
+        """The documents stored under the key of a file's bytes, else those ``make`` makes,
+        stored there."""
         found = self.cache.get("documents", key)
         if found is None:
-            documents = self.in_worker.reader(data, rel, stem)  # a ReadError propagates
-            found = (documents, [content_key(d) for d in documents])
+            found = make()
             self.cache.put("documents", key, found)
-        return key, self._known(found)
+        return self._known(found)
 
     def prepare(self, data: bytes, rel: str, stem: str) -> FileRead:
         """``_KeyingReader.prepare`` in this process, where the cache can be asked first: a
@@ -98,12 +110,7 @@ class _CachedReader:
         the bytes, or those already stored there."""
         if made.stored:
             return made.documents
-        key = made.key or ""
-        found = self.cache.get("documents", key)
-        if found is None:
-            found = (made.documents, list(made.document_keys))
-            self.cache.put("documents", key, found)
-        return self._known(found)
+        return self._stored(made.key or "", lambda: (made.documents, list(made.document_keys)))
 
     def _known(self, found: tuple[list[Document], list[str]]) -> list[Document]:
         documents, keys = found

@@ -25,7 +25,7 @@ S = TypeVar("S")
 
 # Below this many items a pool's start-up (tens of milliseconds) outweighs the work.
 MIN_PARALLEL_ITEMS = 64
-# Items one pool serves before it is replaced (see _imap); a fork costs tens of milliseconds.
+# Items one pool serves before it is replaced (see _map); a fork costs tens of milliseconds.
 POOL_ITEMS = 8192
 
 
@@ -54,7 +54,7 @@ def map_ordered(
     ``show_progress`` draws a tqdm bar on stderr (only when stderr is a terminal).
     """
     pool_args = {"initializer": _start_child, "initargs": (os.getpid(),)}
-    return list(_imap(fn, fn, pool_args, items, jobs, label, show_progress))
+    return _map(fn, fn, pool_args, items, jobs, label, show_progress)
 
 
 def map_shared(
@@ -71,26 +71,13 @@ def map_shared(
     inherit it without pickling, and spawned ones unpickle it once. Only the small ``items``
     and the results travel per task.
     """
-    return list(imap_shared(fn, shared, items, jobs, label, show_progress))
-
-
-def imap_shared(
-    fn: Callable[[S, T], R],
-    shared: S,
-    items: Sequence[T],
-    jobs: int | None = None,
-    label: str = "",
-    show_progress: bool = False,
-) -> Iterator[R]:
-    """``map_shared`` as results come, in order: the caller's own work on each result overlaps
-    the workers' on the next ones."""
     pool_args = {"initializer": _install_shared, "initargs": (shared, os.getpid())}
-    return _imap(
+    return _map(
         partial(fn, shared), partial(_call_shared, fn), pool_args, items, jobs, label, show_progress
     )
 
 
-def _imap(
+def _map(
     here: Callable[[T], R],
     there: Callable[[T], R],
     pool_args: dict[str, Any],
@@ -98,21 +85,22 @@ def _imap(
     jobs: int | None,
     label: str,
     show_progress: bool,
-) -> Iterator[R]:
+) -> list[R]:
     """Items through ``here`` in this process, or through ``there`` in a pool's workers."""
     workers = min(worker_count(jobs), len(items))
     bar = _bar(len(items), label, show_progress)
     try:
         if workers <= 1 or len(items) < MIN_PARALLEL_ITEMS:
+            out = []
             for item in items:
-                yield here(item)
+                out.append(here(item))
                 if bar is not None:
                     bar.update(1)
-            return
+            return out
         # The first item runs here, before the fork: whatever it loads on first use (stage
         # modules, word tables, compiled templates) is then loaded once and shared by the
         # workers copy-on-write, instead of once per worker.
-        yield here(items[0])
+        out = [here(items[0])]
         if bar is not None:
             bar.update(1)
         rest = items[1:]
@@ -126,9 +114,10 @@ def _imap(
                 max_workers=workers, mp_context=_context(), **pool_args
             ) as pool:
                 for result in pool.map(there, part, chunksize=chunk):
-                    yield result
+                    out.append(result)
                     if bar is not None:
                         bar.update(1)
+        return out
     finally:
         if bar is not None:
             bar.close()

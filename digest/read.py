@@ -17,7 +17,7 @@ import os
 import re
 import stat
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ import yaml
 
 from digest.model import Document, Rejection
 from digest.output import own_entry
-from digest.parallel import imap_shared, worker_count
+from digest.parallel import map_shared, worker_count
 
 MAX_BYTES = 5_000_000  # a news article is never this large; bigger files are not stories
 # Front matter is a handful of keys; more values than this (or deeper nesting) is an alias bomb
@@ -458,12 +458,9 @@ def read_folder_claims(
         # Each reader as a worker needs it: the cache's keys what it reads, and this process
         # stores it (``keep``).
         shared = {suffix: getattr(r, "in_worker", r) for suffix, r in readers.items()}
-        # Each result is stored as it comes, while the workers read on.
-        made: Iterable[FileRead | str] = imap_shared(
-            _read_file, shared, files, jobs, "read", show_progress
-        )
+        made = map_shared(_read_file, shared, files, jobs, "read", show_progress)
     else:
-        made = (_read_file(readers, file) for file in files)
+        made = [_read_file(readers, file) for file in files]
     for (at, path, info, (_, rel, stem, suffix)), result in zip(todo, made, strict=True):
         if isinstance(result, str):
             found[at] = Rejection(stem, rel, result)
